@@ -1,0 +1,154 @@
+//! The command line: `serve` (the default), `migrate`, `admin create`.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::domain::Role;
+use crate::security::password::PasswordHasherService;
+use crate::startup::Application;
+use crate::store::Db;
+
+#[derive(Parser)]
+#[command(name = "vestibule", version, about = "A self-hosted guest-access portal")]
+pub struct Cli {
+    /// A TOML file of settings (the same keys as VESTIBULE_* in lower case).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create a member with a directory role; the password is read from standard input.
+    Create {
+        /// The sign-in address.
+        #[arg(long)]
+        email: String,
+        /// The display name.
+        #[arg(long)]
+        name: String,
+        /// The directory role: global_administrator, user_administrator,
+        /// helpdesk_administrator or guest_inviter.
+        #[arg(long, default_value = "global_administrator")]
+        role: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let settings = match Settings::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vestibule: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(&settings);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => migrate(settings).await,
+        Command::Admin {
+            command: AdminCommand::Create { email, name, role },
+        } => create_admin(settings, &email, &name, &role).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vestibule: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    if settings.smtp_url.is_none() && !settings.is_loopback() {
+        tracing::warn!("no SMTP server is configured (VESTIBULE_SMTP_URL): email cannot leave this portal");
+    }
+    let app = Application::build(settings, Clock::system()).await?;
+    let signin_url = format!("{}/signin", app.public_url());
+    if let Some(admin) = &app.first_admin {
+        // The one secret Vestibule ever prints: on stdout, never in the log.
+        println!("\nVestibule created the first Global Administrator.");
+        println!("  Sign in at {signin_url}");
+        println!("  Email:     {}", admin.email);
+        if let Some(password) = &admin.generated_password {
+            println!("  Password:  {password}");
+            println!("  This password works once: you will choose a new one at first sign-in.\n");
+        } else {
+            println!("  Password:  the one given in VESTIBULE_ADMIN_PASSWORD\n");
+        }
+    }
+    tracing::info!(url = %signin_url, "Vestibule is listening");
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url, 2).await?;
+    db.migrate().await?;
+    db.close().await;
+    println!(
+        "migrations applied to {}",
+        crate::store::redact_url(&settings.database_url)
+    );
+    Ok(())
+}
+
+async fn create_admin(settings: Settings, email: &str, name: &str, role: &str) -> anyhow::Result<()> {
+    let role = Role::from_key(role).ok_or_else(|| {
+        anyhow::anyhow!("unknown role {role:?}: use global_administrator, user_administrator, helpdesk_administrator or guest_inviter")
+    })?;
+    let password = read_password()?;
+    let db = Db::connect(&settings.database_url, 2).await?;
+    db.migrate().await?;
+    let hasher = PasswordHasherService::new(settings.password_cost)?;
+    let clock = Clock::system();
+    crate::services::accounts::bootstrap_organization(&db, &settings, &clock).await?;
+    let user = crate::services::accounts::create_admin(&db, &hasher, &clock, email, name, &password, role)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    db.close().await;
+    println!(
+        "created {} ({}) as {}",
+        user.display_name,
+        user.user_principal_name,
+        role.label()
+    );
+    Ok(())
+}
+
+/// The password from standard input: typed without echo at a terminal, or
+/// the first line of a pipe. Never from the command line, where other users
+/// of the machine could read it.
+fn read_password() -> anyhow::Result<String> {
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.is_empty() {
+        anyhow::bail!("no password on standard input");
+    }
+    Ok(password)
+}

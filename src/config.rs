@@ -1,0 +1,441 @@
+//! Settings: defaults in code, then an optional TOML file, then `VESTIBULE_*`
+//! environment variables. Every key is applied through one function, so the
+//! file and the environment accept the same names and give the same errors.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::security::client_ip::TrustedProxies;
+
+/// Where an invalid value came from, so the message names the key the
+/// operator actually typed.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {key}: {message}")]
+pub struct SettingsError {
+    pub key: String,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The cost of argon2id password hashing. Production keeps the OWASP
+/// defaults; tests lower them so a sign-in does not take a quarter second.
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// The address guests and admins use; links in email are built from it.
+    /// `None` means "http://{bind}".
+    pub public_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    /// Base64 of at least 64 random bytes. Without it a loopback run keeps a
+    /// generated key in `data_dir`; any other run refuses to start.
+    pub session_key: Option<String>,
+    pub data_dir: PathBuf,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub org_name: String,
+    pub org_domain: String,
+    pub trusted_proxies: TrustedProxies,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub session_idle_timeout: Duration,
+    pub session_max_age: Duration,
+    pub password_cost: PasswordCost,
+    /// Sign-in attempts allowed per minute from one client address.
+    pub signin_limit_per_ip: u32,
+    /// Sign-in attempts allowed per minute against one account.
+    pub signin_limit_per_account: u32,
+    pub max_form_bytes: usize,
+    pub max_json_bytes: usize,
+    /// HTTP worker threads; `None` lets actix pick one per core.
+    pub workers: Option<usize>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://data/vestibule.db?mode=rwc".into(),
+            database_max_connections: 10,
+            public_url: None,
+            smtp_url: None,
+            mail_from: None,
+            session_key: None,
+            data_dir: PathBuf::from("data"),
+            admin_email: None,
+            admin_password: None,
+            org_name: "Example Organization".into(),
+            org_domain: "example.org".into(),
+            trusted_proxies: TrustedProxies::default(),
+            log_format: LogFormat::Text,
+            log_filter: "info".into(),
+            session_idle_timeout: Duration::from_secs(60 * 60),
+            session_max_age: Duration::from_secs(12 * 60 * 60),
+            password_cost: PasswordCost {
+                memory_kib: 19 * 1024,
+                iterations: 2,
+                parallelism: 1,
+            },
+            signin_limit_per_ip: 30,
+            signin_limit_per_account: 5,
+            max_form_bytes: 64 * 1024,
+            max_json_bytes: 1024 * 1024,
+            workers: None,
+        }
+    }
+}
+
+/// Every key, with the default shown in `.env.example`. The environment
+/// spells them `VESTIBULE_<KEY>` in upper case; the TOML file in lower case.
+pub const KEYS: &[&str] = &[
+    "bind",
+    "database_url",
+    "database_max_connections",
+    "public_url",
+    "smtp_url",
+    "mail_from",
+    "session_key",
+    "data_dir",
+    "admin_email",
+    "admin_password",
+    "org_name",
+    "org_domain",
+    "trusted_proxies",
+    "log_format",
+    "log",
+    "session_idle_minutes",
+    "session_max_hours",
+    "argon2_memory_kib",
+    "argon2_iterations",
+    "argon2_parallelism",
+    "signin_limit_per_ip",
+    "signin_limit_per_account",
+    "max_form_bytes",
+    "max_json_bytes",
+    "workers",
+];
+
+impl Settings {
+    /// Defaults, then the TOML file if one is named, then the environment.
+    pub fn load(
+        config_file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, SettingsError> {
+        let mut settings = Settings::default();
+        if let Some(path) = config_file {
+            settings.apply_file(path)?;
+        }
+        for (name, value) in env {
+            let Some(key) = name.strip_prefix("VESTIBULE_") else {
+                continue;
+            };
+            let key = key.to_ascii_lowercase();
+            if !KEYS.contains(&key.as_str()) {
+                // Test and bench variables share the prefix; they are not ours.
+                continue;
+            }
+            settings.apply(&key, &value).map_err(|message| SettingsError {
+                key: name.clone(),
+                message,
+            })?;
+        }
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn apply_file(&mut self, path: &Path) -> Result<(), SettingsError> {
+        let file_error = |message: String| SettingsError {
+            key: format!("--config {}", path.display()),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| file_error(e.to_string()))?;
+        for (key, value) in table {
+            let named = |message: String| SettingsError {
+                key: format!("{key} (in {})", path.display()),
+                message,
+            };
+            let value = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| named("expected a list of strings".into()))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+                    .join(","),
+                _ => return Err(named("expected a string, a number or a list of strings".into())),
+            };
+            if !KEYS.contains(&key.as_str()) {
+                return Err(named("unknown key".into()));
+            }
+            self.apply(&key, &value).map_err(named)?;
+        }
+        Ok(())
+    }
+
+    /// Sets one key from its text form.
+    pub fn apply(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let value = value.trim();
+        match key {
+            "bind" => {
+                self.bind = value
+                    .parse()
+                    .map_err(|_| "expected host:port, like 127.0.0.1:8080".to_string())?
+            }
+            "database_url" => {
+                if !(value.starts_with("sqlite:")
+                    || value.starts_with("postgres://")
+                    || value.starts_with("postgresql://"))
+                {
+                    return Err("expected a sqlite://… or postgres://… URL".into());
+                }
+                self.database_url = value.into();
+            }
+            "database_max_connections" => self.database_max_connections = positive(value)?,
+            "public_url" => {
+                let url = value.trim_end_matches('/');
+                if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+                    return Err("expected an http:// or https:// URL".into());
+                }
+                self.public_url = Some(url.into());
+            }
+            "smtp_url" => {
+                if value.is_empty() {
+                    self.smtp_url = None;
+                } else if value.starts_with("smtp://") || value.starts_with("smtps://") {
+                    self.smtp_url = Some(value.into());
+                } else {
+                    return Err("expected smtp://host:port or smtps://user:password@host:port".into());
+                }
+            }
+            "mail_from" => self.mail_from = non_empty(value)?,
+            "session_key" => {
+                decode_session_key(value)?;
+                self.session_key = Some(value.into());
+            }
+            "data_dir" => self.data_dir = PathBuf::from(required(value)?),
+            "admin_email" => self.admin_email = Some(required(value)?.into()),
+            "admin_password" => self.admin_password = Some(required(value)?.into()),
+            "org_name" => self.org_name = required(value)?.into(),
+            "org_domain" => self.org_domain = required(value)?.to_ascii_lowercase(),
+            "trusted_proxies" => self.trusted_proxies = TrustedProxies::parse(value)?,
+            "log_format" => {
+                self.log_format = match value {
+                    "text" => LogFormat::Text,
+                    "json" => LogFormat::Json,
+                    _ => return Err("expected text or json".into()),
+                }
+            }
+            "log" => self.log_filter = required(value)?.into(),
+            "session_idle_minutes" => {
+                self.session_idle_timeout = Duration::from_secs(60 * u64::from(positive::<u32>(value)?))
+            }
+            "session_max_hours" => {
+                self.session_max_age = Duration::from_secs(3600 * u64::from(positive::<u32>(value)?))
+            }
+            "argon2_memory_kib" => self.password_cost.memory_kib = positive(value)?,
+            "argon2_iterations" => self.password_cost.iterations = positive(value)?,
+            "argon2_parallelism" => self.password_cost.parallelism = positive(value)?,
+            "signin_limit_per_ip" => self.signin_limit_per_ip = positive(value)?,
+            "signin_limit_per_account" => self.signin_limit_per_account = positive(value)?,
+            "max_form_bytes" => self.max_form_bytes = positive::<usize>(value)?,
+            "max_json_bytes" => self.max_json_bytes = positive::<usize>(value)?,
+            "workers" => self.workers = Some(positive::<usize>(value)?),
+            _ => return Err("unknown key".into()),
+        }
+        Ok(())
+    }
+
+    /// Rules that involve more than one key.
+    fn check(&self) -> Result<(), SettingsError> {
+        let err = |key: &str, message: &str| SettingsError {
+            key: key.into(),
+            message: message.into(),
+        };
+        let cost = self.password_cost;
+        if argon2::Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None).is_err() {
+            return Err(err(
+                "VESTIBULE_ARGON2_MEMORY_KIB",
+                "argon2 needs at least 8 KiB of memory per lane",
+            ));
+        }
+        if self.session_key.is_none() && !self.is_loopback() {
+            return Err(err(
+                "VESTIBULE_SESSION_KEY",
+                "required when the public URL is not on loopback (base64 of at least 64 random bytes)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The URL links in email point at, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// True for the default local run: the portal is only reachable from
+    /// this machine, so a kept session key and a development mailbox are safe.
+    pub fn is_loopback(&self) -> bool {
+        match &self.public_url {
+            None => self.bind.ip().is_loopback(),
+            Some(url) => {
+                let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+                let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+                let host = match host.rsplit_once(':') {
+                    Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+                    _ => host,
+                };
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                host.eq_ignore_ascii_case("localhost")
+                    || host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+            }
+        }
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+}
+
+/// Decodes a session key given in settings; errors name what is wrong.
+pub fn decode_session_key(value: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value.trim()))
+        .map_err(|_| "expected base64 (for example the output of `openssl rand -base64 64`)".to_string())?;
+    if bytes.len() < 64 {
+        return Err(format!("needs at least 64 bytes, got {}", bytes.len()));
+    }
+    Ok(bytes)
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(value: &str) -> Result<T, String> {
+    match value.parse::<T>() {
+        Ok(n) if n > T::default() => Ok(n),
+        _ => Err("expected a positive whole number".into()),
+    }
+}
+
+fn required(value: &str) -> Result<&str, String> {
+    if value.is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(value)
+    }
+}
+
+fn non_empty(value: &str) -> Result<Option<String>, String> {
+    Ok(Some(required(value)?.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_run_locally_without_any_setting() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert_eq!(s.public_url(), "http://127.0.0.1:8080");
+        assert!(s.is_loopback());
+        assert!(!s.is_postgres());
+    }
+
+    #[test]
+    fn an_invalid_value_names_its_key() {
+        let err = Settings::load(None, env(&[("VESTIBULE_BIND", "nowhere")])).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_BIND");
+        let err = Settings::load(None, env(&[("VESTIBULE_SIGNIN_LIMIT_PER_IP", "0")])).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_SIGNIN_LIMIT_PER_IP");
+    }
+
+    #[test]
+    fn a_public_address_needs_a_session_key() {
+        let err = Settings::load(None, env(&[("VESTIBULE_PUBLIC_URL", "https://portal.example.com")])).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_SESSION_KEY");
+        let key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 64]);
+        let s = Settings::load(
+            None,
+            env(&[
+                ("VESTIBULE_PUBLIC_URL", "https://portal.example.com/"),
+                ("VESTIBULE_SESSION_KEY", &key),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.public_url(), "https://portal.example.com");
+        assert!(s.is_https() && !s.is_loopback());
+    }
+
+    #[test]
+    fn loopback_is_recognised_in_every_spelling() {
+        for url in ["http://localhost:8080", "http://127.0.0.1", "http://[::1]:9000/x"] {
+            let mut s = Settings::default();
+            s.apply("public_url", url).unwrap();
+            assert!(s.is_loopback(), "{url}");
+        }
+    }
+
+    #[test]
+    fn short_session_keys_are_refused() {
+        let key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 32]);
+        let err = Settings::load(None, env(&[("VESTIBULE_SESSION_KEY", &key)])).unwrap_err();
+        assert!(err.message.contains("64 bytes"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_file_is_read_and_the_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vestibule.toml");
+        std::fs::write(
+            &path,
+            "org_name = \"Contoso\"\nsignin_limit_per_ip = 7\ntrusted_proxies = [\"10.0.0.1\"]\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&path), env(&[("VESTIBULE_SIGNIN_LIMIT_PER_IP", "9")])).unwrap();
+        assert_eq!(s.org_name, "Contoso");
+        assert_eq!(s.signin_limit_per_ip, 9);
+        std::fs::write(&path, "colour = \"blue\"\n").unwrap();
+        let err = Settings::load(Some(&path), env(&[])).unwrap_err();
+        assert!(err.key.starts_with("colour"), "{}", err.key);
+    }
+
+    #[test]
+    fn every_documented_key_is_in_the_example_file() {
+        let example = include_str!("../.env.example");
+        for key in KEYS {
+            let name = format!("VESTIBULE_{}", key.to_ascii_uppercase());
+            assert!(example.contains(&name), "{name} is missing from .env.example");
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure types and rules, no I/O. Each type is built only through its
+//! parser, so a value of it is always valid.
+
+pub mod display_name;
+pub mod email;
+pub mod password;
+pub mod role;
+pub mod user;
+
+pub use display_name::DisplayName;
+pub use email::Email;
+pub use password::NewPassword;
+pub use role::{Permission, Role};
+pub use user::{ExternalUserState, UserType};

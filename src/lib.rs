@@ -1,0 +1,10 @@
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod security;
+pub mod services;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,180 @@
+//! `Application::build`: the one way a portal starts, shared by the binary
+//! and every test. It opens and migrates the store, writes the first
+//! administrator, binds the port and wires the middleware around the routes.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+
+use crate::clock::Clock;
+use crate::config::{Settings, decode_session_key};
+use crate::security::password::PasswordHasherService;
+use crate::security::rate_limit::RateLimits;
+use crate::services::accounts::{self, FirstAdmin};
+use crate::store::Db;
+use crate::web::error::{AppError, render_bare_errors};
+use crate::web::state::AppState;
+use crate::web::{self as routes, middleware};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    /// Set on the first start of an empty directory.
+    pub first_admin: Option<FirstAdmin>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings.database_url, settings.database_max_connections).await?;
+        db.migrate().await?;
+        let hasher = PasswordHasherService::new(settings.password_cost)?;
+        let first_admin = accounts::bootstrap(&db, &settings, &hasher, &clock).await?;
+        let session_key = Key::from(&resolve_session_key(&settings)?);
+
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {} (VESTIBULE_BIND): {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let public_url = match &settings.public_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}:{port}", settings.bind.ip()),
+        };
+        let state = web::Data::new(AppState {
+            limits: RateLimits::new(&settings),
+            settings,
+            public_url,
+            db,
+            clock,
+            hasher,
+        });
+
+        let server = serve(listener, state.clone(), session_key)?;
+        spawn_housekeeping(state.clone());
+        Ok(Self {
+            port,
+            server,
+            state,
+            first_admin,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.state.public_url
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.state.db.close().await;
+        result
+    }
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>, key: Key) -> anyhow::Result<Server> {
+    let settings = &state.settings;
+    let hsts = settings.is_https();
+    let max_form = settings.max_form_bytes;
+    let max_json = settings.max_json_bytes;
+    let workers = settings.workers;
+    let mut server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name("vestibule_session".into())
+            .cookie_secure(true)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(BrowserSession::default())
+            .build();
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(max_form))
+            .app_data(web::FormConfig::default().limit(max_form).error_handler(|e, _| {
+                tracing::debug!(error = %e, "unreadable form");
+                AppError::BadRequest("The form could not be read.".into()).into()
+            }))
+            .app_data(web::JsonConfig::default().limit(max_json))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|_, _| AppError::BadRequest("The address has invalid parameters.".into()).into()),
+            )
+            .wrap(ErrorHandlers::new().default_handler(render_bare_errors))
+            .wrap(sessions)
+            .wrap(from_fn(middleware::request_context))
+            .wrap(middleware::security_headers(hsts))
+            .configure(routes::routes)
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(AppError::NotFound)
+            }))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10);
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
+}
+
+/// Periodic upkeep: forget rate-limit keys that have recovered.
+fn spawn_housekeeping(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            state.limits.forget_idle();
+        }
+    });
+}
+
+/// The session key from settings, or, for a loopback run without one, a
+/// key generated on first start and kept in the data folder.
+fn resolve_session_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if let Some(value) = &settings.session_key {
+        return decode_session_key(value).map_err(|e| anyhow::anyhow!("invalid setting VESTIBULE_SESSION_KEY: {e}"));
+    }
+    let path = settings.data_dir.join("session.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return decode_session_key(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
+    }
+    let key = crate::security::secret::random_bytes(64);
+    write_private(
+        &path,
+        &base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &key),
+    )?;
+    tracing::info!(path = %path.display(), "generated a session key for this local run");
+    Ok(key)
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
+}

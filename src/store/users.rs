@@ -1,0 +1,173 @@
+//! The `users` table: members and guests, live and soft-deleted.
+
+use sqlx::FromRow;
+
+use super::{Conn, flag};
+use crate::domain::{DisplayName, Email, ExternalUserState, UserType};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub display_name: String,
+    pub mail: Option<String>,
+    pub user_principal_name: String,
+    pub user_type: UserType,
+    pub creation_type: Option<String>,
+    pub external_user_state: Option<ExternalUserState>,
+    pub external_user_state_changed_at: Option<i64>,
+    pub company_name: Option<String>,
+    pub password_hash: Option<String>,
+    pub must_change_password: bool,
+    pub account_enabled: bool,
+    pub session_epoch: i64,
+    pub created_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct UserRow {
+    id: String,
+    display_name: String,
+    mail: Option<String>,
+    user_principal_name: String,
+    user_type: String,
+    creation_type: Option<String>,
+    external_user_state: Option<String>,
+    external_user_state_changed_at: Option<i64>,
+    company_name: Option<String>,
+    password_hash: Option<String>,
+    must_change_password: i64,
+    account_enabled: i64,
+    session_epoch: i64,
+    created_at: i64,
+    deleted_at: Option<i64>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: r.id,
+            display_name: r.display_name,
+            mail: r.mail,
+            user_principal_name: r.user_principal_name,
+            user_type: UserType::parse(&r.user_type).unwrap_or(UserType::Guest),
+            creation_type: r.creation_type,
+            external_user_state: r.external_user_state.as_deref().and_then(ExternalUserState::parse),
+            external_user_state_changed_at: r.external_user_state_changed_at,
+            company_name: r.company_name,
+            password_hash: r.password_hash,
+            must_change_password: r.must_change_password != 0,
+            account_enabled: r.account_enabled != 0,
+            session_epoch: r.session_epoch,
+            created_at: r.created_at,
+            deleted_at: r.deleted_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, display_name, mail, user_principal_name, user_type, creation_type, \
+    external_user_state, external_user_state_changed_at, company_name, password_hash, \
+    must_change_password, account_enabled, session_epoch, created_at, deleted_at";
+
+/// What a new row needs; the store fills in the lower-cased keys.
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub display_name: &'a DisplayName,
+    pub mail: Option<&'a Email>,
+    pub user_principal_name: &'a str,
+    pub user_type: UserType,
+    pub creation_type: Option<&'a str>,
+    pub external_user_state: Option<ExternalUserState>,
+    pub company_name: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub must_change_password: bool,
+    pub now: i64,
+}
+
+pub async fn insert(conn: &mut Conn, new: &NewUser<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO users (id, display_name, display_name_lower, mail, mail_lower, \
+         user_principal_name, upn_lower, user_type, creation_type, external_user_state, \
+         external_user_state_changed_at, company_name, password_hash, must_change_password, \
+         account_enabled, session_epoch, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, 0, $15)",
+    )
+    .bind(new.id)
+    .bind(new.display_name.as_str())
+    .bind(new.display_name.sort_key())
+    .bind(new.mail.map(|m| m.as_str()))
+    .bind(new.mail.map(|m| m.normalized()))
+    .bind(new.user_principal_name)
+    .bind(new.user_principal_name.to_lowercase())
+    .bind(new.user_type.as_str())
+    .bind(new.creation_type)
+    .bind(new.external_user_state.map(|s| s.as_str()))
+    .bind(new.external_user_state.map(|_| new.now))
+    .bind(new.company_name)
+    .bind(new.password_hash)
+    .bind(flag(new.must_change_password))
+    .bind(new.now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A user who has not been deleted.
+pub async fn find_active(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL");
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(User::from))
+}
+
+/// The live user who signs in with `name` (mail or user principal name,
+/// compared case-insensitively).
+pub async fn find_by_sign_in_name(conn: &mut Conn, name: &str) -> sqlx::Result<Option<User>> {
+    let lower = name.trim().to_lowercase();
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE (mail_lower = $1 OR upn_lower = $1) AND deleted_at IS NULL");
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(lower)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(User::from))
+}
+
+/// Whether any row, deleted or not, already uses this address or name.
+pub async fn address_in_use(conn: &mut Conn, lower: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE mail_lower = $1 OR upn_lower = $1")
+        .bind(lower)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn count_all(conn: &mut Conn) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// Stores a new password hash and ends every other session of the user;
+/// returns the new session epoch.
+pub async fn set_password(conn: &mut Conn, id: &str, password_hash: &str, must_change: bool) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, \
+         session_epoch = session_epoch + 1 WHERE id = $3 RETURNING session_epoch",
+    )
+    .bind(password_hash)
+    .bind(flag(must_change))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Ends every session of the user at its next request.
+pub async fn bump_session_epoch(conn: &mut Conn, id: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! Sign in, sign out, and changing one's own password.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::services::{ServiceError, accounts};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::AppError;
+use crate::web::extractors::SignedIn;
+use crate::web::layout::{Layout, render_with, see_other};
+use crate::web::session::{FlashKind, TypedSession};
+use crate::web::state::AppState;
+
+#[derive(Template)]
+#[template(path = "auth/signin.html")]
+struct SignInPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+}
+
+pub async fn signin_form(session: TypedSession, query: web::Query<SignInQuery>) -> Result<HttpResponse, AppError> {
+    if query.signed_out.is_some() {
+        session.flash(FlashKind::Success, "You have signed out.");
+    }
+    let page = SignInPage {
+        layout: Layout::anonymous("Sign in", &session),
+        email: String::new(),
+        next: query.next.clone().filter(|n| is_local_path(n)).unwrap_or_default(),
+        error: None,
+    };
+    render_with(&page, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn signin(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    CsrfForm(form): CsrfForm<SignInForm>,
+) -> Result<HttpResponse, AppError> {
+    let again = |error: &str, status: StatusCode| {
+        let page = SignInPage {
+            layout: Layout::anonymous("Sign in", &session),
+            email: form.email.chars().take(254).collect(),
+            next: if is_local_path(&form.next) {
+                form.next.clone()
+            } else {
+                String::new()
+            },
+            error: Some(error.to_owned()),
+        };
+        render_with(&page, status)
+    };
+    if form.email.trim().is_empty() || form.password.is_empty() {
+        return again("Enter your email and password.", StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let account = form.email.trim().to_lowercase();
+    if let Err(wait) = state.limits.signin_per_account.check(&account) {
+        tracing::warn!("sign-in rate limit reached for an account");
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    let Some(user) = accounts::sign_in(&state.db, &state.hasher, &form.email, &form.password).await? else {
+        return again("Your email or password is incorrect.", StatusCode::UNAUTHORIZED);
+    };
+    session.sign_in(&user.id, user.session_epoch, state.clock.now())?;
+    tracing::info!(user = %user.id, "signed in");
+    let target = if user.must_change_password {
+        "/account/password"
+    } else if is_local_path(&form.next) {
+        form.next.as_str()
+    } else {
+        "/"
+    };
+    Ok(see_other(target))
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// Sign out. A session that has already ended just goes to Sign in.
+pub async fn signout(
+    session: TypedSession,
+    form: Result<CsrfForm<NoFields>, AppError>,
+) -> Result<HttpResponse, AppError> {
+    match form {
+        Ok(_) => {}
+        Err(AppError::CsrfRejected) if session.user().is_none() => {}
+        Err(e) => return Err(e),
+    }
+    session.sign_out();
+    Ok(see_other("/signin?signed_out=1"))
+}
+
+#[derive(Template)]
+#[template(path = "auth/change_password.html")]
+struct ChangePasswordPage {
+    layout: Layout,
+    forced: bool,
+    error: Option<String>,
+}
+
+pub async fn change_password_form(SignedIn(user): SignedIn) -> Result<HttpResponse, AppError> {
+    let page = ChangePasswordPage {
+        layout: Layout::signed_in("Change password", &user, crate::web::layout::Section::None),
+        forced: user.user.must_change_password,
+        error: None,
+    };
+    render_with(&page, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct ChangePasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+pub async fn change_password(
+    state: web::Data<AppState>,
+    SignedIn(user): SignedIn,
+    CsrfForm(form): CsrfForm<ChangePasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let again = |error: String| {
+        let page = ChangePasswordPage {
+            layout: Layout::signed_in("Change password", &user, crate::web::layout::Section::None),
+            forced: user.user.must_change_password,
+            error: Some(error),
+        };
+        render_with(&page, StatusCode::UNPROCESSABLE_ENTITY)
+    };
+    if form.new_password != form.confirm_password {
+        return again("The new password and its confirmation do not match.".into());
+    }
+    let result = accounts::change_password(
+        &state.db,
+        &state.hasher,
+        &state.clock,
+        &user.actor(),
+        &user.user,
+        &form.current_password,
+        &form.new_password,
+    )
+    .await;
+    match result {
+        Ok(epoch) => {
+            user.session.set_epoch(epoch)?;
+            user.session.flash(FlashKind::Success, "Your password was changed.");
+            Ok(see_other("/"))
+        }
+        Err(ServiceError::Refused(message)) => again(message),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Only paths on this site are followed after sign-in: never another host
+/// (`//host`, `/\host`, or a scheme).
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.contains(['\\', '\r', '\n', '\t'])
+        && path.len() <= 2048
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert!(is_local_path("/admin/users?x=1"));
+        for bad in [
+            "",
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "admin",
+            "/a\\b",
+        ] {
+            assert!(!is_local_path(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! One error type for every handler, rendered as a styled page. Internal
+//! causes are logged with their chain and never shown.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::services::ServiceError;
+use crate::web::layout::Layout;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in (or the session ended): go to Sign in, then come back.
+    #[error("sign-in required")]
+    SignInRequired { next: Option<String> },
+    /// Signed in with a temporary password: change it first.
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("the form has expired")]
+    CsrfRejected,
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("database unavailable")]
+    Unavailable,
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        if crate::store::is_unavailable(&e) {
+            tracing::error!(error = %e, "database unavailable");
+            AppError::Unavailable
+        } else {
+            AppError::Internal(e.into())
+        }
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Refused(msg) => AppError::BadRequest(msg),
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<actix_session::SessionInsertError> for AppError {
+    fn from(e: actix_session::SessionInsertError) -> Self {
+        AppError::Internal(anyhow::anyhow!("session: {e}"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub heading: String,
+    pub message: String,
+}
+
+impl ErrorPage {
+    pub fn new(status: StatusCode, heading: &str, message: &str) -> Self {
+        Self {
+            layout: Layout::bare(heading),
+            status: status.as_u16(),
+            heading: heading.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    pub fn respond(&self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = self.render().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "rendering the error page");
+            format!("<!doctype html><title>{}</title><h1>{}</h1>", status, self.heading)
+        });
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body)
+    }
+}
+
+/// The heading and sentence shown for a status.
+pub fn words_for(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => (
+            "Bad request",
+            "The request could not be understood. Go back and try again.",
+        ),
+        403 => ("Access denied", "You do not have permission to see this page."),
+        404 => ("Page not found", "There is no page at this address."),
+        405 => ("Not allowed", "This page cannot be used that way."),
+        410 => ("Gone", "This page is no longer available."),
+        413 => ("Too large", "What was sent is larger than this page accepts."),
+        415 => ("Unsupported", "What was sent is not in a form this page accepts."),
+        422 => ("Check the form", "Some of what was entered is not valid."),
+        429 => (
+            "Too many attempts",
+            "Too many attempts in a short time. Wait a minute and try again.",
+        ),
+        503 => (
+            "Temporarily unavailable",
+            "Vestibule cannot reach its database right now. Try again in a moment.",
+        ),
+        _ => (
+            "Something went wrong",
+            "An unexpected error occurred. It has been logged; try again.",
+        ),
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::SignInRequired { .. } | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            AppError::SignInRequired { next } => {
+                let location = match next {
+                    Some(next) => format!("/signin?next={}", urlencode(next)),
+                    None => "/signin".to_owned(),
+                };
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, location))
+                    .finish();
+            }
+            AppError::PasswordChangeRequired => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/account/password"))
+                    .finish();
+            }
+            AppError::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            _ => {}
+        }
+        let (heading, default_message) = words_for(status);
+        let message = match self {
+            AppError::BadRequest(msg) => msg.as_str(),
+            AppError::CsrfRejected => {
+                "This form has expired or did not come from this site. Go back, reload the page and try again."
+            }
+            _ => default_message,
+        };
+        let mut response = ErrorPage::new(status, heading, message).respond();
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after_secs));
+        }
+        response
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// Gives every error response that is not already a page of ours (actix's
+/// own 404, 405, 413, extractor errors…) the styled error page.
+pub fn render_bare_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_html = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (heading, message) = words_for(status);
+    let mut page = ErrorPage::new(status, heading, message).respond();
+    for (name, value) in res.response().headers() {
+        if name == header::ALLOW || name == header::RETRY_AFTER {
+            page.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    let (req, _) = res.into_parts();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, page).map_into_right_body(),
+    ))
+}

@@ -1,0 +1,166 @@
+//! What `base.html` needs on every page: title, navigation for the
+//! signed-in user's roles, the user menu, the CSRF token and a flash.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+use crate::domain::Permission;
+use crate::web::error::AppError;
+use crate::web::extractors::CurrentUser;
+use crate::web::session::{Flash, TypedSession};
+
+pub struct NavLink {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub active: bool,
+    pub testid: &'static str,
+}
+
+pub struct Layout {
+    pub title: String,
+    /// The signed-in user's display name, when there is one.
+    pub user_name: Option<String>,
+    pub user_initials: String,
+    pub nav: Vec<NavLink>,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+}
+
+/// Where a page sits in the navigation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    None,
+    MyApps,
+    Users,
+    Groups,
+    Apps,
+    Audit,
+    Settings,
+    Roles,
+}
+
+const NAV: [(Section, &str, &str, &str, Permission); 6] = [
+    (
+        Section::Users,
+        "All users",
+        "/admin/users",
+        "nav-users",
+        Permission::ReadUsers,
+    ),
+    (
+        Section::Groups,
+        "All groups",
+        "/admin/groups",
+        "nav-groups",
+        Permission::ManageGroups,
+    ),
+    (
+        Section::Apps,
+        "Enterprise applications",
+        "/admin/apps",
+        "nav-apps",
+        Permission::ManageApps,
+    ),
+    (
+        Section::Audit,
+        "Audit logs",
+        "/admin/audit",
+        "nav-audit",
+        Permission::ReadAuditLogs,
+    ),
+    (
+        Section::Settings,
+        "Settings",
+        "/admin/settings",
+        "nav-settings",
+        Permission::ManageSettings,
+    ),
+    (
+        Section::Roles,
+        "Roles and administrators",
+        "/admin/roles",
+        "nav-roles",
+        Permission::ManageRoles,
+    ),
+];
+
+impl Layout {
+    /// A page with no one signed in (Sign in, error pages).
+    pub fn bare(title: &str) -> Self {
+        Self {
+            title: title.to_owned(),
+            user_name: None,
+            user_initials: String::new(),
+            nav: Vec::new(),
+            csrf: String::new(),
+            flash: None,
+        }
+    }
+
+    /// A page for someone not signed in that has a form.
+    pub fn anonymous(title: &str, session: &TypedSession) -> Self {
+        Self {
+            csrf: session.csrf_token(),
+            flash: session.take_flash(),
+            ..Self::bare(title)
+        }
+    }
+
+    /// A page for the signed-in user: their navigation and menu.
+    pub fn signed_in(title: &str, user: &CurrentUser, section: Section) -> Self {
+        let mut nav: Vec<NavLink> = NAV
+            .iter()
+            .filter(|(_, _, _, _, permission)| user.may(*permission))
+            .map(|(s, label, href, testid, _)| NavLink {
+                label,
+                href,
+                active: *s == section,
+                testid,
+            })
+            .collect();
+        nav.push(NavLink {
+            label: "My Apps",
+            href: "/myapps",
+            active: section == Section::MyApps,
+            testid: "nav-myapps",
+        });
+        Self {
+            title: title.to_owned(),
+            user_name: Some(user.user.display_name.clone()),
+            user_initials: initials(&user.user.display_name),
+            nav,
+            csrf: user.session.csrf_token(),
+            flash: user.session.take_flash(),
+        }
+    }
+}
+
+/// "Ada Lovelace" → "AL", for the avatar in the user menu.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// A page with status 200.
+pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
+    render_with(page, StatusCode::OK)
+}
+
+/// A page with another status: 422 for a form with errors, and so on.
+pub fn render_with<T: Template>(page: &T, status: StatusCode) -> Result<HttpResponse, AppError> {
+    let body = page.render()?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// 303 See Other: where every successful form post goes.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
+}

@@ -1,0 +1,135 @@
+//! Middleware of every request: the client address, the access log (paths
+//! only: tickets travel in query strings), the same-origin check on every
+//! state-changing request, security headers, and per-address rate limits.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+
+use crate::web::error::AppError;
+use crate::web::state::AppState;
+
+/// The client's address as rate limits and the audit log see it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+/// Works out the client address, refuses cross-site state changes, and logs
+/// the request without its query string.
+pub async fn request_context<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let peer = req.peer_addr().map(|a| a.ip());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let ip = match &state {
+        Some(state) => state.settings.trusted_proxies.client_ip(peer, forwarded.as_deref()),
+        None => peer,
+    };
+    if let Some(ip) = ip {
+        req.extensions_mut().insert(ClientIp(ip));
+    }
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+
+    if !is_safe_method(&method) && !same_origin(&req) {
+        tracing::warn!(%method, %path, "refused a cross-site request");
+        return Ok(req.error_response(AppError::CsrfRejected).map_into_right_body());
+    }
+
+    let res = next.call(req).await?.map_into_left_body();
+    let status = res.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let client = ip.map(|i| i.to_string()).unwrap_or_default();
+    tracing::info!(target: "vestibule::access", %method, %path, status, elapsed_ms, client = %client, "request");
+    Ok(res)
+}
+
+fn is_safe_method(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A state-changing request must not come from another site: browsers say
+/// so in `Sec-Fetch-Site`, and in `Origin`, which must name this host.
+fn same_origin(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && site.eq_ignore_ascii_case("cross-site")
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // Not a browser form post (scripts, older clients): the CSRF token decides.
+        return true;
+    };
+    if origin == "null" {
+        return false;
+    }
+    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let public = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.public_url.clone())
+        .unwrap_or_default();
+    let public_host = public.split_once("://").map(|(_, h)| h).unwrap_or("");
+    origin_host.eq_ignore_ascii_case(host) || origin_host.eq_ignore_ascii_case(public_host)
+}
+
+/// The headers of every response. HSTS only when the public URL is https.
+pub fn security_headers(hsts: bool) -> actix_web::middleware::DefaultHeaders {
+    let mut headers = actix_web::middleware::DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        ))
+        .add((header::CACHE_CONTROL, "no-store"));
+    if hsts {
+        headers = headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"));
+    }
+    headers
+}
+
+/// Limits sign-in attempts per client address; the per-account limit is
+/// checked by the handler, which knows the account.
+pub async fn limit_signin_per_ip<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let client = req.extensions().get::<ClientIp>().copied();
+    let verdict = match (
+        req.method() == Method::POST,
+        req.app_data::<web::Data<AppState>>(),
+        client,
+    ) {
+        (true, Some(state), Some(ClientIp(ip))) => state.limits.signin_per_ip.check(&ip).map_err(|w| (ip, w)),
+        _ => Ok(()),
+    };
+    if let Err((ip, wait)) = verdict {
+        tracing::warn!(client = %ip, "sign-in rate limit reached for an address");
+        let error = AppError::TooManyRequests {
+            retry_after_secs: wait.as_secs().max(1),
+        };
+        return Ok(req.error_response(error).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}

@@ -1,0 +1,37 @@
+//! The HTTP surface: the route table, and the handlers grouped by who uses
+//! them. Handlers parse input, call one service, and render or redirect.
+
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod csrf;
+pub mod error;
+pub mod extractors;
+pub mod health;
+pub mod home;
+pub mod layout;
+pub mod middleware;
+pub mod session;
+pub mod state;
+
+use actix_web::middleware::from_fn;
+use actix_web::web;
+
+/// Every route of the portal.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::start_page))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/static/{file:.*}", web::get().to(assets::static_file))
+        .service(
+            web::resource("/signin")
+                .wrap(from_fn(middleware::limit_signin_per_ip))
+                .route(web::get().to(auth::signin_form))
+                .route(web::post().to(auth::signin)),
+        )
+        .route("/signout", web::post().to(auth::signout))
+        .route("/account/password", web::get().to(auth::change_password_form))
+        .route("/account/password", web::post().to(auth::change_password))
+        .route("/myapps", web::get().to(home::my_apps))
+        .service(web::scope("/admin").configure(admin::routes));
+}

@@ -1,0 +1,139 @@
+//! The session, typed. The cookie store keeps everything in an encrypted
+//! cookie and nothing on the server, so the session carries the user's
+//! session epoch and its issue and last-seen times; the user is reloaded on
+//! every request and these are checked against the database and the clock.
+
+use std::future::{Ready, ready};
+
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use serde::{Deserialize, Serialize};
+
+use crate::security::secret::{constant_time_eq, random_token};
+use crate::web::error::AppError;
+
+const USER: &str = "user";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+
+/// Who the session belongs to, as recorded at sign-in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: String,
+    pub epoch: i64,
+    pub issued_at: i64,
+    pub last_seen: i64,
+}
+
+/// A one-shot message shown on the next page.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum FlashKind {
+    Success,
+    Error,
+}
+
+impl Flash {
+    pub fn is_success(&self) -> bool {
+        self.kind == FlashKind::Success
+    }
+}
+
+#[derive(Clone)]
+pub struct TypedSession(Session);
+
+impl TypedSession {
+    pub fn user(&self) -> Option<SessionUser> {
+        self.0.get(USER).ok().flatten()
+    }
+
+    /// Starts a signed-in session under a new id (no fixation) with a new
+    /// CSRF token.
+    pub fn sign_in(&self, user_id: &str, epoch: i64, now: i64) -> Result<(), AppError> {
+        self.0.renew();
+        self.0.remove(CSRF);
+        self.0.insert(
+            USER,
+            SessionUser {
+                id: user_id.to_owned(),
+                epoch,
+                issued_at: now,
+                last_seen: now,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Records a new epoch after the user changed something that ends their
+    /// other sessions, keeping this one.
+    pub fn set_epoch(&self, epoch: i64) -> Result<(), AppError> {
+        if let Some(mut user) = self.user() {
+            user.epoch = epoch;
+            self.0.renew();
+            self.0.insert(USER, user)?;
+        }
+        Ok(())
+    }
+
+    /// Notes activity; written at most once a minute to keep cookies stable.
+    pub fn touch(&self, user: &SessionUser, now: i64) -> Result<(), AppError> {
+        if now - user.last_seen >= 60 {
+            let mut user = user.clone();
+            user.last_seen = now;
+            self.0.insert(USER, user)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the session on both sides: the cookie is removed.
+    pub fn sign_out(&self) {
+        self.0.purge();
+    }
+
+    /// The synchronizer token of this session, made on first use.
+    pub fn csrf_token(&self) -> String {
+        if let Ok(Some(token)) = self.0.get::<String>(CSRF) {
+            return token;
+        }
+        let token = random_token(32);
+        if let Err(e) = self.0.insert(CSRF, &token) {
+            tracing::error!(error = %e, "storing the CSRF token");
+        }
+        token
+    }
+
+    pub fn csrf_matches(&self, given: &str) -> bool {
+        match self.0.get::<String>(CSRF) {
+            Ok(Some(expected)) => !given.is_empty() && constant_time_eq(&expected, given),
+            _ => false,
+        }
+    }
+
+    pub fn flash(&self, kind: FlashKind, message: impl Into<String>) {
+        let flash = Flash {
+            kind,
+            message: message.into(),
+        };
+        if let Err(e) = self.0.insert(FLASH, flash) {
+            tracing::error!(error = %e, "storing a flash message");
+        }
+    }
+
+    pub fn take_flash(&self) -> Option<Flash> {
+        self.0.remove_as::<Flash>(FLASH).and_then(Result::ok)
+    }
+}
+
+impl FromRequest for TypedSession {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(Ok(TypedSession(req.get_session())))
+    }
+}

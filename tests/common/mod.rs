@@ -1,0 +1,193 @@
+//! The test harness: a real Vestibule on a random port with its own fresh
+//! database (a temp-dir SQLite file, or, when VESTIBULE_TEST_POSTGRES_URL is
+//! set, a PostgreSQL database cloned from a migrated template), a manual
+//! clock, and a cookie-keeping HTTP client that does not follow redirects.
+#![allow(dead_code)]
+
+pub mod postgres;
+
+use std::sync::Once;
+
+use reqwest::{Client, Response, StatusCode};
+use vestibule::clock::Clock;
+use vestibule::config::Settings;
+use vestibule::startup::Application;
+use vestibule::store::Db;
+
+pub const ADMIN_EMAIL: &str = "admin@contoso.test";
+pub const ADMIN_PASSWORD: &str = "Admin-Passw0rd!";
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: Client,
+    pub db: Db,
+    pub clock: Clock,
+    pub settings: Settings,
+    _dir: tempfile::TempDir,
+}
+
+static TRACING: Once = Once::new();
+
+fn init_tracing() {
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            let mut s = Settings::default();
+            s.log_filter = "debug".into();
+            vestibule::telemetry::init(&s);
+        }
+    });
+}
+
+/// Settings for one test: low argon2 cost, a fixed admin, its own folder.
+pub async fn test_settings(dir: &std::path::Path) -> Settings {
+    let mut s = Settings::default();
+    s.bind = "127.0.0.1:0".parse().unwrap();
+    s.database_url = match std::env::var("VESTIBULE_TEST_POSTGRES_URL") {
+        Ok(base) if !base.is_empty() => postgres::fresh_database(&base).await,
+        _ => format!("sqlite://{}/vestibule.db?mode=rwc", dir.display()),
+    };
+    s.database_max_connections = 5;
+    s.data_dir = dir.to_path_buf();
+    s.admin_email = Some(ADMIN_EMAIL.into());
+    s.admin_password = Some(ADMIN_PASSWORD.into());
+    s.org_name = "Contoso".into();
+    s.org_domain = "contoso.test".into();
+    s.password_cost.memory_kib = 8;
+    s.password_cost.iterations = 1;
+    s.workers = Some(2);
+    s
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a portal after `adjust` has changed the test settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    init_tracing();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut settings = test_settings(dir.path()).await;
+    adjust(&mut settings);
+    let clock = Clock::manual();
+    let app = Application::build(settings.clone(), clock.clone())
+        .await
+        .expect("the application starts");
+    let port = app.port();
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: new_client(),
+        db: state.db.clone(),
+        clock,
+        settings,
+        _dir: dir,
+    }
+}
+
+/// A fresh "browser": its own cookie jar, redirects not followed.
+pub fn new_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.get_with(&self.client, path).await
+    }
+
+    pub async fn get_with(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("a body")
+    }
+
+    /// Posts a form as it is, without adding a CSRF token.
+    pub async fn post_raw(&self, client: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
+        client.post(self.url(path)).form(fields).send().await.expect("POST")
+    }
+
+    /// Posts a form with the CSRF token of the page at `form_page`, as a
+    /// browser that opened that page and submitted its form would.
+    pub async fn submit_with(&self, client: &Client, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let html = self.get_with(client, form_page).await.text().await.unwrap();
+        let token = csrf_token(&html);
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(client, action, &all).await
+    }
+
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        self.submit_with(&self.client, form_page, action, fields).await
+    }
+
+    pub async fn sign_in_with(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.submit_with(client, "/signin", "/signin", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.sign_in_with(&self.client, email, password).await
+    }
+
+    pub async fn sign_in_as_admin(&self) {
+        let res = self.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "the admin signs in");
+    }
+
+    /// Creates a member with `role` (a role key, or "" for none) through the
+    /// store, returning their id.
+    pub async fn create_member(&self, email: &str, password: &str, role: &str) -> String {
+        let hasher = vestibule::security::password::PasswordHasherService::new(self.settings.password_cost).unwrap();
+        let role_to_give = vestibule::domain::Role::from_key(role).unwrap_or(vestibule::domain::Role::GuestInviter);
+        let user = vestibule::services::accounts::create_admin(
+            &self.db, &hasher, &self.clock, email, "Test Member", password, role_to_give,
+        )
+        .await
+        .expect("a member is created");
+        if role.is_empty() {
+            let mut conn = self.db.pool().acquire().await.unwrap();
+            vestibule::store::roles::revoke(&mut conn, &user.id, role_to_give).await.unwrap();
+        }
+        user.id
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(self.db.pool()).await.unwrap()
+    }
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_token(html: &str) -> String {
+    attribute_after(html, "name=\"csrf_token\" value=\"").unwrap_or_default()
+}
+
+/// The text after `marker` up to the next double quote.
+pub fn attribute_after(html: &str, marker: &str) -> Option<String> {
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+pub fn assert_redirect_to(res: &Response, to: &str) {
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "expected a redirect to {to}");
+    assert_eq!(location(res), to);
+}
