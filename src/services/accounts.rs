@@ -235,3 +235,12 @@ pub async fn change_password(
     tx.commit().await?;
     Ok(epoch)
 }
+
+/// Ends every session of the user that carries `epoch`: sessions already
+/// ended by a newer epoch are left alone.
+pub async fn sign_out(db: &Db, user_id: &str, epoch: i64) -> ServiceResult<()> {
+    let mut tx = db.begin().await?;
+    store::users::end_sessions_of_epoch(&mut tx, user_id, epoch).await?;
+    tx.commit().await?;
+    Ok(())
+}

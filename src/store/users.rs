@@ -171,3 +171,13 @@ pub async fn bump_session_epoch(conn: &mut Conn, id: &str) -> sqlx::Result<()> {
         .await?;
     Ok(())
 }
+
+/// Bumps the epoch only if it is still `epoch`.
+pub async fn end_sessions_of_epoch(conn: &mut Conn, id: &str, epoch: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 AND session_epoch = $2")
+        .bind(id)
+        .bind(epoch)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -97,13 +97,22 @@ pub async fn signin(
 #[derive(Deserialize)]
 pub struct NoFields {}
 
-/// Sign out. A session that has already ended just goes to Sign in.
+/// Sign out. The cookie store keeps nothing on the server, so a copy of
+/// the cookie would outlive a purge: signing out also bumps the user's
+/// session epoch, which ends this session everywhere it was copied (and the
+/// user's other sessions with it). A session that has already ended just
+/// goes to Sign in.
 pub async fn signout(
+    state: web::Data<AppState>,
     session: TypedSession,
     form: Result<CsrfForm<NoFields>, AppError>,
 ) -> Result<HttpResponse, AppError> {
     match form {
-        Ok(_) => {}
+        Ok(_) => {
+            if let Some(who) = session.user() {
+                accounts::sign_out(&state.db, &who.id, who.epoch).await?;
+            }
+        }
         Err(AppError::CsrfRejected) if session.user().is_none() => {}
         Err(e) => return Err(e),
     }

@@ -67,11 +67,7 @@ async fn load(req: HttpRequest) -> Result<CurrentUser, AppError> {
     let idle = state.settings.session_idle_timeout.as_secs() as i64;
     let max_age = state.settings.session_max_age.as_secs() as i64;
     if now - who.last_seen > idle || now - who.issued_at > max_age {
-        session.sign_out();
-        session.flash(
-            crate::web::session::FlashKind::Error,
-            "Your session expired. Sign in again.",
-        );
+        session.expire();
         return Err(sign_in_required(&req));
     }
     let mut conn = state.db.pool().acquire().await?;

@@ -90,6 +90,14 @@ impl TypedSession {
         Ok(())
     }
 
+    /// Ends an expired session but keeps a cookie for the message saying so.
+    pub fn expire(&self) {
+        self.0.remove(USER);
+        self.0.remove(CSRF);
+        self.0.renew();
+        self.flash(FlashKind::Error, "Your session expired. Sign in again.");
+    }
+
     /// Ends the session on both sides: the cookie is removed.
     pub fn sign_out(&self) {
         self.0.purge();

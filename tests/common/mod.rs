@@ -6,8 +6,9 @@
 
 pub mod postgres;
 
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
+use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{Client, Response, StatusCode};
 use vestibule::clock::Clock;
 use vestibule::config::Settings;
@@ -21,6 +22,9 @@ pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub client: Client,
+    pub jar: Arc<Jar>,
+    /// The password printed on first start, when none was configured.
+    pub generated_admin_password: Option<String>,
     pub db: Db,
     pub clock: Clock,
     pub settings: Settings,
@@ -32,20 +36,24 @@ static TRACING: Once = Once::new();
 fn init_tracing() {
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
-            let mut s = Settings::default();
-            s.log_filter = "debug".into();
-            vestibule::telemetry::init(&s);
+            vestibule::telemetry::init(&Settings {
+                log_filter: "debug".into(),
+                ..Settings::default()
+            });
         }
     });
 }
 
 /// Settings for one test: low argon2 cost, a fixed admin, its own folder.
 pub async fn test_settings(dir: &std::path::Path) -> Settings {
-    let mut s = Settings::default();
-    s.bind = "127.0.0.1:0".parse().unwrap();
-    s.database_url = match std::env::var("VESTIBULE_TEST_POSTGRES_URL") {
+    let database_url = match std::env::var("VESTIBULE_TEST_POSTGRES_URL") {
         Ok(base) if !base.is_empty() => postgres::fresh_database(&base).await,
         _ => format!("sqlite://{}/vestibule.db?mode=rwc", dir.display()),
+    };
+    let mut s = Settings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url,
+        ..Settings::default()
     };
     s.database_max_connections = 5;
     s.data_dir = dir.to_path_buf();
@@ -75,11 +83,15 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("the application starts");
     let port = app.port();
     let state = app.state();
+    let generated_admin_password = app.first_admin.as_ref().and_then(|a| a.generated_password.clone());
     tokio::spawn(app.run_until_stopped());
+    let (client, jar) = new_client_with_jar();
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
-        client: new_client(),
+        client,
+        jar,
+        generated_admin_password,
         db: state.db.clone(),
         clock,
         settings,
@@ -89,8 +101,22 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// A fresh "browser": its own cookie jar, redirects not followed.
 pub fn new_client() -> Client {
+    new_client_with_jar().0
+}
+
+pub fn new_client_with_jar() -> (Client, Arc<Jar>) {
+    let jar = Arc::new(Jar::default());
+    let client = Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    (client, jar)
+}
+
+/// A client without cookies of its own, for replaying a stolen cookie.
+pub fn bare_client() -> Client {
     Client::builder()
-        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client")
@@ -99,6 +125,25 @@ pub fn new_client() -> Client {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The `Cookie` header the main client would send: what a thief copies.
+    pub fn cookie_header(&self) -> String {
+        let url = self.address.parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// GET with a given `Cookie` header and no jar.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Response {
+        bare_client()
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("GET")
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -120,7 +165,13 @@ impl TestApp {
 
     /// Posts a form with the CSRF token of the page at `form_page`, as a
     /// browser that opened that page and submitted its form would.
-    pub async fn submit_with(&self, client: &Client, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+    pub async fn submit_with(
+        &self,
+        client: &Client,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
         let html = self.get_with(client, form_page).await.text().await.unwrap();
         let token = csrf_token(&html);
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
@@ -133,7 +184,13 @@ impl TestApp {
     }
 
     pub async fn sign_in_with(&self, client: &Client, email: &str, password: &str) -> Response {
-        self.submit_with(client, "/signin", "/signin", &[("email", email), ("password", password)]).await
+        self.submit_with(
+            client,
+            "/signin",
+            "/signin",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
@@ -151,19 +208,30 @@ impl TestApp {
         let hasher = vestibule::security::password::PasswordHasherService::new(self.settings.password_cost).unwrap();
         let role_to_give = vestibule::domain::Role::from_key(role).unwrap_or(vestibule::domain::Role::GuestInviter);
         let user = vestibule::services::accounts::create_admin(
-            &self.db, &hasher, &self.clock, email, "Test Member", password, role_to_give,
+            &self.db,
+            &hasher,
+            &self.clock,
+            email,
+            "Test Member",
+            password,
+            role_to_give,
         )
         .await
         .expect("a member is created");
         if role.is_empty() {
             let mut conn = self.db.pool().acquire().await.unwrap();
-            vestibule::store::roles::revoke(&mut conn, &user.id, role_to_give).await.unwrap();
+            vestibule::store::roles::revoke(&mut conn, &user.id, role_to_give)
+                .await
+                .unwrap();
         }
         user.id
     }
 
     pub async fn count(&self, sql: &'static str) -> i64 {
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(self.db.pool()).await.unwrap()
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
     }
 }
 

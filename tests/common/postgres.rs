@@ -37,7 +37,9 @@ pub fn with_database(base: &str, name: &str) -> String {
 pub async fn fresh_database(base: &str) -> String {
     sqlx::any::install_default_drivers();
     let template = format!("vestibule_tpl_{}", migrations_digest());
-    let mut admin = AnyConnection::connect(base).await.expect("connect to VESTIBULE_TEST_POSTGRES_URL");
+    let mut admin = AnyConnection::connect(base)
+        .await
+        .expect("connect to VESTIBULE_TEST_POSTGRES_URL");
     admin.execute("SELECT pg_advisory_lock(726100)").await.unwrap();
     let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
         .bind(&template)
@@ -49,7 +51,9 @@ pub async fn fresh_database(base: &str) -> String {
             .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {template}")))
             .await
             .unwrap();
-        let db = vestibule::store::Db::connect(&with_database(base, &template), 1).await.unwrap();
+        let db = vestibule::store::Db::connect(&with_database(base, &template), 1)
+            .await
+            .unwrap();
         db.migrate().await.unwrap();
         db.close().await;
     }
@@ -58,7 +62,9 @@ pub async fn fresh_database(base: &str) -> String {
     let mut attempts = 0;
     loop {
         let created = admin
-            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}")))
+            .execute(sqlx::AssertSqlSafe(format!(
+                "CREATE DATABASE {name} TEMPLATE {template}"
+            )))
             .await;
         match created {
             Ok(_) => break,

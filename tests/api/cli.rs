@@ -1,0 +1,143 @@
+//! The `vestibule` binary itself: settings errors, commands, --help.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::common::{new_client, spawn_app};
+
+fn vestibule(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vestibule"));
+    cmd.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("VESTIBULE_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("VESTIBULE_ARGON2_MEMORY_KIB", "8")
+        .env("VESTIBULE_ARGON2_ITERATIONS", "1");
+    cmd
+}
+
+#[test]
+fn an_invalid_setting_stops_start_up_naming_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vestibule(dir.path())
+        .env("VESTIBULE_BIND", "not-an-address")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("VESTIBULE_BIND"), "{err}");
+    let out = vestibule(dir.path())
+        .env("VESTIBULE_PUBLIC_URL", "https://portal.example.com")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("VESTIBULE_SESSION_KEY"));
+}
+
+#[test]
+fn an_unreachable_database_stops_start_up_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vestibule(dir.path())
+        .env("VESTIBULE_DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none")
+        .env("VESTIBULE_BIND", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot open the database"), "{err}");
+    assert!(!err.contains("secret"), "the password is not printed: {err}");
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["admin", "create", "--help"],
+    ] {
+        let out = vestibule(dir.path()).args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage"), "{args:?}: {text}");
+    }
+}
+
+#[test]
+fn migrate_creates_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vestibule(dir.path()).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("data/vestibule.db").exists());
+}
+
+#[tokio::test]
+async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_sign_in() {
+    let app = spawn_app().await;
+    let mut child = vestibule(app.settings.data_dir.as_path())
+        .env("VESTIBULE_DATABASE_URL", &app.settings.database_url)
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "ops@contoso.test",
+            "--name",
+            "Ops Admin",
+            "--role",
+            "user_administrator",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"Ops-passw0rd!\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("User Administrator"));
+    let client = new_client();
+    let res = app.sign_in_with(&client, "ops@contoso.test", "Ops-passw0rd!").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.get_with(&client, "/admin/users").await.status(), 200);
+    assert_eq!(app.get_with(&client, "/admin/roles").await.status(), 403);
+}
+
+#[tokio::test]
+async fn admin_create_refuses_bad_input_and_writes_nothing() {
+    let app = spawn_app().await;
+    let before = app.count("SELECT COUNT(*) FROM users").await;
+    let cases: [(&[&str], &[u8], &str); 4] = [
+        (&["--email", "not-an-email", "--name", "X"], b"Good-passw0rd\n", "@"),
+        (&["--email", "x@contoso.test", "--name", "X"], b"weak\n", "8 to 256"),
+        (
+            &["--email", "admin@contoso.test", "--name", "X"],
+            b"Good-passw0rd\n",
+            "already in the directory",
+        ),
+        (
+            &["--email", "y@contoso.test", "--name", "Y", "--role", "root"],
+            b"Good-passw0rd\n",
+            "unknown role",
+        ),
+    ];
+    for (args, stdin, message) in cases {
+        let mut child = vestibule(app.settings.data_dir.as_path())
+            .env("VESTIBULE_DATABASE_URL", &app.settings.database_url)
+            .args(["admin", "create"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, before);
+}

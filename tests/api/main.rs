@@ -1,0 +1,17 @@
+//! Integration tests: each starts the real portal on a random port against
+//! a fresh database (SQLite, or PostgreSQL when VESTIBULE_TEST_POSTGRES_URL
+//! is set) and speaks HTTP to it.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod csrf;
+mod errors;
+mod headers;
+mod health;
+mod passwords;
+mod roles;
+mod sessions;
+mod signin;
+mod store_types;
