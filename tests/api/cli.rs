@@ -141,3 +141,85 @@ async fn admin_create_refuses_bad_input_and_writes_nothing() {
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, before);
 }
+
+/// Starts the real binary on a free port, returning the child and its URL
+/// once it has said where it listens (on stderr, with the other logs).
+/// The caller waits for the child through `terminate`.
+#[allow(clippy::zombie_processes)]
+fn start_binary(dir: &std::path::Path, json: bool) -> (std::process::Child, String, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut cmd = vestibule(dir);
+    cmd.env("VESTIBULE_BIND", "127.0.0.1:0")
+        .env("VESTIBULE_ADMIN_PASSWORD", "Admin-Passw0rd!")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if json {
+        cmd.env("VESTIBULE_LOG_FORMAT", "json");
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+            .expect("the portal says where it listens");
+        if line.contains("Vestibule is listening") {
+            let start = line.find("http://").unwrap();
+            let url: String = line[start..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '"')
+                .collect();
+            return (child, url.trim_end_matches("/signin").to_owned(), rx);
+        }
+    }
+}
+
+fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait().unwrap()
+}
+
+#[tokio::test]
+async fn access_logs_leave_out_query_strings_and_sigterm_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url, lines) = start_binary(dir.path(), false);
+    let res = reqwest::get(format!("{url}/signin?ticket=SECRET-TICKET-123"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let status = terminate(&mut child);
+    assert!(status.success(), "a clean exit after SIGTERM: {status:?}");
+    let log: Vec<String> = lines.iter().collect();
+    let log = log.join("\n");
+    assert!(log.contains("path=/signin"), "the request is logged: {log}");
+    assert!(!log.contains("SECRET-TICKET-123"), "the query string is not: {log}");
+    assert!(log.contains("stopped"), "{log}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url, lines) = start_binary(dir.path(), true);
+    reqwest::get(format!("{url}/healthz")).await.unwrap();
+    terminate(&mut child);
+    let log: Vec<String> = lines.iter().collect();
+    let request = log
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("every line is JSON"))
+        .find(|v| v["path"] == "/healthz")
+        .expect("the request line");
+    assert_eq!(request["status"], 200);
+    assert_eq!(request["method"], "GET");
+}
