@@ -64,6 +64,15 @@ pub struct Settings {
     pub max_json_bytes: usize,
     /// HTTP worker threads; `None` lets actix pick one per core.
     pub workers: Option<usize>,
+    /// The outbox worker: the first retry delay, doubled per attempt up to
+    /// the cap; the attempts before a message is marked failed; how long a
+    /// claimed message is held; how often to look for rows other instances
+    /// committed.
+    pub mail_retry_base: Duration,
+    pub mail_retry_max: Duration,
+    pub mail_max_attempts: u32,
+    pub mail_lease: Duration,
+    pub mail_poll: Duration,
 }
 
 impl Default for Settings {
@@ -96,6 +105,11 @@ impl Default for Settings {
             max_form_bytes: 64 * 1024,
             max_json_bytes: 1024 * 1024,
             workers: None,
+            mail_retry_base: Duration::from_secs(30),
+            mail_retry_max: Duration::from_secs(3600),
+            mail_max_attempts: 8,
+            mail_lease: Duration::from_secs(60),
+            mail_poll: Duration::from_millis(1000),
         }
     }
 }
@@ -128,6 +142,11 @@ pub const KEYS: &[&str] = &[
     "max_form_bytes",
     "max_json_bytes",
     "workers",
+    "mail_retry_base_secs",
+    "mail_retry_max_secs",
+    "mail_max_attempts",
+    "mail_lease_secs",
+    "mail_poll_ms",
 ];
 
 impl Settings {
@@ -261,6 +280,11 @@ impl Settings {
             "max_form_bytes" => self.max_form_bytes = positive::<usize>(value)?,
             "max_json_bytes" => self.max_json_bytes = positive::<usize>(value)?,
             "workers" => self.workers = Some(positive::<usize>(value)?),
+            "mail_retry_base_secs" => self.mail_retry_base = Duration::from_secs(positive(value)?),
+            "mail_retry_max_secs" => self.mail_retry_max = Duration::from_secs(positive(value)?),
+            "mail_max_attempts" => self.mail_max_attempts = positive(value)?,
+            "mail_lease_secs" => self.mail_lease = Duration::from_secs(positive(value)?),
+            "mail_poll_ms" => self.mail_poll = Duration::from_millis(positive(value)?),
             _ => return Err("unknown key".into()),
         }
         Ok(())

@@ -2,6 +2,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod mail;
 pub mod security;
 pub mod services;
 pub mod startup;

@@ -16,6 +16,8 @@ use actix_web::{App, HttpServer, web};
 
 use crate::clock::Clock;
 use crate::config::{Settings, decode_session_key};
+use crate::mail::Transport;
+use crate::mail::worker::{self as mail_worker, WorkerHandle};
 use crate::security::password::PasswordHasherService;
 use crate::security::rate_limit::RateLimits;
 use crate::services::accounts::{self, FirstAdmin};
@@ -28,6 +30,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    mail_worker: WorkerHandle,
     /// Set on the first start of an empty directory.
     pub first_admin: Option<FirstAdmin>,
 }
@@ -38,7 +41,9 @@ impl Application {
         db.migrate().await?;
         let hasher = PasswordHasherService::new(settings.password_cost)?;
         let first_admin = accounts::bootstrap(&db, &settings, &hasher, &clock).await?;
-        let session_key = Key::from(&resolve_session_key(&settings)?);
+        let master_key = resolve_session_key(&settings)?;
+        let session_key = Key::from(&master_key);
+        let secrets = crate::security::secret::Secrets::derive(&master_key);
 
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (VESTIBULE_BIND): {e}", settings.bind))?;
@@ -47,21 +52,27 @@ impl Application {
             Some(url) => url.clone(),
             None => format!("http://{}:{port}", settings.bind.ip()),
         };
+        let mail = Transport::from_settings(&settings)?;
         let state = web::Data::new(AppState {
+            secrets,
             limits: RateLimits::new(&settings),
             settings,
             public_url,
             db,
             clock,
             hasher,
+            mail,
+            mail_wake: Default::default(),
         });
 
         let server = serve(listener, state.clone(), session_key)?;
         spawn_housekeeping(state.clone());
+        let mail_worker = mail_worker::spawn(state.clone());
         Ok(Self {
             port,
             server,
             state,
+            mail_worker,
             first_admin,
         })
     }
@@ -81,6 +92,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.mail_worker.stop().await;
         self.state.db.close().await;
         result
     }

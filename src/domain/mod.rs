@@ -4,6 +4,7 @@
 pub mod display_name;
 pub mod email;
 pub mod password;
+pub mod redirect;
 pub mod role;
 pub mod user;
 

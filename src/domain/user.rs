@@ -55,6 +55,21 @@ impl ExternalUserState {
     }
 }
 
+/// Entra's companyName: optional, at most 64 characters.
+pub fn parse_company_name(input: &str) -> Result<Option<String>, String> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    if name.chars().count() > 64 {
+        return Err("A company name has at most 64 characters.".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err("A company name cannot contain control characters.".into());
+    }
+    Ok(Some(name.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,6 +59,25 @@ impl DigestKey {
     }
 }
 
+/// The digest keys of one deployment, each for one purpose, all derived
+/// from the session key so every instance sharing it agrees.
+#[derive(Clone)]
+pub struct Secrets {
+    /// Invitation tickets.
+    pub tickets: DigestKey,
+    /// Block future invitations links, signed per address.
+    pub block_links: DigestKey,
+}
+
+impl Secrets {
+    pub fn derive(master: &[u8]) -> Self {
+        Self {
+            tickets: DigestKey::derive(master, "vestibule invitation tickets v1"),
+            block_links: DigestKey::derive(master, "vestibule block-invitation links v1"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

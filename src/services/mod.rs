@@ -3,13 +3,21 @@
 //! commit together or not at all.
 
 pub mod accounts;
+pub mod invitations;
 pub mod roles;
+pub mod users;
 
 /// What a service refuses, in words an admin can act on, or a store failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("{0}")]
     Refused(String),
+    /// Input that does not parse: a message per form field.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// The actor's role does not reach this target.
+    #[error("{0}")]
+    Denied(String),
     #[error("not found")]
     NotFound,
     #[error(transparent)]
@@ -19,3 +27,27 @@ pub enum ServiceError {
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Messages keyed by the form field they belong to.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(pub Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    /// The message for a field, if it has one.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Parses one field, recording its error.
+    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, String>) -> Option<T> {
+        parsed.map_err(|e| self.add(field, e)).ok()
+    }
+}

@@ -4,7 +4,10 @@
 //! through sqlx's `Any` driver.
 
 pub mod audit;
+pub mod directory;
+pub mod invitations;
 pub mod organization;
+pub mod outbox;
 pub mod roles;
 pub mod users;
 

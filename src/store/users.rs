@@ -181,3 +181,62 @@ pub async fn end_sessions_of_epoch(conn: &mut Conn, id: &str, epoch: i64) -> sql
         .await?;
     Ok(())
 }
+
+/// Edit properties: the fields an admin may change.
+pub async fn update_properties(
+    conn: &mut Conn,
+    id: &str,
+    display_name: &DisplayName,
+    company_name: Option<&str>,
+    user_type: UserType,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET display_name = $1, display_name_lower = $2, company_name = $3, user_type = $4 \
+         WHERE id = $5 AND deleted_at IS NULL",
+    )
+    .bind(display_name.as_str())
+    .bind(display_name.sort_key())
+    .bind(company_name)
+    .bind(user_type.as_str())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Blocks or unblocks sign-in; blocking ends every session of the user.
+pub async fn set_account_enabled(conn: &mut Conn, id: &str, enabled: bool) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET account_enabled = $1, \
+         session_epoch = session_epoch + (CASE WHEN $2 = 0 THEN 1 ELSE 0 END) WHERE id = $3",
+    )
+    .bind(flag(enabled))
+    .bind(flag(enabled))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Soft delete: the row stays (restorable for 30 days) but the user is gone
+/// from lists and sign-in, and every session ends.
+pub async fn soft_delete(conn: &mut Conn, id: &str, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET deleted_at = $1, session_epoch = session_epoch + 1 WHERE id = $2 AND deleted_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Records who invited the user (Entra's invitedBy).
+pub async fn set_invited_by(conn: &mut Conn, id: &str, inviter: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET invited_by = $1 WHERE id = $2")
+        .bind(inviter)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

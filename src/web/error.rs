@@ -21,6 +21,9 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden, with the reason.
+    #[error("denied: {0}")]
+    Denied(String),
     #[error("the form has expired")]
     CsrfRejected,
     #[error("not found")]
@@ -52,6 +55,10 @@ impl From<ServiceError> for AppError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Refused(msg) => AppError::BadRequest(msg),
+            ServiceError::Invalid(errors) => {
+                AppError::BadRequest(errors.0.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" "))
+            }
+            ServiceError::Denied(msg) => AppError::Denied(msg),
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Store(e) => e.into(),
             ServiceError::Internal(e) => AppError::Internal(e),
@@ -136,7 +143,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::SignInRequired { .. } | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
-            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Denied(_) | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -168,7 +175,7 @@ impl ResponseError for AppError {
         }
         let (heading, default_message) = words_for(status);
         let message = match self {
-            AppError::BadRequest(msg) => msg.as_str(),
+            AppError::BadRequest(msg) | AppError::Denied(msg) => msg.as_str(),
             AppError::CsrfRejected => {
                 "This form has expired or did not come from this site. Go back, reload the page and try again."
             }

@@ -4,7 +4,9 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod block;
 pub mod csrf;
+pub mod dev_mailbox;
 pub mod error;
 pub mod extractors;
 pub mod health;
@@ -33,5 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::get().to(auth::change_password_form))
         .route("/account/password", web::post().to(auth::change_password))
         .route("/myapps", web::get().to(home::my_apps))
-        .service(web::scope("/admin").configure(admin::routes));
+        .route("/invitations/block", web::get().to(block::block_page))
+        .route("/invitations/block", web::post().to(block::confirm_block))
+        .service(web::scope("/admin").configure(admin::routes))
+        .service(web::scope("/dev").configure(dev_mailbox::routes));
 }

@@ -1,7 +1,10 @@
 //! What every handler can reach: settings, store, clock, hasher, limits.
 
+use std::sync::Arc;
+
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::mail::Transport;
 use crate::security::password::PasswordHasherService;
 use crate::security::rate_limit::RateLimits;
 use crate::store::Db;
@@ -14,4 +17,23 @@ pub struct AppState {
     pub clock: Clock,
     pub hasher: PasswordHasherService,
     pub limits: RateLimits,
+    /// Keys that tickets, codes and signed links are digested with.
+    pub secrets: crate::security::secret::Secrets,
+    /// Where the outbox worker sends mail.
+    pub mail: Transport,
+    /// Wakes this process's outbox worker; see `wake_mail`.
+    pub mail_wake: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// Tells the outbox worker that mail was committed. Call it after the
+    /// commit; a wake-up that finds the worker busy is kept for later.
+    pub fn wake_mail(&self) {
+        self.mail_wake.notify_one();
+    }
+
+    /// True when mail is kept for `/dev/mailbox` instead of being sent.
+    pub fn mailbox_enabled(&self) -> bool {
+        self.mail.is_mailbox()
+    }
 }

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod postgres;
+pub mod smtp;
 
 use std::sync::{Arc, Once};
 
@@ -28,6 +29,8 @@ pub struct TestApp {
     pub db: Db,
     pub clock: Clock,
     pub settings: Settings,
+    /// The running portal's state: its outbox worker's wake-up, its mail transport.
+    pub state: actix_web::web::Data<vestibule::web::state::AppState>,
     _dir: tempfile::TempDir,
 }
 
@@ -95,6 +98,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         db: state.db.clone(),
         clock,
         settings,
+        state,
         _dir: dir,
     }
 }

@@ -6,7 +6,7 @@ use askama::Template;
 
 use crate::domain::Permission;
 use crate::web::error::AppError;
-use crate::web::extractors::permits::{AdminPortal, ManageApps, ManageGroups, ManageSettings, ReadUsers};
+use crate::web::extractors::permits::{AdminPortal, ManageApps, ManageGroups, ManageSettings};
 use crate::web::extractors::{Authorized, state};
 use crate::web::layout::{Layout, Section, render, see_other};
 
@@ -26,14 +26,6 @@ pub async fn overview(admin: Authorized<AdminPortal>) -> HttpResponse {
         "/myapps"
     };
     see_other(target)
-}
-
-pub async fn all_users(admin: Authorized<ReadUsers>) -> Result<HttpResponse, AppError> {
-    render(&ComingPage {
-        layout: Layout::signed_in("All users", &admin, Section::Users),
-        summary: "Members and guests of the directory, with their user type and invitation state.",
-        coming: "The directory list, Invite external user and New user arrive with the invitation work.",
-    })
 }
 
 pub async fn all_groups(admin: Authorized<ManageGroups>) -> Result<HttpResponse, AppError> {

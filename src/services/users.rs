@@ -1,0 +1,238 @@
+//! Managing users in the directory: New user, Edit properties, Block
+//! sign-in, Reset password, Delete user. A User Administrator cannot touch
+//! a Global Administrator (SPEC §6), and no one can lock the directory out
+//! of its last Global Administrator.
+
+use crate::clock::Clock;
+use crate::domain::user::parse_company_name;
+use crate::domain::{DisplayName, Email, NewPassword, Role, UserType};
+use crate::security::password::PasswordHasherService;
+use crate::services::{FieldErrors, ServiceError, ServiceResult};
+use crate::store::audit::{Actor, AuditEntry};
+use crate::store::users::{NewUser, User};
+use crate::store::{self, Db, Tx};
+
+/// Who is acting, with the roles that decide what they may touch.
+pub struct Admin<'a> {
+    pub actor: Actor,
+    pub id: &'a str,
+    pub roles: &'a [Role],
+}
+
+/// Loads a live user the admin may change, or says why not.
+async fn target_for_change(tx: &mut Tx, admin: &Admin<'_>, id: &str) -> ServiceResult<(User, Vec<Role>)> {
+    let user = store::users::find_active(tx, id).await?.ok_or(ServiceError::NotFound)?;
+    let roles = store::roles::roles_of(tx, id).await?;
+    if roles.contains(&Role::GlobalAdministrator) && !admin.roles.contains(&Role::GlobalAdministrator) {
+        return Err(ServiceError::Denied(
+            "Only a Global Administrator can change a Global Administrator.".into(),
+        ));
+    }
+    Ok((user, roles))
+}
+
+/// Refuses a change that would leave no live Global Administrator.
+async fn keep_a_global_administrator(tx: &mut Tx, roles: &[Role], what: &str) -> ServiceResult<()> {
+    if roles.contains(&Role::GlobalAdministrator)
+        && store::roles::count_active_holders_locked(tx, Role::GlobalAdministrator).await? <= 1
+    {
+        return Err(ServiceError::Refused(format!(
+            "The last Global Administrator cannot be {what}: give the role to someone else first."
+        )));
+    }
+    Ok(())
+}
+
+async fn audit(
+    tx: &mut Tx,
+    actor: &Actor,
+    activity: &str,
+    user: &User,
+    details: Option<String>,
+    now: i64,
+) -> sqlx::Result<()> {
+    store::audit::record(
+        tx,
+        actor,
+        &AuditEntry {
+            activity,
+            category: "UserManagement",
+            target_id: Some(&user.id),
+            target_name: Some(&user.user_principal_name),
+            details,
+        },
+        now,
+    )
+    .await
+}
+
+/// New user: a member with a temporary password that must be changed at
+/// first sign-in. Returns the user and the password, shown once.
+pub async fn create_member(
+    db: &Db,
+    hasher: &PasswordHasherService,
+    clock: &Clock,
+    admin: &Admin<'_>,
+    org_domain: &str,
+    display_name: &str,
+    user_principal_name: &str,
+) -> ServiceResult<(User, NewPassword)> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("display_name", DisplayName::parse(display_name));
+    let upn = errors.check(
+        "user_principal_name",
+        Email::parse(user_principal_name).map_err(|e| e.replace("email address", "user principal name")),
+    );
+    if let Some(upn) = &upn
+        && upn.domain() != org_domain
+    {
+        errors.add(
+            "user_principal_name",
+            format!("The domain must be the organization's domain, {org_domain}."),
+        );
+    }
+    let (Some(name), Some(upn), true) = (name, upn, errors.is_empty()) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let in_use = || {
+        let mut errors = FieldErrors::default();
+        errors.add("user_principal_name", format!("{upn} is already in the directory."));
+        ServiceError::Invalid(errors)
+    };
+    let password = NewPassword::generate();
+    let hash = hasher.hash(password.expose().to_owned()).await?;
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    if store::users::address_in_use(&mut tx, upn.normalized()).await? {
+        return Err(in_use());
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let inserted = store::users::insert(
+        &mut tx,
+        &NewUser {
+            id: &id,
+            display_name: &name,
+            mail: Some(&upn),
+            user_principal_name: upn.as_str(),
+            user_type: UserType::Member,
+            creation_type: None,
+            external_user_state: None,
+            company_name: None,
+            password_hash: Some(&hash),
+            must_change_password: true,
+            now,
+        },
+    )
+    .await;
+    match inserted {
+        Err(e) if store::is_unique_violation(&e) => return Err(in_use()),
+        other => other?,
+    }
+    let user = store::users::find_active(&mut tx, &id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    audit(&mut tx, &admin.actor, "Add user", &user, None, now).await?;
+    tx.commit().await?;
+    Ok((user, password))
+}
+
+/// What Edit properties may change.
+pub struct Properties {
+    pub display_name: String,
+    pub company_name: String,
+    pub user_type: String,
+    pub block_sign_in: bool,
+}
+
+pub async fn edit_properties(
+    db: &Db,
+    clock: &Clock,
+    admin: &Admin<'_>,
+    id: &str,
+    form: &Properties,
+) -> ServiceResult<()> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("display_name", DisplayName::parse(&form.display_name));
+    let company = errors.check("company_name", parse_company_name(&form.company_name));
+    let user_type = errors.check(
+        "user_type",
+        UserType::parse(&form.user_type).ok_or_else(|| "Choose Member or Guest.".to_string()),
+    );
+    let (Some(name), Some(company), Some(user_type)) = (name, company, user_type) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let (user, roles) = target_for_change(&mut tx, admin, id).await?;
+    if user_type == UserType::Guest && !roles.is_empty() {
+        return Err(ServiceError::Refused(
+            "A user with a directory role stays a member: take the roles away first.".into(),
+        ));
+    }
+    if form.block_sign_in && user.account_enabled {
+        if user.id == admin.id {
+            return Err(ServiceError::Refused("You cannot block your own sign-in.".into()));
+        }
+        keep_a_global_administrator(&mut tx, &roles, "blocked").await?;
+    }
+    store::users::update_properties(&mut tx, id, &name, company.as_deref(), user_type).await?;
+    if form.block_sign_in == user.account_enabled {
+        store::users::set_account_enabled(&mut tx, id, !form.block_sign_in).await?;
+    }
+    let details = format!(
+        "displayName={}; companyName={}; userType={}; accountEnabled={}",
+        name,
+        company.as_deref().unwrap_or(""),
+        user_type.as_str(),
+        !form.block_sign_in
+    );
+    audit(&mut tx, &admin.actor, "Update user", &user, Some(details), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reset password: members only; a new temporary password, changed at
+/// next sign-in; every session of the user ends.
+pub async fn reset_password(
+    db: &Db,
+    hasher: &PasswordHasherService,
+    clock: &Clock,
+    admin: &Admin<'_>,
+    id: &str,
+) -> ServiceResult<NewPassword> {
+    let password = NewPassword::generate();
+    let hash = hasher.hash(password.expose().to_owned()).await?;
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let (user, _) = target_for_change(&mut tx, admin, id).await?;
+    if user.user_type != UserType::Member || user.creation_type.as_deref() == Some("Invitation") {
+        return Err(ServiceError::Refused(
+            "Guests sign in with a code sent to their address; they have no password to reset.".into(),
+        ));
+    }
+    store::users::set_password(&mut tx, id, &hash, true).await?;
+    audit(&mut tx, &admin.actor, "Reset user password", &user, None, now).await?;
+    tx.commit().await?;
+    Ok(password)
+}
+
+/// Delete user: a soft delete (restorable), which ends the user's sessions
+/// and voids their invitation link.
+pub async fn delete_user(db: &Db, clock: &Clock, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let (user, roles) = target_for_change(&mut tx, admin, id).await?;
+    if user.id == admin.id {
+        return Err(ServiceError::Refused("You cannot delete your own account.".into()));
+    }
+    keep_a_global_administrator(&mut tx, &roles, "deleted").await?;
+    store::users::soft_delete(&mut tx, id, now).await?;
+    let activity = if user.creation_type.as_deref() == Some("Invitation") {
+        "Delete external user"
+    } else {
+        "Delete user"
+    };
+    audit(&mut tx, &admin.actor, activity, &user, None, now).await?;
+    tx.commit().await?;
+    Ok(user)
+}

@@ -1,0 +1,107 @@
+//! Invitations (one row per ticket issued), blocked addresses, and
+//! one-time form keys.
+
+use super::{Conn, flag};
+
+pub struct NewInvitation<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub ticket_digest: &'a str,
+    pub invited_email: &'a str,
+    pub redirect_url: Option<&'a str>,
+    pub send_invite_message: bool,
+    pub message: Option<&'a str>,
+    pub cc_recipient: Option<&'a str>,
+    pub language: &'a str,
+    pub invited_by: Option<&'a str>,
+    pub now: i64,
+}
+
+pub async fn insert(conn: &mut Conn, inv: &NewInvitation<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO invitations (id, user_id, ticket_digest, invited_email, redirect_url, send_invite_message, \
+         message, cc_recipient, language, invited_by, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11)",
+    )
+    .bind(inv.id)
+    .bind(inv.user_id)
+    .bind(inv.ticket_digest)
+    .bind(inv.invited_email)
+    .bind(inv.redirect_url)
+    .bind(flag(inv.send_invite_message))
+    .bind(inv.message)
+    .bind(inv.cc_recipient)
+    .bind(inv.language)
+    .bind(inv.invited_by)
+    .bind(inv.now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct InvitationRow {
+    pub id: String,
+    pub user_id: String,
+    pub invited_email: String,
+    pub redirect_url: Option<String>,
+    pub send_invite_message: i64,
+    pub message: Option<String>,
+    pub cc_recipient: Option<String>,
+    pub invited_by_name: Option<String>,
+    pub status: String,
+    pub created_at: i64,
+}
+
+/// The newest invitation of a user, with the inviter's name.
+pub async fn latest_for_user(conn: &mut Conn, user_id: &str) -> sqlx::Result<Option<InvitationRow>> {
+    sqlx::query_as(
+        "SELECT i.id, i.user_id, i.invited_email, i.redirect_url, i.send_invite_message, i.message, \
+         i.cc_recipient, u.display_name AS invited_by_name, i.status, i.created_at \
+         FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
+         WHERE i.user_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// The user who already has this address, live or deleted: (id, deleted).
+pub async fn holder_of_address(conn: &mut Conn, lower: &str) -> sqlx::Result<Option<(String, bool)>> {
+    let row: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT id, deleted_at FROM users WHERE mail_lower = $1 OR upn_lower = $1 LIMIT 1")
+            .bind(lower)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(|(id, deleted)| (id, deleted.is_some())))
+}
+
+pub async fn is_blocked(conn: &mut Conn, lower: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blocked_addresses WHERE address_lower = $1")
+        .bind(lower)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Records that the address's owner asked not to be invited again.
+pub async fn block(conn: &mut Conn, lower: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO blocked_addresses (address_lower, blocked_at) VALUES ($1, $2) ON CONFLICT (address_lower) DO NOTHING")
+        .bind(lower)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Claims a one-time form key; false when the form was already submitted.
+pub async fn claim_form_key(conn: &mut Conn, key: &str, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO form_submissions (form_key, created_at) VALUES ($1, $2) ON CONFLICT (form_key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -1,0 +1,486 @@
+//! All users, New user, the user profile, Edit properties, Reset password
+//! and Delete user.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::clock::format_time;
+use crate::domain::{ExternalUserState, Permission, Role, UserType};
+use crate::services::users::{self as user_service, Admin, Properties};
+use crate::services::{FieldErrors, ServiceError};
+use crate::store::directory::{self, UserQuery};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::{AppError, urlencode};
+use crate::web::extractors::permits::{DeleteUsers, EditUsers, ReadUsers};
+use crate::web::extractors::{Authorized, CurrentUser};
+use crate::web::layout::{Layout, Section, render, render_with, see_other};
+use crate::web::session::FlashKind;
+use crate::web::state::AppState;
+
+const PAGE_SIZE: i64 = 50;
+const COUNT_CAP: i64 = 10_000;
+
+impl CurrentUser {
+    /// The acting admin, as services see them.
+    pub fn as_admin(&self) -> Admin<'_> {
+        Admin {
+            actor: self.actor(),
+            id: &self.user.id,
+            roles: &self.roles,
+        }
+    }
+}
+
+struct Row {
+    id: String,
+    display_name: String,
+    user_principal_name: String,
+    mail: String,
+    user_type: String,
+    state: &'static str,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    search: String,
+    user_type: String,
+    state: String,
+    count_label: String,
+    next_href: Option<String>,
+    first_href: String,
+    is_later_page: bool,
+    can_invite: bool,
+    can_create: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    search: String,
+    #[serde(default)]
+    user_type: String,
+    #[serde(default)]
+    state: String,
+    after_name: Option<String>,
+    after_id: Option<String>,
+}
+
+pub async fn all_users(
+    admin: Authorized<ReadUsers>,
+    state: web::Data<AppState>,
+    params: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let search: String = params.search.trim().chars().take(254).collect();
+    let query = UserQuery {
+        search: Some(search.clone()).filter(|s| !s.is_empty()),
+        user_type: UserType::parse(&params.user_type),
+        state: ExternalUserState::parse(&params.state),
+        after: params.after_name.clone().zip(params.after_id.clone()),
+    };
+    let mut conn = state.db.pool().acquire().await?;
+    let mut rows = directory::list(&mut conn, &query, PAGE_SIZE + 1).await?;
+    let count = directory::count_capped(&mut conn, &query, COUNT_CAP).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let filters = format!(
+        "search={}&user_type={}&state={}",
+        urlencode(&search),
+        urlencode(query.user_type.map(|t| t.as_str()).unwrap_or("")),
+        urlencode(query.state.map(|s| s.as_str()).unwrap_or(""))
+    );
+    let next_href = match (more, rows.last()) {
+        (true, Some(last)) => Some(format!(
+            "/admin/users?{filters}&after_name={}&after_id={}",
+            urlencode(&last.display_name_lower),
+            urlencode(&last.id)
+        )),
+        _ => None,
+    };
+    let count_label = match count {
+        1 => "1 user found".to_owned(),
+        n if n > COUNT_CAP => "10,000+ users found".to_owned(),
+        n => format!("{} users found", thousands(n)),
+    };
+    let rows = rows
+        .into_iter()
+        .map(|r| Row {
+            state: r
+                .external_user_state
+                .as_deref()
+                .and_then(ExternalUserState::parse)
+                .map(|s| s.label())
+                .unwrap_or(""),
+            id: r.id,
+            display_name: r.display_name,
+            user_principal_name: r.user_principal_name,
+            mail: r.mail.unwrap_or_default(),
+            user_type: r.user_type,
+            created: format_time(r.created_at),
+        })
+        .collect();
+    render(&UsersPage {
+        layout: Layout::signed_in("All users", &admin, Section::Users),
+        rows,
+        search,
+        user_type: query.user_type.map(|t| t.as_str().to_owned()).unwrap_or_default(),
+        state: query.state.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        count_label,
+        next_href,
+        first_href: format!("/admin/users?{filters}"),
+        is_later_page: query.after.is_some(),
+        can_invite: admin.may(Permission::InviteGuests),
+        can_create: admin.may(Permission::EditUsers),
+    })
+}
+
+/// 12345 → "12,345".
+fn thousands(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_new.html")]
+struct NewUserPage {
+    layout: Layout,
+    org_domain: String,
+    display_name: String,
+    user_principal_name: String,
+    errors: FieldErrors,
+}
+
+async fn org_domain(state: &AppState) -> Result<String, AppError> {
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(crate::store::organization::get(&mut conn)
+        .await?
+        .map(|o| o.primary_domain)
+        .unwrap_or_else(|| state.settings.org_domain.clone()))
+}
+
+pub async fn new_user_form(admin: Authorized<EditUsers>, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    render(&NewUserPage {
+        layout: Layout::signed_in("New user", &admin, Section::Users),
+        org_domain: org_domain(&state).await?,
+        display_name: String::new(),
+        user_principal_name: String::new(),
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    user_principal_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/password_shown.html")]
+struct PasswordShownPage {
+    layout: Layout,
+    heading: &'static str,
+    intro: String,
+    user_id: String,
+    user_principal_name: String,
+    password: String,
+}
+
+pub async fn create_user(
+    admin: Authorized<EditUsers>,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<NewUserForm>,
+) -> Result<HttpResponse, AppError> {
+    let domain = org_domain(&state).await?;
+    let created = user_service::create_member(
+        &state.db,
+        &state.hasher,
+        &state.clock,
+        &admin.as_admin(),
+        &domain,
+        &form.display_name,
+        &form.user_principal_name,
+    )
+    .await;
+    match created {
+        Ok((user, password)) => render_with(
+            &PasswordShownPage {
+                layout: Layout::signed_in("User created", &admin, Section::Users),
+                heading: "User created",
+                intro: format!("{} was added to the directory.", user.display_name),
+                user_id: user.id,
+                user_principal_name: user.user_principal_name,
+                password: password.into_inner(),
+            },
+            StatusCode::CREATED,
+        ),
+        Err(ServiceError::Invalid(errors)) => render_with(
+            &NewUserPage {
+                layout: Layout::signed_in("New user", &admin, Section::Users),
+                org_domain: domain,
+                display_name: form.display_name.chars().take(256).collect(),
+                user_principal_name: form.user_principal_name.chars().take(254).collect(),
+                errors,
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    user: crate::store::users::User,
+    mail: String,
+    creation_type: String,
+    company_name: String,
+    created: String,
+    roles: Vec<&'static str>,
+    invitation_state: Option<&'static str>,
+    state_changed: String,
+    can_edit: bool,
+    can_delete: bool,
+    is_member_with_password: bool,
+    invitation: Option<InvitationView>,
+    emails: Vec<EmailView>,
+}
+
+struct InvitationView {
+    invited_by: String,
+    invited_at: String,
+    redirect_url: String,
+    message: String,
+    cc_recipient: String,
+}
+
+/// One email to the user, with its delivery state.
+struct EmailView {
+    subject: String,
+    recipient: String,
+    state: String,
+    attempts: i64,
+}
+
+async fn load_user(state: &AppState, id: &str) -> Result<(crate::store::users::User, Vec<Role>), AppError> {
+    let mut conn = state.db.pool().acquire().await?;
+    let user = crate::store::users::find_active(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let roles = crate::store::roles::roles_of(&mut conn, id).await?;
+    Ok((user, roles))
+}
+
+pub async fn user_profile(
+    admin: Authorized<ReadUsers>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (user, roles) = load_user(&state, &id).await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let invitation = crate::store::invitations::latest_for_user(&mut conn, &user.id)
+        .await?
+        .map(|i| InvitationView {
+            invited_by: i.invited_by_name.unwrap_or_default(),
+            invited_at: format_time(i.created_at),
+            redirect_url: i.redirect_url.unwrap_or_else(|| "My Apps".into()),
+            message: i.message.unwrap_or_default(),
+            cc_recipient: i.cc_recipient.unwrap_or_default(),
+        });
+    let emails = crate::store::outbox::list_for_user(&mut conn, &user.id)
+        .await?
+        .into_iter()
+        .map(|m| EmailView {
+            state: match m.status.as_str() {
+                "sent" => format!("Sent {}", m.sent_at.map(format_time).unwrap_or_default()),
+                "failed" => format!("Failed: {}", m.last_error.unwrap_or_default()),
+                _ => match m.last_error {
+                    Some(error) => format!("Queued (retrying: {error})"),
+                    None => "Queued".to_owned(),
+                },
+            },
+            subject: m.subject,
+            recipient: m.recipient,
+            attempts: m.attempts,
+        })
+        .collect();
+    drop(conn);
+    let touches_global_admin =
+        roles.contains(&Role::GlobalAdministrator) && !admin.roles.contains(&Role::GlobalAdministrator);
+    render(&ProfilePage {
+        layout: Layout::signed_in(&user.display_name, &admin, Section::Users),
+        mail: user.mail.clone().unwrap_or_default(),
+        creation_type: user.creation_type.clone().unwrap_or_default(),
+        company_name: user.company_name.clone().unwrap_or_default(),
+        created: format_time(user.created_at),
+        roles: roles.iter().map(|r| r.label()).collect(),
+        invitation_state: user.external_user_state.map(|s| s.label()),
+        state_changed: user.external_user_state_changed_at.map(format_time).unwrap_or_default(),
+        can_edit: admin.may(Permission::EditUsers) && !touches_global_admin,
+        can_delete: admin.may(Permission::DeleteUsers) && !touches_global_admin && user.id != admin.user.user.id,
+        is_member_with_password: user.user_type == UserType::Member && user.password_hash.is_some(),
+        invitation,
+        emails,
+        user,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_edit.html")]
+struct EditPage {
+    layout: Layout,
+    user_id: String,
+    user_principal_name: String,
+    display_name: String,
+    company_name: String,
+    user_type: String,
+    block_sign_in: bool,
+    errors: FieldErrors,
+}
+
+pub async fn edit_form(
+    admin: Authorized<EditUsers>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (user, _) = load_user(&state, &id).await?;
+    render(&EditPage {
+        layout: Layout::signed_in("Edit properties", &admin, Section::Users),
+        user_id: user.id,
+        user_principal_name: user.user_principal_name,
+        display_name: user.display_name,
+        company_name: user.company_name.unwrap_or_default(),
+        user_type: user.user_type.as_str().to_owned(),
+        block_sign_in: !user.account_enabled,
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    company_name: String,
+    #[serde(default)]
+    user_type: String,
+    block_sign_in: Option<String>,
+}
+
+pub async fn edit_user(
+    admin: Authorized<EditUsers>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    CsrfForm(form): CsrfForm<EditForm>,
+) -> Result<HttpResponse, AppError> {
+    let properties = Properties {
+        display_name: form.display_name.clone(),
+        company_name: form.company_name.clone(),
+        user_type: form.user_type.clone(),
+        block_sign_in: form.block_sign_in.is_some(),
+    };
+    let errors = match user_service::edit_properties(&state.db, &state.clock, &admin.as_admin(), &id, &properties).await
+    {
+        Ok(()) => {
+            admin
+                .session
+                .flash(FlashKind::Success, "The user's properties were saved.");
+            return Ok(see_other(&format!("/admin/users/{id}")));
+        }
+        Err(ServiceError::Invalid(errors)) => errors,
+        Err(ServiceError::Refused(message)) => {
+            let mut errors = FieldErrors::default();
+            errors.add("", message);
+            errors
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (user, _) = load_user(&state, &id).await?;
+    render_with(
+        &EditPage {
+            layout: Layout::signed_in("Edit properties", &admin, Section::Users),
+            user_id: user.id,
+            user_principal_name: user.user_principal_name,
+            display_name: form.display_name.chars().take(256).collect(),
+            company_name: form.company_name.chars().take(64).collect(),
+            user_type: form.user_type,
+            block_sign_in: properties.block_sign_in,
+            errors,
+        },
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+pub async fn reset_password(
+    admin: Authorized<EditUsers>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let password = user_service::reset_password(&state.db, &state.hasher, &state.clock, &admin.as_admin(), &id).await?;
+    let (user, _) = load_user(&state, &id).await?;
+    render(&PasswordShownPage {
+        layout: Layout::signed_in("Password reset", &admin, Section::Users),
+        heading: "Password reset",
+        intro: format!(
+            "{} has a new temporary password; their sessions have ended.",
+            user.display_name
+        ),
+        user_id: user.id,
+        user_principal_name: user.user_principal_name,
+        password: password.into_inner(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_delete.html")]
+struct DeletePage {
+    layout: Layout,
+    user_id: String,
+    display_name: String,
+    user_principal_name: String,
+}
+
+pub async fn delete_form(
+    admin: Authorized<DeleteUsers>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (user, _) = load_user(&state, &id).await?;
+    render(&DeletePage {
+        layout: Layout::signed_in("Delete user", &admin, Section::Users),
+        user_id: user.id,
+        display_name: user.display_name,
+        user_principal_name: user.user_principal_name,
+    })
+}
+
+pub async fn delete_user(
+    admin: Authorized<DeleteUsers>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let user = user_service::delete_user(&state.db, &state.clock, &admin.as_admin(), &id).await?;
+    admin
+        .session
+        .flash(FlashKind::Success, format!("{} was deleted.", user.display_name));
+    Ok(see_other("/admin/users"))
+}

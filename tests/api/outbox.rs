@@ -1,0 +1,501 @@
+//! The outbox: mail committed with a change, sent by the worker through a
+//! real SMTP conversation (an in-process sink), retried, failed, wiped, and
+//! shared between instances; and the development mailbox.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use vestibule::config::Settings;
+use vestibule::store::audit::{Actor, AuditEntry};
+use vestibule::store::outbox;
+
+use crate::common::smtp::SmtpSink;
+use crate::common::{TestApp, spawn_app, spawn_app_with};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// SMTP at `sink`, retries after 10 s doubling to 100 s, a fast poll.
+fn with_smtp(sink: &SmtpSink) -> impl FnOnce(&mut Settings) + use<> {
+    let url = sink.url();
+    move |s| {
+        s.smtp_url = Some(url);
+        s.mail_retry_base = Duration::from_secs(10);
+        s.mail_retry_max = Duration::from_secs(100);
+        s.mail_poll = Duration::from_millis(100);
+    }
+}
+
+/// An invitation-like message to `to`.
+fn message(to: &str, subject: &str) -> (lettre::Message, String) {
+    let id = vestibule::mail::new_message_id("contoso.test");
+    let message = vestibule::mail::build_message(
+        "Contoso Invitations",
+        "invitations@contoso.test",
+        Some("ada@contoso.test"),
+        to,
+        subject,
+        format!("Hello {to}. Accept the invitation: https://portal.contoso.test/redeem?ticket=T0PS3CRET-{subject}"),
+        format!("<p class=\"from-mail\">Hello {to}.</p><p><a href=\"https://portal.contoso.test/redeem\">Accept invitation</a></p>"),
+        Some("https://portal.contoso.test/block?a=signed"),
+        &id,
+    )
+    .unwrap();
+    (message, id)
+}
+
+/// Queues a message in its own transaction, commits, and wakes the worker.
+async fn queue(app: &TestApp, to: &str, subject: &str, carries_secret: bool) -> String {
+    let (message, message_id) = message(to, subject);
+    let mut tx = app.db.begin().await.unwrap();
+    let id = vestibule::mail::queue(
+        &mut tx,
+        "invitation",
+        None,
+        &message,
+        to,
+        subject,
+        &message_id,
+        carries_secret,
+        0,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.state.wake_mail();
+    id
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Row {
+    status: String,
+    attempts: i64,
+    last_error: Option<String>,
+    body: Option<String>,
+    sent_by: Option<String>,
+    lease_owner: Option<String>,
+    next_attempt_at: i64,
+    recipient: String,
+    subject: String,
+}
+
+async fn row(app: &TestApp, id: &str) -> Row {
+    sqlx::query_as(
+        "SELECT status, attempts, last_error, body, sent_by, lease_owner, next_attempt_at, recipient, subject \
+         FROM outbox WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+}
+
+/// Waits until the row satisfies `done`, and returns it.
+async fn row_until(app: &TestApp, id: &str, done: impl Fn(&Row) -> bool) -> Row {
+    let start = Instant::now();
+    loop {
+        let r = row(app, id).await;
+        if done(&r) {
+            return r;
+        }
+        assert!(start.elapsed() < WAIT, "the outbox row never got there: {r:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn mail_committed_with_a_change_is_delivered_with_its_headers_and_both_parts() {
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(with_smtp(&sink)).await;
+
+    // A change rolled back takes its mail with it.
+    let (dropped, dropped_id) = message("nobody@fabrikam.test", "Rolled back");
+    let mut tx = app.db.begin().await.unwrap();
+    vestibule::mail::queue(
+        &mut tx,
+        "invitation",
+        None,
+        &dropped,
+        "nobody@fabrikam.test",
+        "Rolled back",
+        &dropped_id,
+        false,
+        0,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.rollback().await.unwrap();
+
+    // The change and its mail commit together.
+    let (mail, message_id) = message("grace@fabrikam.test", "Ada invited you");
+    let mut tx = app.db.begin().await.unwrap();
+    let actor = Actor::system("test");
+    let entry = AuditEntry {
+        activity: "Invite external user",
+        category: "UserManagement",
+        target_id: None,
+        target_name: Some("grace@fabrikam.test"),
+        details: None,
+    };
+    vestibule::store::audit::record(&mut tx, &actor, &entry, app.clock.now())
+        .await
+        .unwrap();
+    let id = vestibule::mail::queue(
+        &mut tx,
+        "invitation",
+        None,
+        &mail,
+        "grace@fabrikam.test",
+        "Ada invited you",
+        &message_id,
+        false,
+        0,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.state.wake_mail();
+
+    let received = sink.wait_for(1, WAIT).await;
+    assert_eq!(received.len(), 1, "one message arrives");
+    let got = &received[0];
+    assert_eq!(got.from, "invitations@contoso.test");
+    assert_eq!(got.to, vec!["grace@fabrikam.test".to_string()]);
+    assert_eq!(got.subject(), "Ada invited you");
+    assert_eq!(format!("<{}>", got.message_id()), message_id);
+    assert_eq!(
+        got.header("From").as_deref(),
+        Some("\"Contoso Invitations\" <invitations@contoso.test>")
+    );
+    assert_eq!(got.header("To").as_deref(), Some("grace@fabrikam.test"));
+    assert_eq!(got.header("Reply-To").as_deref(), Some("ada@contoso.test"));
+    assert_eq!(
+        got.header("List-Unsubscribe").as_deref(),
+        Some("<https://portal.contoso.test/block?a=signed>")
+    );
+    let text = got.text().expect("a text part");
+    assert!(
+        text.contains("https://portal.contoso.test/redeem?ticket=T0PS3CRET-Ada invited you"),
+        "{text}"
+    );
+    let html = got.html().expect("an HTML part");
+    assert!(
+        html.contains("<a href=\"https://portal.contoso.test/redeem\">Accept invitation</a>"),
+        "{html}"
+    );
+
+    let r = row_until(&app, &id, |r| r.status == "sent").await;
+    assert_eq!(r.attempts, 1);
+    assert!(r.last_error.is_none() && r.lease_owner.is_none());
+    assert!(r.body.is_some(), "a body without a secret is kept");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox").await,
+        1,
+        "the rolled-back mail is gone"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(sink.messages().len(), 1, "nothing is sent twice");
+}
+
+#[tokio::test]
+async fn mail_waits_while_smtp_is_down_and_goes_out_once_it_is_back() {
+    let sink = SmtpSink::down();
+    let app = spawn_app_with(with_smtp(&sink)).await;
+    let queued_at = app.clock.now();
+    let id = queue(&app, "grace@fabrikam.test", "While down", false).await;
+
+    let r = row_until(&app, &id, |r| r.attempts == 1 && r.lease_owner.is_none()).await;
+    assert_eq!(r.status, "queued");
+    let error = r.last_error.expect("the failure is recorded");
+    assert!(error.to_lowercase().contains("connection"), "{error}");
+    assert!(
+        r.next_attempt_at > queued_at && r.next_attempt_at <= app.clock.now() + 10,
+        "the retry waits for the backoff: {}",
+        r.next_attempt_at - queued_at
+    );
+
+    // Back up, but the message is not due yet: nothing is sent.
+    sink.come_up();
+    app.state.wake_mail();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sink.messages().is_empty(), "the backoff is respected");
+
+    app.clock.advance(11);
+    app.state.wake_mail();
+    let received = sink.wait_for(1, WAIT).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].subject(), "While down");
+    let r = row_until(&app, &id, |r| r.status == "sent").await;
+    assert_eq!(r.attempts, 2);
+    assert!(r.last_error.is_none());
+}
+
+#[tokio::test]
+async fn temporary_refusals_are_retried_until_the_last_attempt_then_fail() {
+    let sink = SmtpSink::start();
+    sink.refuse_next(10, 451);
+    let app = spawn_app_with(|s| {
+        with_smtp(&sink)(s);
+        s.mail_max_attempts = 2;
+    })
+    .await;
+    let id = queue(&app, "grace@fabrikam.test", "Greylisted", true).await;
+
+    let r = row_until(&app, &id, |r| r.attempts == 1 && r.lease_owner.is_none()).await;
+    assert_eq!(r.status, "queued");
+    assert!(r.last_error.as_deref().unwrap_or("").contains("451"), "{r:?}");
+
+    app.clock.advance(11);
+    app.state.wake_mail();
+    let r = row_until(&app, &id, |r| r.status == "failed").await;
+    assert_eq!(r.attempts, 2);
+    let error = r.last_error.unwrap();
+    assert!(
+        error.contains("gave up after 2 attempts") && error.contains("451"),
+        "{error}"
+    );
+    assert!(r.body.is_none(), "a secret body is wiped after the final failure");
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_fails_at_once_with_the_reason_and_wipes_a_secret() {
+    let sink = SmtpSink::start();
+    sink.refuse_next(1, 550);
+    let app = spawn_app_with(with_smtp(&sink)).await;
+    let id = queue(&app, "nobody@fabrikam.test", "Refused", true).await;
+
+    let r = row_until(&app, &id, |r| r.status == "failed").await;
+    assert_eq!(r.attempts, 1, "a 5xx answer is not retried");
+    let error = r.last_error.clone().unwrap();
+    assert!(error.contains("550") && error.contains("test sink refuses"), "{error}");
+    assert!(r.body.is_none(), "the secret body is wiped");
+    assert_eq!(r.recipient, "nobody@fabrikam.test", "the metadata stays");
+    assert_eq!(r.subject, "Refused");
+
+    // Time passes; nothing is tried again.
+    app.clock.advance(100_000);
+    app.state.wake_mail();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let later = row(&app, &id).await;
+    assert_eq!((later.status.as_str(), later.attempts), ("failed", 1));
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_body_carrying_a_secret_is_wiped_once_sent_and_others_are_kept() {
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(with_smtp(&sink)).await;
+    let secret = queue(&app, "grace@fabrikam.test", "With a ticket", true).await;
+    let plain = queue(&app, "grace@fabrikam.test", "Without a ticket", false).await;
+
+    assert_eq!(sink.wait_for(2, WAIT).await.len(), 2);
+    let s = row_until(&app, &secret, |r| r.status == "sent").await;
+    let p = row_until(&app, &plain, |r| r.status == "sent").await;
+    assert!(s.body.is_none(), "the ticket is gone from the outbox");
+    assert_eq!(s.subject, "With a ticket");
+    assert_eq!(s.recipient, "grace@fabrikam.test");
+    assert!(p.body.unwrap().contains("Subject: Without a ticket"));
+}
+
+#[tokio::test]
+async fn a_lease_held_by_a_dead_worker_expires_and_the_message_is_sent_by_another() {
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(with_smtp(&sink)).await;
+    let (mail, message_id) = message("grace@fabrikam.test", "Orphaned");
+    let now = app.clock.now();
+
+    // A worker claims the message and dies before sending it.
+    let mut tx = app.db.begin().await.unwrap();
+    let id = vestibule::mail::queue(
+        &mut tx,
+        "invitation",
+        None,
+        &mail,
+        "grace@fabrikam.test",
+        "Orphaned",
+        &message_id,
+        false,
+        0,
+        now,
+    )
+    .await
+    .unwrap();
+    let claimed = outbox::claim(&mut tx, "dead-worker", now, now + 60, 10).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].id, id);
+
+    // While the lease holds, the live worker leaves it alone.
+    app.state.wake_mail();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sink.messages().is_empty());
+    assert_eq!(row(&app, &id).await.lease_owner.as_deref(), Some("dead-worker"));
+
+    // Once it expires, the live worker sends it.
+    app.clock.advance(61);
+    app.state.wake_mail();
+    let received = sink.wait_for(1, WAIT).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(format!("<{}>", received[0].message_id()), message_id);
+    let r = row_until(&app, &id, |r| r.status == "sent").await;
+    assert_eq!(r.attempts, 2);
+    let sender = r.sent_by.expect("the sender is recorded");
+    assert_ne!(sender, "dead-worker");
+
+    // The dead worker, back from the grave, cannot overwrite the result.
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    assert!(
+        !outbox::mark_failed(&mut conn, &id, "dead-worker", "late", app.clock.now())
+            .await
+            .unwrap()
+    );
+    assert_eq!(row(&app, &id).await.status, "sent");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(sink.messages().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_postgres_share_the_outbox_and_send_each_message_once() {
+    if std::env::var("VESTIBULE_TEST_POSTGRES_URL").map_or(true, |u| u.is_empty()) {
+        eprintln!("skipped: set VESTIBULE_TEST_POSTGRES_URL to run it");
+        return;
+    }
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(with_smtp(&sink)).await;
+    // A second portal process on the same database.
+    let mut settings = app.settings.clone();
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    let second = vestibule::startup::Application::build(settings, app.clock.clone())
+        .await
+        .expect("the second instance starts");
+    let second_state = second.state();
+    tokio::spawn(second.run_until_stopped());
+
+    const COUNT: usize = 500;
+    let mut tx = app.db.begin().await.unwrap();
+    let mut expected = HashSet::new();
+    for i in 0..COUNT {
+        let to = format!("guest{i}@fabrikam.test");
+        let (mail, message_id) = message(&to, &format!("Message {i}"));
+        vestibule::mail::queue(
+            &mut tx,
+            "invitation",
+            None,
+            &mail,
+            &to,
+            "Bulk",
+            &message_id,
+            false,
+            0,
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+        expected.insert(message_id);
+    }
+    tx.commit().await.unwrap();
+    app.state.wake_mail();
+    second_state.wake_mail();
+
+    let received = sink.wait_for(COUNT, Duration::from_secs(120)).await;
+    assert_eq!(received.len(), COUNT, "every message arrives");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = sink.messages();
+    assert_eq!(received.len(), COUNT, "no message arrives twice");
+    let ids: HashSet<String> = received.iter().map(|m| format!("<{}>", m.message_id())).collect();
+    assert_eq!(ids, expected, "each Message-ID exactly once");
+
+    let deadline = Instant::now() + WAIT;
+    while app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await < COUNT as i64 {
+        assert!(Instant::now() < deadline, "every row is marked sent");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let senders: Vec<(String, i64)> =
+        sqlx::query_as("SELECT sent_by, COUNT(*) FROM outbox WHERE status = 'sent' GROUP BY sent_by")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(senders.len(), 2, "both instances sent mail: {senders:?}");
+    assert!(senders.iter().all(|(_, n)| *n > 0));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE attempts <> 1").await,
+        0,
+        "no row was claimed twice"
+    );
+}
+
+#[tokio::test]
+async fn the_dev_mailbox_shows_kept_mail_when_no_smtp_server_is_configured() {
+    let app = spawn_app().await;
+    assert!(app.state.mailbox_enabled());
+    let res = app.get("/dev/mailbox").await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(
+        "Development mailbox: mail is kept here because no SMTP server is configured. It is for development only."
+    ));
+    assert!(html.contains("No mail yet."));
+
+    let id = queue(&app, "grace@fabrikam.test", "Ada invited you", true).await;
+    let r = row_until(&app, &id, |r| r.status == "sent").await;
+    assert!(r.body.is_some(), "the mailbox keeps its only copy, secret or not");
+
+    let html = app.get_html("/dev/mailbox").await;
+    assert!(html.contains(&format!("href=\"/dev/mailbox/{id}\"")), "{html}");
+    assert!(html.contains("Ada invited you") && html.contains("grace@fabrikam.test"));
+
+    let res = app.get(&format!("/dev/mailbox/{id}")).await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("role=\"note\""), "the banner is on every mailbox page");
+    assert!(page.contains("Contoso Invitations"), "the From header is shown");
+    assert!(page.contains("T0PS3CRET-Ada invited you"), "the text part is shown");
+    assert!(page.contains(&format!("href=\"/dev/mailbox/{id}/html\"")));
+    assert!(
+        !page.contains("class=\"from-mail\""),
+        "the mail's HTML is never put into our page"
+    );
+
+    let res = app.get(&format!("/dev/mailbox/{id}/html")).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(
+        res.headers()["content-security-policy"].to_str().unwrap(),
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    );
+    assert!(res.text().await.unwrap().contains("<p class=\"from-mail\">"));
+
+    assert_eq!(app.get("/dev/mailbox/not-an-id").await.status(), 404);
+    assert_eq!(
+        app.get("/dev/mailbox/00000000-0000-4000-8000-000000000000")
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_dev_mailbox_is_off_when_smtp_is_configured() {
+    let sink = SmtpSink::start();
+    let app = spawn_app_with(with_smtp(&sink)).await;
+    let id = queue(&app, "grace@fabrikam.test", "Real mail", false).await;
+    assert_eq!(sink.wait_for(1, WAIT).await.len(), 1);
+    assert_eq!(app.get("/dev/mailbox").await.status(), 404);
+    assert_eq!(app.get(&format!("/dev/mailbox/{id}")).await.status(), 404);
+    assert_eq!(app.get(&format!("/dev/mailbox/{id}/html")).await.status(), 404);
+}
+
+#[tokio::test]
+async fn without_smtp_on_a_public_address_mail_stays_queued_and_the_mailbox_is_off() {
+    let app = spawn_app_with(|s| s.public_url = Some("https://portal.contoso.test".into())).await;
+    assert!(!app.state.mailbox_enabled());
+    let id = queue(&app, "grace@fabrikam.test", "Nowhere to go", true).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = row(&app, &id).await;
+    assert_eq!((r.status.as_str(), r.attempts), ("queued", 0), "nothing claims it");
+    assert!(r.body.is_some());
+    assert_eq!(app.get("/dev/mailbox").await.status(), 404);
+}

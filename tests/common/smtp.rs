@@ -1,0 +1,175 @@
+//! An SMTP server inside the test process (mailin-embedded on a port-0
+//! listener): it keeps every message it accepts, can refuse the next ones
+//! with a chosen reply code, and can start "down" (its port reserved but not
+//! listening, so connections are refused) and come up later.
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mail_parser::{MessageParser, PartType};
+use mailin_embedded::{Handler, Response, Server, response};
+
+/// One accepted message: the envelope, and the raw message as sent.
+#[derive(Clone, Debug, Default)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: Vec<u8>,
+}
+
+#[derive(Default)]
+struct Shared {
+    messages: Vec<Received>,
+    /// Refuse this many next messages with this code.
+    refuse: Option<(u16, usize)>,
+}
+
+#[derive(Clone)]
+struct Sink {
+    current: Received,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl Handler for Sink {
+    // A refusal comes at RCPT: mailin stays in the DATA state after an error
+    // at the end of data, which would leave the client waiting.
+    fn rcpt(&mut self, _to: &str) -> Response {
+        let mut shared = self.shared.lock().unwrap();
+        if let Some((code, left)) = shared.refuse {
+            shared.refuse = (left > 1).then_some((code, left - 1));
+            return Response::custom(code, format!("test sink refuses this message ({code})"));
+        }
+        response::OK
+    }
+
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.current = Received {
+            from: from.to_owned(),
+            to: to.to_vec(),
+            data: Vec::new(),
+        };
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let mut shared = self.shared.lock().unwrap();
+        shared.messages.push(std::mem::take(&mut self.current));
+        response::OK
+    }
+}
+
+pub struct SmtpSink {
+    pub port: u16,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl SmtpSink {
+    /// A sink that accepts mail from now on.
+    pub fn start() -> Self {
+        let sink = Self::down();
+        sink.come_up();
+        sink
+    }
+
+    /// A sink whose port is chosen but not listened on yet: sends fail with
+    /// "connection refused" until `come_up`.
+    pub fn down() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        Self {
+            port,
+            shared: Arc::default(),
+        }
+    }
+
+    /// Starts listening on the sink's port.
+    pub fn come_up(&self) {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("the sink's port is still free");
+        let mut server = Server::new(Sink {
+            current: Received::default(),
+            shared: self.shared.clone(),
+        });
+        // One thread per SMTP session; pooled client connections hold one each.
+        server
+            .with_name("sink.test")
+            .with_num_threads(24)
+            .with_tcp_listener(listener);
+        // `serve` blocks forever and its error is not Send: keep it on its thread.
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+    }
+
+    /// `smtp://127.0.0.1:{port}`, for `Settings::smtp_url`.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Refuses the next `count` messages with `code` (5xx: permanent,
+    /// 4xx: temporary).
+    pub fn refuse_next(&self, count: usize, code: u16) {
+        self.shared.lock().unwrap().refuse = (count > 0).then_some((code, count));
+    }
+
+    pub fn messages(&self) -> Vec<Received> {
+        self.shared.lock().unwrap().messages.clone()
+    }
+
+    /// Waits until at least `count` messages arrived (at most `within`).
+    pub async fn wait_for(&self, count: usize, within: Duration) -> Vec<Received> {
+        let start = Instant::now();
+        loop {
+            let messages = self.messages();
+            if messages.len() >= count || start.elapsed() > within {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Received {
+    /// The decoded message (quoted-printable and encoded words undone).
+    pub fn parsed(&self) -> mail_parser::Message<'_> {
+        MessageParser::default().parse(&self.data).expect("a MIME message")
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.parsed()
+            .headers_raw()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
+    pub fn subject(&self) -> String {
+        self.parsed().subject().unwrap_or_default().to_owned()
+    }
+
+    pub fn message_id(&self) -> String {
+        self.parsed().message_id().unwrap_or_default().to_owned()
+    }
+
+    /// The text/plain part, decoded.
+    pub fn text(&self) -> Option<String> {
+        self.parsed().text_bodies().find_map(|p| match &p.body {
+            PartType::Text(t) => Some(t.to_string()),
+            _ => None,
+        })
+    }
+
+    /// The text/html part, decoded; None when the message has none.
+    pub fn html(&self) -> Option<String> {
+        self.parsed().html_bodies().find_map(|p| match &p.body {
+            PartType::Html(h) => Some(h.to_string()),
+            _ => None,
+        })
+    }
+}
