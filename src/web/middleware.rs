@@ -60,12 +60,14 @@ fn is_safe_method(method: &Method) -> bool {
 }
 
 /// A state-changing request must not come from another site: browsers say
-/// so in `Sec-Fetch-Site`, and in `Origin`, which must name this host.
+/// so in `Sec-Fetch-Site` (which pages cannot forge), and in `Origin`, which
+/// must name this host. Under `Referrer-Policy: no-referrer` browsers send
+/// `Origin: null` on form posts, so `null` passes only with
+/// `Sec-Fetch-Site: same-origin`.
 fn same_origin(req: &ServiceRequest) -> bool {
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && site.eq_ignore_ascii_case("cross-site")
-    {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if site.is_some_and(|s| s.eq_ignore_ascii_case("cross-site")) {
         return false;
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
@@ -73,7 +75,7 @@ fn same_origin(req: &ServiceRequest) -> bool {
         return true;
     };
     if origin == "null" {
-        return false;
+        return site.is_some_and(|s| s.eq_ignore_ascii_case("same-origin"));
     }
     let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -83,3 +83,34 @@ async fn cross_site_requests_are_refused_even_with_a_token() {
         .unwrap();
     assert_redirect_to(&res, "/admin/roles");
 }
+
+#[tokio::test]
+async fn an_opaque_origin_passes_only_when_the_browser_says_same_origin() {
+    // Under Referrer-Policy: no-referrer, browsers send `Origin: null` on
+    // form posts from our own pages, with `Sec-Fetch-Site: same-origin`.
+    let app = spawn_app().await;
+    app.create_member("ann@contoso.test", "Ann-passw0rd1", "").await;
+    app.sign_in_as_admin().await;
+    let token = csrf_token(&app.get_html("/admin/roles").await);
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("user", "ann@contoso.test"),
+        ("role", "guest_inviter"),
+    ];
+    let post = |site: Option<&'static str>| {
+        let mut req = app
+            .client
+            .post(app.url("/admin/roles/add"))
+            .header("origin", "null")
+            .form(&fields);
+        if let Some(site) = site {
+            req = req.header("sec-fetch-site", site);
+        }
+        req.send()
+    };
+    assert_eq!(post(None).await.unwrap().status(), 403);
+    assert_eq!(post(Some("same-site")).await.unwrap().status(), 403);
+    assert_eq!(holders(&app).await, 1);
+    assert_redirect_to(&post(Some("same-origin")).await.unwrap(), "/admin/roles");
+    assert_eq!(holders(&app).await, 2);
+}
