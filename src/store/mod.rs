@@ -54,7 +54,7 @@ impl Db {
                     if conn.backend_name() == "SQLite" {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                             PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;",
                         )
                         .await?;
                     }

@@ -146,16 +146,17 @@ async fn admin_create_refuses_bad_input_and_writes_nothing() {
 /// once it has said where it listens (on stderr, with the other logs).
 /// The caller waits for the child through `terminate`.
 #[allow(clippy::zombie_processes)]
-fn start_binary(dir: &std::path::Path, json: bool) -> (std::process::Child, String, std::sync::mpsc::Receiver<String>) {
+fn start_binary(
+    dir: &std::path::Path,
+    envs: &[(&str, &str)],
+) -> (std::process::Child, String, std::sync::mpsc::Receiver<String>) {
     use std::io::BufRead;
     let mut cmd = vestibule(dir);
     cmd.env("VESTIBULE_BIND", "127.0.0.1:0")
         .env("VESTIBULE_ADMIN_PASSWORD", "Admin-Passw0rd!")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if json {
-        cmd.env("VESTIBULE_LOG_FORMAT", "json");
-    }
+    cmd.envs(envs.iter().copied());
     let mut child = cmd.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -194,7 +195,7 @@ fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
 #[tokio::test]
 async fn access_logs_leave_out_query_strings_and_sigterm_stops_gracefully() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, url, lines) = start_binary(dir.path(), false);
+    let (mut child, url, lines) = start_binary(dir.path(), &[]);
     let res = reqwest::get(format!("{url}/signin?ticket=SECRET-TICKET-123"))
         .await
         .unwrap();
@@ -211,7 +212,7 @@ async fn access_logs_leave_out_query_strings_and_sigterm_stops_gracefully() {
 #[tokio::test]
 async fn json_logs_are_one_object_per_line() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, url, lines) = start_binary(dir.path(), true);
+    let (mut child, url, lines) = start_binary(dir.path(), &[("VESTIBULE_LOG_FORMAT", "json")]);
     reqwest::get(format!("{url}/healthz")).await.unwrap();
     terminate(&mut child);
     let log: Vec<String> = lines.iter().collect();
@@ -222,4 +223,93 @@ async fn json_logs_are_one_object_per_line() {
         .expect("the request line");
     assert_eq!(request["status"], 200);
     assert_eq!(request["method"], "GET");
+}
+
+#[tokio::test]
+async fn invitation_tickets_never_reach_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url, lines) = start_binary(
+        dir.path(),
+        &[("VESTIBULE_LOG", "debug"), ("VESTIBULE_MAIL_POLL_MS", "50")],
+    );
+    let client = new_client();
+    let html = client
+        .get(format!("{url}/signin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::common::csrf_token(&html);
+    let res = client
+        .post(format!("{url}/signin"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "admin@example.org"),
+            ("password", "Admin-Passw0rd!"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = client
+        .get(format!("{url}/admin/users/invite"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::common::csrf_token(&html);
+    let res = client
+        .post(format!("{url}/admin/users/invite"))
+        .form(&[("csrf_token", token.as_str()), ("email", "grace@fabrikam.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    // The development mailbox holds the email with the link.
+    let mut text = String::new();
+    for _ in 0..100 {
+        let list = client
+            .get(format!("{url}/dev/mailbox"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if let Some(id) = crate::common::attribute_after(&list, "href=\"/dev/mailbox/") {
+            text = client
+                .get(format!("{url}/dev/mailbox/{id}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if text.contains("ticket=") {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let start = text.find("ticket=").expect("the mailbox shows the link") + "ticket=".len();
+    let ticket: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(ticket.len() >= 43);
+    // Opening the link logs the request, but not its query string.
+    client
+        .get(format!("{url}/redeem?ticket={ticket}"))
+        .send()
+        .await
+        .unwrap();
+    terminate(&mut child);
+    let log: Vec<String> = lines.iter().collect();
+    let log = log.join("\n");
+    assert!(log.contains("path=/redeem"), "the request was logged at debug level");
+    assert!(!log.contains(&ticket), "the ticket is not in the log");
 }

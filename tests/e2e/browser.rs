@@ -208,6 +208,34 @@ impl Browser {
         }
     }
 
+    /// Saves a PNG of the window to `dir/name.png` when `dir` is given
+    /// (`VESTIBULE_SCREENSHOT_DIR`, used to refresh the README's pictures).
+    pub async fn screenshot_to(&self, dir: Option<&str>, name: &str) {
+        let Some(dir) = dir else { return };
+        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
+        let png = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            v.as_str().unwrap_or_default(),
+        )
+        .expect("a base64 PNG");
+        std::fs::create_dir_all(dir).expect("the screenshot folder");
+        std::fs::write(format!("{dir}/{name}.png"), png).expect("the screenshot is written");
+    }
+
+    /// Waits (10 s at most) until the browser is at `path`: the way to know
+    /// a form post has landed when both pages share some text.
+    pub async fn wait_for_path(&self, path: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = self.current_path().await;
+            if now == path {
+                return;
+            }
+            assert!(Instant::now() < deadline, "still at {now}, expected {path}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn title(&self) -> String {
         let v = self.cmd(reqwest::Method::GET, "/title", None).await;
         v.as_str().unwrap_or_default().to_owned()

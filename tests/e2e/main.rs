@@ -14,8 +14,10 @@ async fn admin_signs_in_sees_the_portal_shell_and_signs_out() {
     let app = common::spawn_app().await;
     let browser = Browser::start().await;
 
+    let shots = std::env::var("VESTIBULE_SCREENSHOT_DIR").ok();
     browser.goto(&app.url("/signin")).await;
     assert_eq!(browser.heading().await, "Sign in");
+    browser.screenshot_to(shots.as_deref(), "signin").await;
     browser.fill("Email", common::ADMIN_EMAIL).await;
     browser.fill("Password", common::ADMIN_PASSWORD).await;
     browser.click_button("Sign in").await;
@@ -57,4 +59,59 @@ async fn admin_signs_in_sees_the_portal_shell_and_signs_out() {
         !browser.page_text().await.contains("All users"),
         "the portal shell is gone"
     );
+}
+
+/// Seed 000, the admin's side: All users → Invite external user → Basics
+/// with Send invite message, Message and Cc → Review + invite → Invite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_invites_a_guest_through_the_wizard() {
+    let sink = common::smtp::SmtpSink::start();
+    let smtp = sink.url();
+    let app = common::spawn_app_with(|s| {
+        s.smtp_url = Some(smtp);
+        s.mail_poll = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let browser = Browser::start().await;
+    let shots = std::env::var("VESTIBULE_SCREENSHOT_DIR").ok();
+
+    browser.goto(&app.url("/signin")).await;
+    browser.fill("Email", common::ADMIN_EMAIL).await;
+    browser.fill("Password", common::ADMIN_PASSWORD).await;
+    browser.click_button("Sign in").await;
+    browser.wait_for_text("All users").await;
+    assert_eq!(browser.heading().await, "All users");
+    browser.screenshot_to(shots.as_deref(), "admin-shell").await;
+
+    browser.click_link("Invite external user").await;
+    browser.wait_for_path("/admin/users/invite").await;
+    assert_eq!(browser.heading().await, "Invite external user");
+    browser.fill("Email", "grace@fabrikam.example").await;
+    browser.fill("Display name", "Grace Hopper").await;
+    // Message and Cc recipient appear once Send invite message is checked.
+    browser
+        .click(&browser.input_labelled("Send invite message").await)
+        .await;
+    browser.fill("Message", "Welcome to <b>Contoso</b>!").await;
+    browser.fill("Cc recipient", "manager@fabrikam.example").await;
+    browser.screenshot_to(shots.as_deref(), "invite-external-user").await;
+    browser.click_button("Review + invite").await;
+    browser.wait_for_path("/admin/users/invite/review").await;
+    let summary = browser.page_text().await;
+    assert!(
+        summary.contains("grace@fabrikam.example") && summary.contains("Welcome to <b>Contoso</b>!"),
+        "{summary}"
+    );
+    browser.click_button("Invite").await;
+    browser.wait_for_path("/admin/users").await;
+    browser.wait_for_text("Successfully invited user").await;
+    let text = browser.page_text().await;
+    let row = text
+        .lines()
+        .find(|l| l.contains("Grace Hopper"))
+        .expect("the guest's row");
+    assert!(row.contains("Guest") && row.contains("Pending acceptance"), "{row}");
+
+    let mail = sink.wait_for(2, std::time::Duration::from_secs(10)).await;
+    assert_eq!(mail.len(), 2, "the invitation and the Cc copy");
 }
