@@ -60,6 +60,10 @@ pub struct Settings {
     pub signin_limit_per_ip: u32,
     /// Sign-in attempts allowed per minute against one account.
     pub signin_limit_per_account: u32,
+    /// One-time passcodes sent per minute to one address.
+    pub code_limit_per_address: u32,
+    /// Requests of the guest flow (redemption, codes) per minute from one address.
+    pub guest_flow_limit_per_ip: u32,
     pub max_form_bytes: usize,
     pub max_json_bytes: usize,
     /// HTTP worker threads; `None` lets actix pick one per core.
@@ -102,6 +106,8 @@ impl Default for Settings {
             },
             signin_limit_per_ip: 30,
             signin_limit_per_account: 5,
+            code_limit_per_address: 3,
+            guest_flow_limit_per_ip: 60,
             max_form_bytes: 64 * 1024,
             max_json_bytes: 1024 * 1024,
             workers: None,
@@ -139,6 +145,8 @@ pub const KEYS: &[&str] = &[
     "argon2_parallelism",
     "signin_limit_per_ip",
     "signin_limit_per_account",
+    "code_limit_per_address",
+    "guest_flow_limit_per_ip",
     "max_form_bytes",
     "max_json_bytes",
     "workers",
@@ -277,6 +285,8 @@ impl Settings {
             "argon2_parallelism" => self.password_cost.parallelism = positive(value)?,
             "signin_limit_per_ip" => self.signin_limit_per_ip = positive(value)?,
             "signin_limit_per_account" => self.signin_limit_per_account = positive(value)?,
+            "code_limit_per_address" => self.code_limit_per_address = positive(value)?,
+            "guest_flow_limit_per_ip" => self.guest_flow_limit_per_ip = positive(value)?,
             "max_form_bytes" => self.max_form_bytes = positive::<usize>(value)?,
             "max_json_bytes" => self.max_json_bytes = positive::<usize>(value)?,
             "workers" => self.workers = Some(positive::<usize>(value)?),

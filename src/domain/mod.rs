@@ -3,6 +3,7 @@
 
 pub mod display_name;
 pub mod email;
+pub mod organization;
 pub mod password;
 pub mod redirect;
 pub mod role;

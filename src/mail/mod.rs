@@ -3,6 +3,7 @@
 //! change that caused it; after the commit it calls `state.wake_mail()`, and
 //! the worker (`worker.rs`) sends it through the transport (`transport.rs`).
 
+pub mod code;
 pub mod invitation;
 pub mod transport;
 pub mod worker;

@@ -43,6 +43,10 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
 pub struct RateLimits {
     pub signin_per_ip: KeyedLimit<IpAddr>,
     pub signin_per_account: KeyedLimit<String>,
+    /// One-time passcodes sent to one address.
+    pub code_per_address: KeyedLimit<String>,
+    /// Requests of the guest flow (redemption and codes) from one address.
+    pub guest_flow_per_ip: KeyedLimit<IpAddr>,
 }
 
 impl RateLimits {
@@ -50,12 +54,16 @@ impl RateLimits {
         Self {
             signin_per_ip: KeyedLimit::per_minute(settings.signin_limit_per_ip),
             signin_per_account: KeyedLimit::per_minute(settings.signin_limit_per_account),
+            code_per_address: KeyedLimit::per_minute(settings.code_limit_per_address),
+            guest_flow_per_ip: KeyedLimit::per_minute(settings.guest_flow_limit_per_ip),
         }
     }
 
     pub fn forget_idle(&self) {
         self.signin_per_ip.forget_idle();
         self.signin_per_account.forget_idle();
+        self.code_per_address.forget_idle();
+        self.guest_flow_per_ip.forget_idle();
     }
 }
 

@@ -67,6 +67,8 @@ pub struct Secrets {
     pub tickets: DigestKey,
     /// Block future invitations links, signed per address.
     pub block_links: DigestKey,
+    /// One-time passcodes.
+    pub codes: DigestKey,
 }
 
 impl Secrets {
@@ -74,6 +76,7 @@ impl Secrets {
         Self {
             tickets: DigestKey::derive(master, "vestibule invitation tickets v1"),
             block_links: DigestKey::derive(master, "vestibule block-invitation links v1"),
+            codes: DigestKey::derive(master, "vestibule one-time passcodes v1"),
         }
     }
 }

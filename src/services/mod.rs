@@ -4,7 +4,9 @@
 
 pub mod accounts;
 pub mod invitations;
+pub mod redemption;
 pub mod roles;
+pub mod settings;
 pub mod users;
 
 /// What a service refuses, in words an admin can act on, or a store failure.

@@ -105,3 +105,59 @@ pub async fn claim_form_key(conn: &mut Conn, key: &str, now: i64) -> sqlx::Resul
     .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// An invitation found by its ticket's digest, with its user.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TicketRow {
+    pub id: String,
+    pub user_id: String,
+    pub invited_email: String,
+    pub redirect_url: Option<String>,
+    pub status: String,
+    pub inviter_name: Option<String>,
+    pub inviter_email: Option<String>,
+    pub user_deleted_at: Option<i64>,
+    pub user_state: Option<String>,
+    pub user_display_name: String,
+}
+
+const TICKET_SELECT: &str = "SELECT i.id, i.user_id, i.invited_email, i.redirect_url, i.status, \
+    inv.display_name AS inviter_name, inv.mail AS inviter_email, u.deleted_at AS user_deleted_at, \
+    u.external_user_state AS user_state, u.display_name AS user_display_name \
+    FROM invitations i JOIN users u ON u.id = i.user_id LEFT JOIN users inv ON inv.id = i.invited_by";
+
+pub async fn find_by_digest(conn: &mut Conn, digest: &str) -> sqlx::Result<Option<TicketRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{TICKET_SELECT} WHERE i.ticket_digest = $1"
+    )))
+    .bind(digest)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+pub async fn find(conn: &mut Conn, id: &str) -> sqlx::Result<Option<TicketRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{TICKET_SELECT} WHERE i.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The user's newest invitation id.
+pub async fn latest_id_for_user(conn: &mut Conn, user_id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT id FROM invitations WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// Redeems a pending invitation; false if it was not pending any more.
+pub async fn mark_redeemed(conn: &mut Conn, id: &str, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE invitations SET status = 'redeemed', redeemed_at = $1 WHERE id = $2 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

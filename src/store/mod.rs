@@ -4,6 +4,8 @@
 //! through sqlx's `Any` driver.
 
 pub mod audit;
+pub mod codes;
+pub mod consents;
 pub mod directory;
 pub mod invitations;
 pub mod organization;

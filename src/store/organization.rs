@@ -11,12 +11,28 @@ pub struct Organization {
     pub terms_of_use: Option<String>,
     pub terms_version: i64,
     pub updated_at: i64,
+    /// Verify the invited address with a one-time passcode at redemption.
+    pub otp_at_redemption: i64,
+    /// Guests may leave the organization from Organizations.
+    pub guests_may_leave: i64,
+    pub guest_session_hours: i64,
+}
+
+impl Organization {
+    pub fn requires_code_at_redemption(&self) -> bool {
+        self.otp_at_redemption != 0
+    }
+
+    pub fn lets_guests_leave(&self) -> bool {
+        self.guests_may_leave != 0
+    }
 }
 
 pub async fn get(conn: &mut Conn) -> sqlx::Result<Option<Organization>> {
     sqlx::query_as(
         "SELECT name, primary_domain, privacy_statement_url, privacy_contact, terms_of_use, \
-         terms_version, updated_at FROM organization WHERE id = 1",
+         terms_version, updated_at, otp_at_redemption, guests_may_leave, guest_session_hours \
+         FROM organization WHERE id = 1",
     )
     .fetch_optional(&mut *conn)
     .await
@@ -32,6 +48,62 @@ pub async fn insert_if_missing(conn: &mut Conn, name: &str, domain: &str, now: i
     .bind(name)
     .bind(domain)
     .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The row, locked against other writers until the transaction ends
+/// (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` already serialises writers).
+pub async fn get_for_update(conn: &mut Conn) -> sqlx::Result<Option<Organization>> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM organization WHERE id = 1 FOR UPDATE")
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    get(conn).await
+}
+
+/// Organization properties as Settings saves them (already validated).
+pub struct Properties<'a> {
+    pub name: &'a str,
+    pub primary_domain: &'a str,
+    pub privacy_statement_url: Option<&'a str>,
+    pub privacy_contact: Option<&'a str>,
+    pub terms_of_use: Option<&'a str>,
+}
+
+/// Saves the properties. The terms version goes up by one exactly when the
+/// terms text changes (set, changed or cleared); the comparison is made in
+/// the statement, so it holds for concurrent saves too.
+pub async fn update_properties(conn: &mut Conn, p: &Properties<'_>, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE organization SET name = $1, primary_domain = $2, privacy_statement_url = $3, \
+         privacy_contact = $4, \
+         terms_version = CASE WHEN COALESCE(terms_of_use, '') = COALESCE($5, '') \
+         THEN terms_version ELSE terms_version + 1 END, \
+         terms_of_use = $5, updated_at = $6 WHERE id = 1",
+    )
+    .bind(p.name)
+    .bind(p.primary_domain)
+    .bind(p.privacy_statement_url)
+    .bind(p.privacy_contact)
+    .bind(p.terms_of_use)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves the external collaboration settings.
+pub async fn update_collaboration(conn: &mut Conn, otp: bool, may_leave: bool, session_hours: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE organization SET otp_at_redemption = $1, guests_may_leave = $2, guest_session_hours = $3 \
+         WHERE id = 1",
+    )
+    .bind(super::flag(otp))
+    .bind(super::flag(may_leave))
+    .bind(session_hours)
     .execute(&mut *conn)
     .await?;
     Ok(())

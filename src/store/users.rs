@@ -240,3 +240,16 @@ pub async fn set_invited_by(conn: &mut Conn, id: &str, inviter: &str) -> sqlx::R
         .await?;
     Ok(())
 }
+
+/// The guest accepted: `externalUserState` becomes Accepted, with its time.
+pub async fn mark_accepted(conn: &mut Conn, id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET external_user_state = 'Accepted', external_user_state_changed_at = $1 \
+         WHERE id = $2 AND deleted_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

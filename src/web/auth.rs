@@ -82,7 +82,7 @@ pub async fn signin(
     let Some(user) = accounts::sign_in(&state.db, &state.hasher, &form.email, &form.password).await? else {
         return again("Your email or password is incorrect.", StatusCode::UNAUTHORIZED);
     };
-    session.sign_in(&user.id, user.session_epoch, state.clock.now())?;
+    session.sign_in(&user.id, user.session_epoch, state.clock.now(), None)?;
     tracing::info!(user = %user.id, "signed in");
     let target = if user.must_change_password {
         "/account/password"

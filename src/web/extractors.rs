@@ -10,14 +10,13 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::http::Method;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use crate::domain::role::any_allows;
 use crate::domain::{Permission, Role};
 use crate::store::audit::Actor;
 use crate::store::users::User;
 use crate::web::error::AppError;
-use crate::web::middleware::ClientIp;
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;
 
@@ -65,7 +64,7 @@ async fn load(req: HttpRequest) -> Result<CurrentUser, AppError> {
     };
     let now = state.clock.now();
     let idle = state.settings.session_idle_timeout.as_secs() as i64;
-    let max_age = state.settings.session_max_age.as_secs() as i64;
+    let max_age = who.max_age.unwrap_or(state.settings.session_max_age.as_secs() as i64);
     if now - who.last_seen > idle || now - who.issued_at > max_age {
         session.expire();
         return Err(sign_in_required(&req));
@@ -78,7 +77,7 @@ async fn load(req: HttpRequest) -> Result<CurrentUser, AppError> {
     };
     let roles = crate::store::roles::roles_of(&mut conn, &user.id).await?;
     session.touch(&who, now)?;
-    let client_ip = req.extensions().get::<ClientIp>().map(|ip| ip.0.to_string());
+    let client_ip = crate::web::middleware::client_ip(&req);
     Ok(CurrentUser {
         user,
         roles,

@@ -8,6 +8,7 @@ use crate::domain::Permission;
 use crate::web::error::AppError;
 use crate::web::extractors::CurrentUser;
 use crate::web::layout::{Layout, Section, render};
+use crate::web::state::AppState;
 
 /// `/`: admins land on All users, everyone else on My Apps.
 pub async fn start_page(user: CurrentUser) -> HttpResponse {
@@ -25,10 +26,15 @@ pub async fn start_page(user: CurrentUser) -> HttpResponse {
 #[template(path = "guest/my_apps.html")]
 struct MyAppsPage {
     layout: Layout,
+    org_name: String,
 }
 
-pub async fn my_apps(user: CurrentUser) -> Result<HttpResponse, AppError> {
+/// My Apps: the apps assigned to the user or their groups (none until
+/// applications arrive).
+pub async fn my_apps(user: CurrentUser, state: actix_web::web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let org = crate::services::redemption::organization(&state).await?;
     render(&MyAppsPage {
         layout: Layout::signed_in("My Apps", &user, Section::MyApps),
+        org_name: org.name,
     })
 }

@@ -22,6 +22,8 @@ pub struct Layout {
     /// The signed-in user's display name, when there is one.
     pub user_name: Option<String>,
     pub user_initials: String,
+    /// Members have a password to change; guests sign in with codes.
+    pub has_password: bool,
     pub nav: Vec<NavLink>,
     pub csrf: String,
     pub flash: Option<Flash>,
@@ -92,6 +94,7 @@ impl Layout {
             title: title.to_owned(),
             user_name: None,
             user_initials: String::new(),
+            has_password: false,
             nav: Vec::new(),
             csrf: String::new(),
             flash: None,
@@ -129,6 +132,7 @@ impl Layout {
             title: title.to_owned(),
             user_name: Some(user.user.display_name.clone()),
             user_initials: initials(&user.user.display_name),
+            has_password: user.user.password_hash.is_some(),
             nav,
             csrf: user.session.csrf_token(),
             flash: user.session.take_flash(),

@@ -11,12 +11,18 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
+use crate::security::rate_limit::{KeyedLimit, RateLimits};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
 /// The client's address as rate limits and the audit log see it.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub IpAddr);
+
+/// The client address the middleware found, for the audit log.
+pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
+    req.extensions().get::<ClientIp>().map(|ip| ip.0.to_string())
+}
 
 /// Works out the client address, refuses cross-site state changes, and logs
 /// the request without its query string.
@@ -117,17 +123,33 @@ pub async fn limit_signin_per_ip<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let limited = req.method() == Method::POST;
+    limit_per_ip(req, next, limited, |l| &l.signin_per_ip, "sign-in").await
+}
+
+/// Limits every request of the guest flow (redemption, codes) per client
+/// address, GETs included: each one costs a lookup by digest.
+pub async fn limit_guest_flow_per_ip<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    limit_per_ip(req, next, true, |l| &l.guest_flow_per_ip, "guest flow").await
+}
+
+async fn limit_per_ip<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+    limited: bool,
+    limit: fn(&RateLimits) -> &KeyedLimit<IpAddr>,
+    what: &'static str,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let client = req.extensions().get::<ClientIp>().copied();
-    let verdict = match (
-        req.method() == Method::POST,
-        req.app_data::<web::Data<AppState>>(),
-        client,
-    ) {
-        (true, Some(state), Some(ClientIp(ip))) => state.limits.signin_per_ip.check(&ip).map_err(|w| (ip, w)),
+    let verdict = match (limited, req.app_data::<web::Data<AppState>>(), client) {
+        (true, Some(state), Some(ClientIp(ip))) => limit(&state.limits).check(&ip).map_err(|w| (ip, w)),
         _ => Ok(()),
     };
     if let Err((ip, wait)) = verdict {
-        tracing::warn!(client = %ip, "sign-in rate limit reached for an address");
+        tracing::warn!(client = %ip, "{what} rate limit reached for an address");
         let error = AppError::TooManyRequests {
             retry_after_secs: wait.as_secs().max(1),
         };

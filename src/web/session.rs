@@ -15,6 +15,8 @@ use crate::web::error::AppError;
 const USER: &str = "user";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+const REDEMPTION: &str = "redemption";
+const CODE_FOR: &str = "code_for";
 
 /// Who the session belongs to, as recorded at sign-in.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -23,6 +25,20 @@ pub struct SessionUser {
     pub epoch: i64,
     pub issued_at: i64,
     pub last_seen: i64,
+    /// Seconds this session may last; guests' sessions follow the
+    /// organization's guest session length. None: the portal's default.
+    #[serde(default)]
+    pub max_age: Option<i64>,
+}
+
+/// A redemption in progress: which invitation, for whom, and whether the
+/// invited address has been proved.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Redemption {
+    pub invitation_id: Option<String>,
+    pub user_id: String,
+    pub address: String,
+    pub verified: bool,
 }
 
 /// A one-shot message shown on the next page.
@@ -54,9 +70,11 @@ impl TypedSession {
 
     /// Starts a signed-in session under a new id (no fixation) with a new
     /// CSRF token.
-    pub fn sign_in(&self, user_id: &str, epoch: i64, now: i64) -> Result<(), AppError> {
+    pub fn sign_in(&self, user_id: &str, epoch: i64, now: i64, max_age: Option<i64>) -> Result<(), AppError> {
         self.0.renew();
         self.0.remove(CSRF);
+        self.0.remove(REDEMPTION);
+        self.0.remove(CODE_FOR);
         self.0.insert(
             USER,
             SessionUser {
@@ -64,8 +82,32 @@ impl TypedSession {
                 epoch,
                 issued_at: now,
                 last_seen: now,
+                max_age,
             },
         )?;
+        Ok(())
+    }
+
+    pub fn redemption(&self) -> Option<Redemption> {
+        self.0.get(REDEMPTION).ok().flatten()
+    }
+
+    pub fn set_redemption(&self, redemption: &Redemption) -> Result<(), AppError> {
+        self.0.insert(REDEMPTION, redemption)?;
+        Ok(())
+    }
+
+    pub fn clear_redemption(&self) {
+        self.0.remove(REDEMPTION);
+    }
+
+    /// The address a sign-in code was asked for.
+    pub fn code_address(&self) -> Option<String> {
+        self.0.get(CODE_FOR).ok().flatten()
+    }
+
+    pub fn set_code_address(&self, address: &str) -> Result<(), AppError> {
+        self.0.insert(CODE_FOR, address)?;
         Ok(())
     }
 

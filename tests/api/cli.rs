@@ -1,4 +1,9 @@
 //! The `vestibule` binary itself: settings errors, commands, --help.
+//!
+//! These tests wait for child processes with blocking calls, so they run on
+//! a multi-threaded runtime: on a single thread the blocked test would also
+//! freeze the portal's background tasks (the outbox worker mid-transaction
+//! holds SQLite's write lock, and the child would wait for it).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -74,7 +79,7 @@ fn migrate_creates_the_schema() {
     assert!(dir.path().join("data/vestibule.db").exists());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_sign_in() {
     let app = spawn_app().await;
     let mut child = vestibule(app.settings.data_dir.as_path())
@@ -105,7 +110,7 @@ async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_sign_in() 
     assert_eq!(app.get_with(&client, "/admin/roles").await.status(), 403);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_create_refuses_bad_input_and_writes_nothing() {
     let app = spawn_app().await;
     let before = app.count("SELECT COUNT(*) FROM users").await;
@@ -192,7 +197,7 @@ fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
     child.wait().unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_logs_leave_out_query_strings_and_sigterm_stops_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, url, lines) = start_binary(dir.path(), &[]);
@@ -209,7 +214,7 @@ async fn access_logs_leave_out_query_strings_and_sigterm_stops_gracefully() {
     assert!(log.contains("stopped"), "{log}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_are_one_object_per_line() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, url, lines) = start_binary(dir.path(), &[("VESTIBULE_LOG_FORMAT", "json")]);
@@ -225,7 +230,7 @@ async fn json_logs_are_one_object_per_line() {
     assert_eq!(request["method"], "GET");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invitation_tickets_never_reach_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, url, lines) = start_binary(

@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::common::smtp::SmtpSink;
 use crate::common::{ADMIN_EMAIL, TestApp, assert_redirect_to, attribute_after, new_client, spawn_app_with};
 
-async fn app_with_sink() -> (TestApp, SmtpSink) {
+pub async fn app_with_sink() -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start();
     let url = sink.url();
     let app = spawn_app_with(|s| {
@@ -18,7 +18,7 @@ async fn app_with_sink() -> (TestApp, SmtpSink) {
 }
 
 /// The wizard as a browser fills it: open, Review + invite, Invite.
-async fn invite(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+pub async fn invite(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
     let html = app.get_with(client, "/admin/users/invite").await.text().await.unwrap();
     let token = crate::common::csrf_token(&html);
     let key = attribute_after(&html, "name=\"form_key\" value=\"").unwrap();

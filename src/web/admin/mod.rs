@@ -5,6 +5,7 @@ pub mod audit;
 pub mod invite;
 pub mod roles;
 pub mod sections;
+pub mod settings;
 pub mod users;
 
 use actix_web::web;
@@ -27,7 +28,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/delete", web::post().to(users::delete_user))
         .route("/groups", web::get().to(sections::all_groups))
         .route("/apps", web::get().to(sections::enterprise_apps))
-        .route("/settings", web::get().to(sections::settings))
+        .route("/settings", web::get().to(settings::settings_index))
+        .route("/settings/organization", web::get().to(settings::organization_form))
+        .route("/settings/organization", web::post().to(settings::save_organization))
+        .route("/settings/collaboration", web::get().to(settings::collaboration_form))
+        .route("/settings/collaboration", web::post().to(settings::save_collaboration))
         .route("/audit", web::get().to(audit::audit_logs))
         .route("/roles", web::get().to(roles::roles_page))
         .route("/roles/add", web::post().to(roles::add_role))

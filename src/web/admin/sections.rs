@@ -1,13 +1,13 @@
-//! The admin shell's sections. All users, All groups and Enterprise
-//! applications say what is coming until their own work lands.
+//! The admin shell's sections. All groups and Enterprise applications
+//! say what is coming until their own work lands.
 
 use actix_web::HttpResponse;
 use askama::Template;
 
 use crate::domain::Permission;
 use crate::web::error::AppError;
-use crate::web::extractors::permits::{AdminPortal, ManageApps, ManageGroups, ManageSettings};
-use crate::web::extractors::{Authorized, state};
+use crate::web::extractors::Authorized;
+use crate::web::extractors::permits::{AdminPortal, ManageApps, ManageGroups};
 use crate::web::layout::{Layout, Section, render, see_other};
 
 #[derive(Template)]
@@ -41,27 +41,5 @@ pub async fn enterprise_apps(admin: Authorized<ManageApps>) -> Result<HttpRespon
         layout: Layout::signed_in("Enterprise applications", &admin, Section::Apps),
         summary: "The applications the organization shares, their app roles and assignments.",
         coming: "The gallery, app roles and Users and groups arrive with groups and applications.",
-    })
-}
-
-#[derive(Template)]
-#[template(path = "admin/settings.html")]
-struct SettingsPage {
-    layout: Layout,
-    org: crate::store::organization::Organization,
-}
-
-pub async fn settings(
-    admin: Authorized<ManageSettings>,
-    req: actix_web::HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    let state = state(&req)?;
-    let mut conn = state.db.pool().acquire().await?;
-    let org = crate::store::organization::get(&mut conn)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the organization row is missing")))?;
-    render(&SettingsPage {
-        layout: Layout::signed_in("Settings", &admin, Section::Settings),
-        org,
     })
 }

@@ -1,0 +1,277 @@
+//! The guest's side: opening the link (never a change), proving the
+//! invited address with a one-time passcode, accepting on Review
+//! permissions, signing in later with a code, and leaving.
+
+use crate::domain::UserType;
+use crate::domain::redirect::RedirectUrl;
+use crate::security::secret::{constant_time_eq, random_below};
+use crate::services::{ServiceError, ServiceResult};
+use crate::store::audit::{Actor, AuditEntry};
+use crate::store::codes::{NewCode, Purpose};
+use crate::store::invitations::TicketRow;
+use crate::store::organization::Organization;
+use crate::store::users::User;
+use crate::store::{self};
+use crate::web::state::AppState;
+
+/// How long a one-time passcode works.
+pub const CODE_LIFETIME_SECS: i64 = 30 * 60;
+/// Wrong attempts allowed before a new code is needed.
+pub const CODE_MAX_ATTEMPTS: i64 = 5;
+
+/// What a redemption link leads to.
+pub enum Ticket {
+    /// Unknown, or its user was deleted: one answer for both.
+    Invalid,
+    /// A newer link replaced this one.
+    Replaced,
+    /// Already accepted: sign in instead.
+    Accepted,
+    Pending(Box<TicketRow>),
+}
+
+pub async fn organization(state: &AppState) -> ServiceResult<Organization> {
+    let mut conn = state.db.pool().acquire().await?;
+    store::organization::get(&mut conn).await?.ok_or(ServiceError::NotFound)
+}
+
+/// Looks the ticket up by its digest. Reads only.
+pub async fn look_up(state: &AppState, ticket: &str) -> ServiceResult<Ticket> {
+    if ticket.is_empty() || ticket.len() > 200 {
+        return Ok(Ticket::Invalid);
+    }
+    let digest = state.secrets.tickets.digest(ticket);
+    let mut conn = state.db.pool().acquire().await?;
+    let row = store::invitations::find_by_digest(&mut conn, &digest).await?;
+    Ok(classify(row))
+}
+
+/// The same, by invitation id (kept in the session between steps).
+pub async fn look_up_id(state: &AppState, id: &str) -> ServiceResult<Ticket> {
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(classify(store::invitations::find(&mut conn, id).await?))
+}
+
+fn classify(row: Option<TicketRow>) -> Ticket {
+    match row {
+        None => Ticket::Invalid,
+        Some(r) if r.user_deleted_at.is_some() => Ticket::Invalid,
+        Some(r) if r.status == "replaced" => Ticket::Replaced,
+        Some(r) if r.status == "redeemed" || r.user_state.as_deref() == Some("Accepted") => Ticket::Accepted,
+        Some(r) => Ticket::Pending(Box::new(r)),
+    }
+}
+
+/// Makes a code for the address, stores its digest and queues the email
+/// ahead of bulk mail.
+pub async fn send_code(state: &AppState, purpose: Purpose, address: &str, user_id: &str) -> ServiceResult<()> {
+    let org = organization(state).await?;
+    let code = format!("{:08}", random_below(100_000_000));
+    let now = state.clock.now();
+    let lower = address.trim().to_lowercase();
+    let (subject, text, html) = crate::mail::code::render(&org.name, &code).map_err(anyhow::Error::from)?;
+    let message_id = crate::mail::new_message_id(&org.primary_domain);
+    let message = crate::mail::build_message(
+        &format!("{} Invitations", org.name),
+        &crate::mail::sender_address(&state.settings),
+        None,
+        address,
+        &subject,
+        text,
+        html,
+        None,
+        &message_id,
+    )?;
+    let mut tx = state.db.begin().await?;
+    store::codes::insert(
+        &mut tx,
+        &NewCode {
+            purpose,
+            address_lower: &lower,
+            user_id: Some(user_id),
+            code_digest: &state.secrets.codes.digest(&code),
+            now,
+            expires_at: now + CODE_LIFETIME_SECS,
+        },
+    )
+    .await?;
+    crate::mail::queue(
+        &mut tx,
+        "code",
+        Some(user_id),
+        &message,
+        address,
+        &subject,
+        &message_id,
+        true,
+        10,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.wake_mail();
+    Ok(())
+}
+
+/// What checking a code found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// Right: the code is used up; the user it was for.
+    Right(String),
+    Wrong,
+    /// Too many wrong attempts, expired, or never sent: a new code is needed.
+    NeedNew,
+}
+
+pub async fn check_code(state: &AppState, purpose: Purpose, address: &str, code: &str) -> ServiceResult<CodeCheck> {
+    let lower = address.trim().to_lowercase();
+    let now = state.clock.now();
+    let given: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut tx = state.db.begin().await?;
+    let Some(row) = store::codes::current(&mut tx, purpose, &lower).await? else {
+        return Ok(CodeCheck::NeedNew);
+    };
+    if row.expires_at < now || row.attempts >= CODE_MAX_ATTEMPTS {
+        return Ok(CodeCheck::NeedNew);
+    }
+    let right = given.len() <= 16 && constant_time_eq(&state.secrets.codes.digest(&given), &row.code_digest);
+    if !right {
+        store::codes::count_attempt(&mut tx, &row.id).await?;
+        tx.commit().await?;
+        return Ok(if row.attempts + 1 >= CODE_MAX_ATTEMPTS {
+            CodeCheck::NeedNew
+        } else {
+            CodeCheck::Wrong
+        });
+    }
+    if !store::codes::mark_used(&mut tx, &row.id, now).await? {
+        return Ok(CodeCheck::NeedNew);
+    }
+    tx.commit().await?;
+    Ok(row.user_id.map(CodeCheck::Right).unwrap_or(CodeCheck::NeedNew))
+}
+
+/// A live guest who signs in with codes, by address.
+pub async fn guest_by_address(state: &AppState, address: &str) -> ServiceResult<Option<User>> {
+    let mut conn = state.db.pool().acquire().await?;
+    let user = store::users::find_by_sign_in_name(&mut conn, address).await?;
+    Ok(user.filter(|u| u.account_enabled && u.creation_type.as_deref() == Some("Invitation")))
+}
+
+/// Whether the guest must (again) accept on Review permissions: never
+/// accepted, or the terms of use changed since.
+pub async fn consent_needed(state: &AppState, user: &User, org: &Organization) -> ServiceResult<bool> {
+    if user.external_user_state != Some(crate::domain::ExternalUserState::Accepted) {
+        return Ok(true);
+    }
+    let mut conn = state.db.pool().acquire().await?;
+    let version = store::consents::latest_terms_version(&mut conn, &user.id).await?;
+    Ok(match version {
+        None => true,
+        Some(v) => org.terms_of_use.is_some() && v < org.terms_version,
+    })
+}
+
+/// Accept on Review permissions: one transaction sets Accepted and its
+/// time, records the consent and writes the audit entry. Returns the user
+/// (with their current epoch) and where to go next.
+pub async fn accept(
+    state: &AppState,
+    user_id: &str,
+    invitation_id: Option<&str>,
+    client_ip: Option<String>,
+) -> ServiceResult<(User, Option<RedirectUrl>)> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let org = store::organization::get(&mut tx).await?.ok_or(ServiceError::NotFound)?;
+    let user = store::users::find_active(&mut tx, user_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if !user.account_enabled {
+        return Err(ServiceError::NotFound);
+    }
+    let pending = user.external_user_state == Some(crate::domain::ExternalUserState::PendingAcceptance);
+    let mut redirect = None;
+    if pending {
+        let Some(invitation_id) = invitation_id else {
+            return Err(ServiceError::Refused(
+                "This invitation can no longer be accepted.".into(),
+            ));
+        };
+        let row = store::invitations::find(&mut tx, invitation_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if row.user_id != user.id || !store::invitations::mark_redeemed(&mut tx, invitation_id, now).await? {
+            return Err(ServiceError::Refused(
+                "This invitation link was replaced or used already.".into(),
+            ));
+        }
+        store::users::mark_accepted(&mut tx, &user.id, now).await?;
+        // Checked again here, not only when the invitation was made.
+        redirect = row.redirect_url.as_deref().and_then(|u| RedirectUrl::parse(u).ok());
+    }
+    store::consents::record(&mut tx, &user.id, org.terms_version, now).await?;
+    let actor = Actor {
+        id: Some(user.id.clone()),
+        name: Some(user.user_principal_name.clone()),
+        client_ip,
+    };
+    store::audit::record(
+        &mut tx,
+        &actor,
+        &AuditEntry {
+            activity: if pending {
+                "Redeem external user invite"
+            } else {
+                "Consent to terms of use"
+            },
+            category: "UserManagement",
+            target_id: Some(&user.id),
+            target_name: Some(&user.user_principal_name),
+            details: Some(format!("termsVersion={}", org.terms_version)),
+        },
+        now,
+    )
+    .await?;
+    let user = store::users::find_active(&mut tx, &user.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    tx.commit().await?;
+    Ok((user, redirect))
+}
+
+/// Leave organization: the guest deletes themselves (softly, restorable by
+/// an admin), which ends every session of theirs.
+pub async fn leave(state: &AppState, user: &User, client_ip: Option<String>) -> ServiceResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let org = store::organization::get(&mut tx).await?.ok_or(ServiceError::NotFound)?;
+    if !org.lets_guests_leave() || user.user_type != UserType::Guest {
+        return Err(ServiceError::Denied(
+            "Leaving is not available here: ask an administrator.".into(),
+        ));
+    }
+    if !store::users::soft_delete(&mut tx, &user.id, now).await? {
+        return Err(ServiceError::NotFound);
+    }
+    let actor = Actor {
+        id: Some(user.id.clone()),
+        name: Some(user.user_principal_name.clone()),
+        client_ip,
+    };
+    store::audit::record(
+        &mut tx,
+        &actor,
+        &AuditEntry {
+            activity: "Leave organization",
+            category: "UserManagement",
+            target_id: Some(&user.id),
+            target_name: Some(&user.user_principal_name),
+            details: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! Settings a Global Administrator changes: Organization properties and
+//! External collaboration settings. Each save is one transaction with its
+//! audit entry, whose details list what changed.
+
+use crate::clock::Clock;
+use crate::domain::organization as rules;
+use crate::services::{FieldErrors, ServiceError, ServiceResult};
+use crate::store::audit::{Actor, AuditEntry};
+use crate::store::organization::Organization;
+use crate::store::{self, Db, Tx};
+
+/// Organization properties as the form sends them.
+pub struct OrganizationForm {
+    pub name: String,
+    pub primary_domain: String,
+    pub privacy_statement_url: String,
+    pub privacy_contact: String,
+    pub terms_of_use: String,
+}
+
+/// External collaboration settings as the form sends them.
+pub struct CollaborationForm {
+    pub otp_at_redemption: bool,
+    pub guests_may_leave: bool,
+    pub guest_session_hours: String,
+}
+
+async fn locked_organization(tx: &mut Tx) -> ServiceResult<Organization> {
+    store::organization::get_for_update(tx)
+        .await?
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the organization row is missing")))
+}
+
+async fn audit(
+    tx: &mut Tx,
+    actor: &Actor,
+    activity: &str,
+    org_name: &str,
+    changes: Vec<String>,
+    now: i64,
+) -> sqlx::Result<()> {
+    let details = if changes.is_empty() {
+        "No changes".to_owned()
+    } else {
+        changes.join("; ")
+    };
+    store::audit::record(
+        tx,
+        actor,
+        &AuditEntry {
+            activity,
+            category: "DirectoryManagement",
+            target_id: None,
+            target_name: Some(org_name),
+            details: Some(details),
+        },
+        now,
+    )
+    .await
+}
+
+/// `field: old -> new` when the value changed.
+fn note(changes: &mut Vec<String>, field: &str, old: Option<&str>, new: Option<&str>) {
+    if old != new {
+        changes.push(format!(
+            "{field}: {} -> {}",
+            old.unwrap_or("(not set)"),
+            new.unwrap_or("(not set)")
+        ));
+    }
+}
+
+/// Saves Organization properties. The terms version goes up by one when
+/// the terms text changes; existing guests' user principal names keep the
+/// old domain.
+pub async fn update_organization(db: &Db, clock: &Clock, actor: &Actor, form: &OrganizationForm) -> ServiceResult<()> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", rules::parse_name(&form.name));
+    let domain = errors.check("primary_domain", rules::parse_domain(&form.primary_domain));
+    let url = errors.check(
+        "privacy_statement_url",
+        rules::parse_privacy_url(&form.privacy_statement_url),
+    );
+    let contact = errors.check("privacy_contact", rules::parse_privacy_contact(&form.privacy_contact));
+    let terms = errors.check("terms_of_use", rules::parse_terms(&form.terms_of_use));
+    let (Some(name), Some(domain), Some(url), Some(contact), Some(terms)) = (name, domain, url, contact, terms) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let before = locked_organization(&mut tx).await?;
+    let mut changes = Vec::new();
+    note(&mut changes, "name", Some(&before.name), Some(&name));
+    note(
+        &mut changes,
+        "primaryDomain",
+        Some(&before.primary_domain),
+        Some(&domain),
+    );
+    note(
+        &mut changes,
+        "privacyStatementUrl",
+        before.privacy_statement_url.as_deref(),
+        url.as_deref(),
+    );
+    note(
+        &mut changes,
+        "privacyContact",
+        before.privacy_contact.as_deref(),
+        contact.as_deref(),
+    );
+    if before.terms_of_use.as_deref().unwrap_or("") != terms.as_deref().unwrap_or("") {
+        changes.push(format!(
+            "termsOfUse: {} (version {} -> {})",
+            if terms.is_some() { "changed" } else { "cleared" },
+            before.terms_version,
+            before.terms_version + 1
+        ));
+    }
+    store::organization::update_properties(
+        &mut tx,
+        &store::organization::Properties {
+            name: &name,
+            primary_domain: &domain,
+            privacy_statement_url: url.as_deref(),
+            privacy_contact: contact.as_deref(),
+            terms_of_use: terms.as_deref(),
+        },
+        now,
+    )
+    .await?;
+    audit(&mut tx, actor, "Update organization settings", &name, changes, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Saves External collaboration settings.
+pub async fn update_collaboration(
+    db: &Db,
+    clock: &Clock,
+    actor: &Actor,
+    form: &CollaborationForm,
+) -> ServiceResult<()> {
+    let mut errors = FieldErrors::default();
+    let Some(hours) = errors.check(
+        "guest_session_hours",
+        rules::parse_session_hours(&form.guest_session_hours),
+    ) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let before = locked_organization(&mut tx).await?;
+    let mut changes = Vec::new();
+    let flag = |on: bool| if on { "on" } else { "off" };
+    if before.requires_code_at_redemption() != form.otp_at_redemption {
+        changes.push(format!(
+            "otpAtRedemption: {} -> {}",
+            flag(before.requires_code_at_redemption()),
+            flag(form.otp_at_redemption)
+        ));
+    }
+    if before.lets_guests_leave() != form.guests_may_leave {
+        changes.push(format!(
+            "guestsMayLeave: {} -> {}",
+            flag(before.lets_guests_leave()),
+            flag(form.guests_may_leave)
+        ));
+    }
+    if before.guest_session_hours != hours {
+        changes.push(format!("guestSessionHours: {} -> {hours}", before.guest_session_hours));
+    }
+    store::organization::update_collaboration(&mut tx, form.otp_at_redemption, form.guests_may_leave, hours).await?;
+    audit(
+        &mut tx,
+        actor,
+        "Update external collaboration settings",
+        &before.name,
+        changes,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

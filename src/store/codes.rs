@@ -1,0 +1,92 @@
+//! One-time passcodes: only their HMAC is stored, with an attempt count.
+
+use super::Conn;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Redeem,
+    SignIn,
+}
+
+impl Purpose {
+    fn key(self) -> &'static str {
+        match self {
+            Purpose::Redeem => "redeem",
+            Purpose::SignIn => "signin",
+        }
+    }
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CodeRow {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub code_digest: String,
+    pub attempts: i64,
+    pub expires_at: i64,
+}
+
+pub struct NewCode<'a> {
+    pub purpose: Purpose,
+    pub address_lower: &'a str,
+    pub user_id: Option<&'a str>,
+    pub code_digest: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// Stores a new code and retires the address's earlier unused ones, so only
+/// the newest code works.
+pub async fn insert(conn: &mut Conn, code: &NewCode<'_>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE one_time_codes SET used_at = $1 WHERE address_lower = $2 AND purpose = $3 AND used_at IS NULL")
+        .bind(code.now)
+        .bind(code.address_lower)
+        .bind(code.purpose.key())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO one_time_codes (id, purpose, address_lower, user_id, code_digest, attempts, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(code.purpose.key())
+    .bind(code.address_lower)
+    .bind(code.user_id)
+    .bind(code.code_digest)
+    .bind(code.now)
+    .bind(code.expires_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The address's newest unused code for a purpose, expired or not.
+pub async fn current(conn: &mut Conn, purpose: Purpose, address_lower: &str) -> sqlx::Result<Option<CodeRow>> {
+    sqlx::query_as(
+        "SELECT id, user_id, code_digest, attempts, expires_at FROM one_time_codes \
+         WHERE address_lower = $1 AND purpose = $2 AND used_at IS NULL \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(address_lower)
+    .bind(purpose.key())
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+pub async fn count_attempt(conn: &mut Conn, id: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Uses the code up; false if it was already used (a concurrent request).
+pub async fn mark_used(conn: &mut Conn, id: &str, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE one_time_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

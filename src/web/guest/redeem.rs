@@ -1,0 +1,318 @@
+//! Redemption: `GET /redeem?ticket=…` only shows a page (mail scanners and
+//! link previews must not use invitations up); every step after it is a
+//! POST with CSRF, and the invitation in progress is kept in the session.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::services::ServiceError;
+use crate::services::redemption::{self, CodeCheck, Ticket};
+use crate::store::codes::Purpose;
+use crate::web::csrf::CsrfForm;
+use crate::web::error::AppError;
+use crate::web::extractors::state;
+use crate::web::guest::{Link, invalid_link, message_page};
+use crate::web::layout::{Layout, render, render_with, see_other};
+use crate::web::middleware::client_ip;
+use crate::web::session::{Redemption, TypedSession};
+use crate::web::state::AppState;
+
+#[derive(Deserialize)]
+pub struct TicketQuery {
+    #[serde(default)]
+    ticket: String,
+}
+
+#[derive(Template)]
+#[template(path = "guest/redeem.html")]
+struct RedeemPage {
+    layout: Layout,
+    org_name: String,
+    org_domain: String,
+    inviter: String,
+    address: String,
+    needs_code: bool,
+}
+
+pub async fn redeem_page(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    query: web::Query<TicketQuery>,
+) -> Result<HttpResponse, AppError> {
+    match redemption::look_up(&state, &query.ticket).await? {
+        Ticket::Invalid => invalid_link(&session),
+        Ticket::Replaced => replaced(&session),
+        Ticket::Accepted => Ok(see_other("/signin?next=%2Fmyapps")),
+        Ticket::Pending(row) => {
+            let org = redemption::organization(&state).await?;
+            // Only the session learns which invitation is on screen; the
+            // invitation itself stays exactly as it was.
+            session.set_redemption(&Redemption {
+                invitation_id: Some(row.id.clone()),
+                user_id: row.user_id.clone(),
+                address: row.invited_email.clone(),
+                verified: false,
+            })?;
+            let row = *row;
+            let inviter = match (row.inviter_name, row.inviter_email) {
+                (Some(name), Some(email)) => format!("{name} ({email})"),
+                (Some(name), None) => name,
+                _ => format!("An administrator of {}", org.name),
+            };
+            render(&RedeemPage {
+                layout: Layout::anonymous(&org.name, &session),
+                org_name: org.name.clone(),
+                org_domain: org.primary_domain.clone(),
+                inviter,
+                address: row.invited_email,
+                needs_code: org.requires_code_at_redemption(),
+            })
+        }
+    }
+}
+
+fn replaced(session: &TypedSession) -> Result<HttpResponse, AppError> {
+    message_page(
+        session,
+        StatusCode::GONE,
+        "This invitation link was replaced",
+        "This invitation link was replaced by a newer one. Use the link in the most recent invitation email.",
+        None,
+    )
+}
+
+/// The redemption in the session, still pending, or the page that says why not.
+async fn pending(state: &AppState, session: &TypedSession) -> Result<Result<Redemption, HttpResponse>, AppError> {
+    let Some(redemption) = session.redemption() else {
+        return Ok(Err(invalid_link(session)?));
+    };
+    let Some(invitation_id) = redemption.invitation_id.clone() else {
+        // A returning guest asked to accept changed terms: no invitation.
+        return Ok(Ok(redemption));
+    };
+    match redemption::look_up_id(state, &invitation_id).await? {
+        Ticket::Pending(_) => Ok(Ok(redemption)),
+        Ticket::Replaced => Ok(Err(replaced(session)?)),
+        Ticket::Accepted => Ok(Err(see_other("/signin?next=%2Fmyapps"))),
+        Ticket::Invalid => Ok(Err(invalid_link(session)?)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// Send code: a one-time passcode to the invited address.
+pub async fn send_code(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let redemption = match pending(&state, &session).await? {
+        Ok(r) => r,
+        Err(page) => return Ok(page),
+    };
+    let key = redemption.address.to_lowercase();
+    if let Err(wait) = state.limits.code_per_address.check(&key) {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    redemption::send_code(&state, Purpose::Redeem, &redemption.address, &redemption.user_id).await?;
+    Ok(see_other("/redeem/verify"))
+}
+
+#[derive(Template)]
+#[template(path = "guest/enter_code.html")]
+pub struct EnterCodePage {
+    pub layout: Layout,
+    pub intro: String,
+    pub error: Option<String>,
+    pub action: &'static str,
+    pub submit_label: &'static str,
+    pub resend_action: Option<&'static str>,
+    pub resend_address: Option<String>,
+}
+
+fn code_page(session: &TypedSession, address: &str, error: Option<&str>) -> EnterCodePage {
+    EnterCodePage {
+        layout: Layout::anonymous("Enter code", session),
+        intro: format!("We sent a code to {address}. It expires in 30 minutes."),
+        error: error.map(str::to_owned),
+        action: "/redeem/verify",
+        submit_label: "Verify",
+        resend_action: Some("/redeem/code"),
+        resend_address: None,
+    }
+}
+
+pub async fn verify_form(state: web::Data<AppState>, session: TypedSession) -> Result<HttpResponse, AppError> {
+    let redemption = match pending(&state, &session).await? {
+        Ok(r) => r,
+        Err(page) => return Ok(page),
+    };
+    render(&code_page(&session, &redemption.address, None))
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+pub const WRONG_CODE: &str = "That code is not right. Check the email and try again.";
+pub const NEW_CODE_NEEDED: &str =
+    "This code no longer works: it expired, or it was entered wrongly too many times. Send a new code.";
+
+pub async fn verify_code(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut redemption = match pending(&state, &session).await? {
+        Ok(r) => r,
+        Err(page) => return Ok(page),
+    };
+    let error = match redemption::check_code(&state, Purpose::Redeem, &redemption.address, &form.code).await? {
+        CodeCheck::Right(user_id) if user_id == redemption.user_id => {
+            redemption.verified = true;
+            session.set_redemption(&redemption)?;
+            return Ok(see_other("/redeem/consent"));
+        }
+        CodeCheck::Right(_) | CodeCheck::NeedNew => NEW_CODE_NEEDED,
+        CodeCheck::Wrong => WRONG_CODE,
+    };
+    render_with(
+        &code_page(&session, &redemption.address, Some(error)),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}
+
+/// Continue without a code, when the organization turned the code off.
+pub async fn continue_without_code(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let mut redemption = match pending(&state, &session).await? {
+        Ok(r) => r,
+        Err(page) => return Ok(page),
+    };
+    if redemption::organization(&state).await?.requires_code_at_redemption() {
+        return Ok(see_other("/redeem/verify"));
+    }
+    redemption.verified = true;
+    session.set_redemption(&redemption)?;
+    Ok(see_other("/redeem/consent"))
+}
+
+#[derive(Template)]
+#[template(path = "guest/consent.html")]
+struct ConsentPage {
+    layout: Layout,
+    org_name: String,
+    org_domain: String,
+    name: String,
+    address: String,
+    privacy_url: Option<String>,
+    terms: Option<String>,
+}
+
+/// A verified redemption, or the page to show instead.
+async fn verified(state: &AppState, session: &TypedSession) -> Result<Result<Redemption, HttpResponse>, AppError> {
+    Ok(match pending(state, session).await? {
+        Ok(r) if r.verified => Ok(r),
+        Ok(_) => Err(see_other("/redeem/verify")),
+        Err(page) => Err(page),
+    })
+}
+
+/// Review permissions.
+pub async fn consent_page(state: web::Data<AppState>, session: TypedSession) -> Result<HttpResponse, AppError> {
+    let redemption = match verified(&state, &session).await? {
+        Ok(r) => r,
+        Err(page) => return Ok(page),
+    };
+    let org = redemption::organization(&state).await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let user = crate::store::users::find_active(&mut conn, &redemption.user_id).await?;
+    drop(conn);
+    let Some(user) = user else {
+        return invalid_link(&session);
+    };
+    render(&ConsentPage {
+        layout: Layout::anonymous("Review permissions", &session),
+        org_name: org.name,
+        org_domain: org.primary_domain,
+        name: user.display_name,
+        address: redemption.address,
+        privacy_url: org.privacy_statement_url,
+        terms: org.terms_of_use,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "guest/continue.html")]
+struct ContinuePage {
+    layout: Layout,
+    org_name: String,
+    url: String,
+}
+
+/// Accept: the guest is in, signed in under a new session id.
+pub async fn accept(
+    req: actix_web::HttpRequest,
+    session: TypedSession,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let state = state(&req)?;
+    let redemption = match verified(&state, &session).await? {
+        Ok(r) => r,
+        Err(page) => return Ok(page),
+    };
+    let client_ip = client_ip(&req);
+    let accepted = redemption::accept(
+        &state,
+        &redemption.user_id,
+        redemption.invitation_id.as_deref(),
+        client_ip,
+    )
+    .await;
+    let (user, redirect) = match accepted {
+        Ok(done) => done,
+        Err(ServiceError::Refused(_)) => return Ok(see_other("/signin?next=%2Fmyapps")),
+        Err(ServiceError::NotFound) => return invalid_link(&session),
+        Err(e) => return Err(e.into()),
+    };
+    let org = redemption::organization(&state).await?;
+    session.sign_in(
+        &user.id,
+        user.session_epoch,
+        state.clock.now(),
+        Some(org.guest_session_hours * 3600),
+    )?;
+    match redirect {
+        None => Ok(see_other("/myapps")),
+        Some(url) => render(&ContinuePage {
+            layout: Layout::anonymous("You're all set", &session),
+            org_name: org.name,
+            url: url.as_str().to_owned(),
+        }),
+    }
+}
+
+/// Cancel: nothing is shared, nothing changes.
+pub async fn cancel(session: TypedSession, _form: CsrfForm<NoFields>) -> Result<HttpResponse, AppError> {
+    session.clear_redemption();
+    message_page(
+        &session,
+        StatusCode::OK,
+        "Nothing was shared",
+        "You did not accept the invitation, so nothing about you was shared. You can use the link in the email again if you change your mind.",
+        Some(Link {
+            label: "Go to sign in",
+            href: "/signin",
+        }),
+    )
+}

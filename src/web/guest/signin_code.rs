@@ -1,0 +1,117 @@
+//! Returning guests sign in with a code sent to their address. The pages
+//! never tell which addresses exist or what kind of user they belong to:
+//! every address gets the same answer.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::services::redemption::{self, CodeCheck};
+use crate::store::codes::Purpose;
+use crate::web::csrf::CsrfForm;
+use crate::web::error::AppError;
+use crate::web::guest::redeem::{EnterCodePage, NEW_CODE_NEEDED, WRONG_CODE};
+use crate::web::layout::{Layout, render_with, see_other};
+use crate::web::session::{Redemption, TypedSession};
+use crate::web::state::AppState;
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+fn code_page(session: &TypedSession, address: &str, error: Option<&str>) -> EnterCodePage {
+    EnterCodePage {
+        layout: Layout::anonymous("Enter code", session),
+        intro: format!("If {address} can sign in with a code, we sent one to it. It expires in 30 minutes."),
+        error: error.map(str::to_owned),
+        action: "/signin/code/verify",
+        submit_label: "Sign in",
+        resend_action: Some("/signin/code"),
+        resend_address: Some(address.to_owned()),
+    }
+}
+
+/// Email me a sign-in code.
+pub async fn request_code(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    CsrfForm(form): CsrfForm<EmailForm>,
+) -> Result<HttpResponse, AppError> {
+    let address: String = form.email.trim().chars().take(254).collect();
+    if address.is_empty() {
+        return Ok(see_other("/signin"));
+    }
+    if let Err(wait) = state.limits.code_per_address.check(&address.to_lowercase()) {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    if let Some(guest) = redemption::guest_by_address(&state, &address).await? {
+        let to = guest.mail.clone().unwrap_or_else(|| address.clone());
+        redemption::send_code(&state, Purpose::SignIn, &to, &guest.id).await?;
+    }
+    session.set_code_address(&address)?;
+    render_with(&code_page(&session, &address, None), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn verify_code(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(address) = session.code_address() else {
+        return Ok(see_other("/signin"));
+    };
+    let error = match redemption::check_code(&state, Purpose::SignIn, &address, &form.code).await? {
+        CodeCheck::Right(user_id) => return signed_in(&state, &session, &address, &user_id).await,
+        CodeCheck::Wrong => WRONG_CODE,
+        CodeCheck::NeedNew => NEW_CODE_NEEDED,
+    };
+    render_with(
+        &code_page(&session, &address, Some(error)),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}
+
+/// After a right code: a guest who has not accepted (or must accept new
+/// terms) goes through Review permissions first; others are signed in.
+async fn signed_in(
+    state: &AppState,
+    session: &TypedSession,
+    address: &str,
+    user_id: &str,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = state.db.pool().acquire().await?;
+    let user = crate::store::users::find_active(&mut conn, user_id).await?;
+    let invitation_id = crate::store::invitations::latest_id_for_user(&mut conn, user_id).await?;
+    drop(conn);
+    let Some(user) = user.filter(|u| u.account_enabled) else {
+        return Ok(see_other("/signin"));
+    };
+    let org = redemption::organization(state).await?;
+    if redemption::consent_needed(state, &user, &org).await? {
+        let pending = user.external_user_state == Some(crate::domain::ExternalUserState::PendingAcceptance);
+        session.set_redemption(&Redemption {
+            invitation_id: if pending { invitation_id } else { None },
+            user_id: user.id.clone(),
+            address: address.to_owned(),
+            verified: true,
+        })?;
+        return Ok(see_other("/redeem/consent"));
+    }
+    session.sign_in(
+        &user.id,
+        user.session_epoch,
+        state.clock.now(),
+        Some(org.guest_session_hours * 3600),
+    )?;
+    Ok(see_other("/myapps"))
+}
