@@ -115,3 +115,99 @@ async fn admin_invites_a_guest_through_the_wizard() {
     let mail = sink.wait_for(2, std::time::Duration::from_secs(10)).await;
     assert_eq!(mail.len(), 2, "the invitation and the Cc copy");
 }
+
+async fn sign_in_as_admin(browser: &Browser, app: &common::TestApp) {
+    browser.goto(&app.url("/signin")).await;
+    browser.fill("Email", common::ADMIN_EMAIL).await;
+    browser.fill("Password", common::ADMIN_PASSWORD).await;
+    browser.click_button("Sign in").await;
+    browser.wait_for_path("/admin/users").await;
+}
+
+/// The text after `marker` in an email, up to whitespace.
+fn after(text: &str, marker: &str) -> String {
+    let start = text.find(marker).unwrap_or_else(|| panic!("{marker} in {text}")) + marker.len();
+    text[start..].chars().take_while(|c| !c.is_whitespace()).collect()
+}
+
+/// Seed 000 from end to end: the admin invites, the guest redeems in their
+/// own browser with the code from the second email, accepts on Review
+/// permissions and lands on My Apps; the admin sees Accepted and deletes
+/// the test user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_redeems_the_invitation_and_lands_on_my_apps() {
+    let sink = common::smtp::SmtpSink::start();
+    let smtp = sink.url();
+    let app = common::spawn_app_with(|s| {
+        s.smtp_url = Some(smtp);
+        s.mail_poll = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let shots = std::env::var("VESTIBULE_SCREENSHOT_DIR").ok();
+
+    {
+        let admin = Browser::start().await;
+        sign_in_as_admin(&admin, &app).await;
+        admin.click_link("Invite external user").await;
+        admin.wait_for_path("/admin/users/invite").await;
+        admin.fill("Email", "grace@fabrikam.example").await;
+        admin.fill("Display name", "Grace Hopper").await;
+        admin.click_button("Review + invite").await;
+        admin.wait_for_path("/admin/users/invite/review").await;
+        admin.click_button("Invite").await;
+        admin.wait_for_text("Successfully invited user").await;
+    }
+
+    let invitation = sink.wait_for(1, std::time::Duration::from_secs(10)).await;
+    let link = format!(
+        "{}/redeem?ticket={}",
+        app.address,
+        after(&invitation[0].text().unwrap(), "/redeem?ticket=")
+    );
+    {
+        let guest = Browser::start().await;
+        guest.goto(&link).await;
+        assert_eq!(guest.heading().await, "Contoso");
+        assert!(
+            guest
+                .page_text()
+                .await
+                .contains("Administrator (admin@contoso.test) invited you")
+        );
+        guest.click_button("Send code").await;
+        guest.wait_for_path("/redeem/verify").await;
+        let mail = sink.wait_for(2, std::time::Duration::from_secs(10)).await;
+        let code = after(&mail[1].text().unwrap(), "verification code is: ");
+        guest.fill("Code", &code).await;
+        guest.click_button("Verify").await;
+        guest.wait_for_path("/redeem/consent").await;
+        assert_eq!(guest.heading().await, "Review permissions");
+        let text = guest.page_text().await;
+        assert!(
+            text.contains("Permissions requested by") && text.contains("Contoso"),
+            "{text}"
+        );
+        assert!(text.contains("Contoso has not provided links to their terms for you to review"));
+        guest.screenshot_to(shots.as_deref(), "review-permissions").await;
+        guest.click_button("Accept").await;
+        guest.wait_for_path("/myapps").await;
+        guest.wait_for_text("There are no apps to show").await;
+        guest.screenshot_to(shots.as_deref(), "my-apps").await;
+    }
+
+    let admin = Browser::start().await;
+    sign_in_as_admin(&admin, &app).await;
+    let text = admin.page_text().await;
+    let row = text
+        .lines()
+        .find(|l| l.contains("Grace Hopper"))
+        .expect("the guest's row");
+    assert!(row.contains("Guest") && row.contains("Accepted"), "{row}");
+    admin.click_link("Grace Hopper").await;
+    admin.wait_for_text("B2B collaboration").await;
+    admin.click_link("Delete user").await;
+    admin.wait_for_text("Delete Grace Hopper").await;
+    admin.click_button("Delete").await;
+    admin.wait_for_text("Grace Hopper was deleted.").await;
+    assert!(!admin.page_text().await.contains("grace@fabrikam.example"));
+}
