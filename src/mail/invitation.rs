@@ -20,114 +20,41 @@ pub struct InvitationEmail {
 }
 
 #[derive(Template)]
-#[template(path = "email/invitation.html")]
-struct InvitationHtml<'a> {
-    subject: &'a str,
-    org_name: &'a str,
-    org_domain: &'a str,
-    inviter_name: &'a str,
-    inviter_email: &'a str,
-    invitee_email: &'a str,
-    message: &'a Option<String>,
-    accept_url: &'a str,
-    privacy_url: &'a Option<String>,
-    block_url: &'a str,
+#[template(path = "email/invitation.txt", escape = "none")]
+struct InvitationText<'a> {
+    e: &'a InvitationEmail,
 }
 
 #[derive(Template)]
-#[template(path = "email/invitation.txt", escape = "none")]
-struct InvitationPlain<'a> {
-    org_name: &'a str,
-    org_domain: &'a str,
-    inviter_name: &'a str,
-    inviter_email: &'a str,
-    invitee_email: &'a str,
-    message: &'a Option<String>,
-    accept_url: &'a str,
-    privacy_url: &'a Option<String>,
-    block_url: &'a str,
+#[template(path = "email/invitation.html")]
+struct InvitationHtml<'a> {
+    e: &'a InvitationEmail,
 }
 
 #[derive(Template)]
 #[template(path = "email/invitation_cc.txt", escape = "none")]
-struct CcPlain<'a> {
-    org_name: &'a str,
-    org_domain: &'a str,
-    inviter_name: &'a str,
-    inviter_email: &'a str,
-    invitee_name: &'a str,
-    invitee_email: &'a str,
-    message: &'a Option<String>,
+struct CcText<'a> {
+    e: &'a InvitationEmail,
 }
 
 #[derive(Template)]
 #[template(path = "email/invitation_cc.html")]
 struct CcHtml<'a> {
-    subject: &'a str,
-    org_name: &'a str,
-    org_domain: &'a str,
-    inviter_name: &'a str,
-    inviter_email: &'a str,
-    invitee_name: &'a str,
-    invitee_email: &'a str,
-    message: &'a Option<String>,
+    e: &'a InvitationEmail,
 }
 
 impl InvitationEmail {
     /// The invitation's text and HTML bodies.
     pub fn render(&self) -> askama::Result<(String, String)> {
-        let text = InvitationPlain {
-            org_name: &self.org_name,
-            org_domain: &self.org_domain,
-            inviter_name: &self.inviter_name,
-            inviter_email: &self.inviter_email,
-            invitee_email: &self.invitee_email,
-            message: &self.message,
-            accept_url: &self.accept_url,
-            privacy_url: &self.privacy_url,
-            block_url: &self.block_url,
-        }
-        .render()?;
-        let html = InvitationHtml {
-            subject: &self.subject,
-            org_name: &self.org_name,
-            org_domain: &self.org_domain,
-            inviter_name: &self.inviter_name,
-            inviter_email: &self.inviter_email,
-            invitee_email: &self.invitee_email,
-            message: &self.message,
-            accept_url: &self.accept_url,
-            privacy_url: &self.privacy_url,
-            block_url: &self.block_url,
-        }
-        .render()?;
-        Ok((text, html))
+        Ok((
+            InvitationText { e: self }.render()?,
+            InvitationHtml { e: self }.render()?,
+        ))
     }
 
     /// The Cc recipient's copy: who was invited, and no redemption link.
     pub fn render_cc(&self) -> askama::Result<(String, String)> {
-        let text = CcPlain {
-            org_name: &self.org_name,
-            org_domain: &self.org_domain,
-            inviter_name: &self.inviter_name,
-            inviter_email: &self.inviter_email,
-            invitee_name: &self.invitee_name,
-            invitee_email: &self.invitee_email,
-            message: &self.message,
-        }
-        .render()?;
-        let html = CcHtml {
-            subject: &self.subject,
-            org_name: &self.org_name,
-            org_domain: &self.org_domain,
-            inviter_name: &self.inviter_name,
-            inviter_email: &self.inviter_email,
-            invitee_name: &self.invitee_name,
-            invitee_email: &self.invitee_email,
-            message: &self.message,
-        }
-        .render()?;
-        Ok((text, html))
+        Ok((CcText { e: self }.render()?, CcHtml { e: self }.render()?))
     }
 }
 

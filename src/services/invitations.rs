@@ -7,7 +7,7 @@ use crate::domain::redirect::RedirectUrl;
 use crate::domain::user::parse_company_name;
 use crate::domain::{DisplayName, Email, ExternalUserState, Permission, UserType, role::any_allows};
 use crate::mail::invitation::InvitationEmail;
-use crate::security::secret::{Secrets, random_token};
+use crate::security::secret::random_token;
 use crate::services::users::Admin;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
@@ -262,7 +262,7 @@ async fn write_invitation(
         message: invite.message.clone(),
         accept_url: format!("{}/redeem?ticket={ticket}", state.public_url),
         privacy_url: org.privacy_statement_url.clone(),
-        block_url: block_link(state, invite.email.normalized()),
+        block_url: crate::services::blocking::block_link(state, invite.email.normalized()),
     };
     let from_name = format!("{} Invitations", org.name);
     let from = crate::mail::sender_address(&state.settings);
@@ -331,46 +331,6 @@ async fn write_invitation(
     };
     store::audit::record(tx, &admin.actor, &audit("Add user"), now).await?;
     store::audit::record(tx, &admin.actor, &audit("Invite external user"), now).await?;
-    Ok(())
-}
-
-/// The signed Block future invitations link for an address.
-pub fn block_link(state: &AppState, address_lower: &str) -> String {
-    format!(
-        "{}/invitations/block?address={}&sig={}",
-        state.public_url,
-        crate::web::error::urlencode(address_lower),
-        block_signature(&state.secrets, address_lower)
-    )
-}
-
-pub fn block_signature(secrets: &Secrets, address_lower: &str) -> String {
-    secrets.block_links.digest(address_lower)
-}
-
-/// Confirms Block future invitations for a signed address.
-pub async fn block_future_invitations(state: &AppState, address: &str, signature: &str) -> ServiceResult<()> {
-    let lower = address.trim().to_lowercase();
-    if !crate::security::secret::constant_time_eq(&block_signature(&state.secrets, &lower), signature) {
-        return Err(ServiceError::NotFound);
-    }
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    store::invitations::block(&mut tx, &lower, now).await?;
-    store::audit::record(
-        &mut tx,
-        &store::audit::Actor::system(&lower),
-        &AuditEntry {
-            activity: "Block future invitations",
-            category: "Invitations",
-            target_id: None,
-            target_name: Some(&lower),
-            details: None,
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
     Ok(())
 }
 

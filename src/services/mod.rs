@@ -3,6 +3,7 @@
 //! commit together or not at all.
 
 pub mod accounts;
+pub mod blocking;
 pub mod invitations;
 pub mod redemption;
 pub mod roles;

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::services::invitations::{block_future_invitations, block_signature};
+use crate::services::blocking::{block_future_invitations, block_signature};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::{Layout, render};

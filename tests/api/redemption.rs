@@ -61,6 +61,18 @@ async fn prove_address(app: &TestApp, sink: &SmtpSink, guest: &Client, ticket: &
     assert_redirect_to(&res, "/redeem/consent");
 }
 
+/// A guest who redeemed `email` and is signed in, with their ticket.
+async fn accepted_guest(app: &TestApp, sink: &SmtpSink, email: &str) -> (Client, String) {
+    let ticket = invite_guest(app, sink, email, &[]).await;
+    let guest = new_client();
+    prove_address(app, sink, &guest, &ticket, email).await;
+    assert_redirect_to(
+        &post(app, &guest, "/redeem/consent", "/redeem/accept", &[]).await,
+        "/myapps",
+    );
+    (guest, ticket)
+}
+
 #[tokio::test]
 async fn a_guest_goes_from_the_email_to_my_apps() {
     let (app, sink) = app_with_sink().await;
@@ -375,12 +387,9 @@ async fn cancel_shares_nothing() {
 async fn a_guest_reaches_no_admin_page_and_no_other_guest() {
     let (app, sink) = app_with_sink().await;
     app.sign_in_as_admin().await;
-    let ticket = invite_guest(&app, &sink, "a@fabrikam.example", &[]).await;
     invite_guest(&app, &sink, "b@fabrikam.example", &[]).await;
     let (b_id, _) = state_of(&app, "b@fabrikam.example").await;
-    let guest = new_client();
-    prove_address(&app, &sink, &guest, &ticket, "a@fabrikam.example").await;
-    post(&app, &guest, "/redeem/consent", "/redeem/accept", &[]).await;
+    let (guest, _) = accepted_guest(&app, &sink, "a@fabrikam.example").await;
     for path in [
         "/admin/users".to_string(),
         format!("/admin/users/{b_id}"),
@@ -463,10 +472,7 @@ async fn a_pending_guest_who_signs_in_goes_through_review_permissions() {
 async fn leaving_deletes_the_guest_softly_and_ends_the_session() {
     let (app, sink) = app_with_sink().await;
     app.sign_in_as_admin().await;
-    let ticket = invite_guest(&app, &sink, "leaver@fabrikam.example", &[]).await;
-    let guest = new_client();
-    prove_address(&app, &sink, &guest, &ticket, "leaver@fabrikam.example").await;
-    post(&app, &guest, "/redeem/consent", "/redeem/accept", &[]).await;
+    let (guest, ticket) = accepted_guest(&app, &sink, "leaver@fabrikam.example").await;
     let orgs = app
         .get_with(&guest, "/account/organizations")
         .await
@@ -519,10 +525,7 @@ async fn guests_cannot_leave_when_the_organization_says_no() {
         .await
         .unwrap();
     app.sign_in_as_admin().await;
-    let ticket = invite_guest(&app, &sink, "stay@fabrikam.example", &[]).await;
-    let guest = new_client();
-    prove_address(&app, &sink, &guest, &ticket, "stay@fabrikam.example").await;
-    post(&app, &guest, "/redeem/consent", "/redeem/accept", &[]).await;
+    let (guest, _) = accepted_guest(&app, &sink, "stay@fabrikam.example").await;
     let orgs = app
         .get_with(&guest, "/account/organizations")
         .await

@@ -2,6 +2,7 @@
 //! extractor, so a route without a role check does not compile into it.
 
 pub mod audit;
+pub mod directory;
 pub mod invite;
 pub mod roles;
 pub mod sections;
@@ -13,7 +14,7 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(sections::overview))
         .route("/", web::get().to(sections::overview))
-        .route("/users", web::get().to(users::all_users))
+        .route("/users", web::get().to(directory::all_users))
         .route("/users/invite", web::get().to(invite::invite_form))
         .route("/users/invite", web::post().to(invite::invite_user))
         .route("/users/invite/review", web::post().to(invite::review_invite))

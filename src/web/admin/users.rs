@@ -1,5 +1,5 @@
-//! All users, New user, the user profile, Edit properties, Reset password
-//! and Delete user.
+//! New user, the user profile, Edit properties, Reset password and
+//! Delete user. The list itself is in `directory.rs`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -7,20 +7,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::clock::format_time;
-use crate::domain::{ExternalUserState, Permission, Role, UserType};
+use crate::domain::{Permission, Role, UserType};
 use crate::services::users::{self as user_service, Admin, Properties};
 use crate::services::{FieldErrors, ServiceError};
-use crate::store::directory::{self, UserQuery};
 use crate::web::csrf::CsrfForm;
-use crate::web::error::{AppError, urlencode};
+use crate::web::error::AppError;
 use crate::web::extractors::permits::{DeleteUsers, EditUsers, ReadUsers};
 use crate::web::extractors::{Authorized, CurrentUser};
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
 use crate::web::state::AppState;
-
-const PAGE_SIZE: i64 = 50;
-const COUNT_CAP: i64 = 10_000;
 
 impl CurrentUser {
     /// The acting admin, as services see them.
@@ -31,125 +27,6 @@ impl CurrentUser {
             roles: &self.roles,
         }
     }
-}
-
-struct Row {
-    id: String,
-    display_name: String,
-    user_principal_name: String,
-    mail: String,
-    user_type: String,
-    state: &'static str,
-    created: String,
-}
-
-#[derive(Template)]
-#[template(path = "admin/users.html")]
-struct UsersPage {
-    layout: Layout,
-    rows: Vec<Row>,
-    search: String,
-    user_type: String,
-    state: String,
-    count_label: String,
-    next_href: Option<String>,
-    first_href: String,
-    is_later_page: bool,
-    can_invite: bool,
-    can_create: bool,
-}
-
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    search: String,
-    #[serde(default)]
-    user_type: String,
-    #[serde(default)]
-    state: String,
-    after_name: Option<String>,
-    after_id: Option<String>,
-}
-
-pub async fn all_users(
-    admin: Authorized<ReadUsers>,
-    state: web::Data<AppState>,
-    params: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    let search: String = params.search.trim().chars().take(254).collect();
-    let query = UserQuery {
-        search: Some(search.clone()).filter(|s| !s.is_empty()),
-        user_type: UserType::parse(&params.user_type),
-        state: ExternalUserState::parse(&params.state),
-        after: params.after_name.clone().zip(params.after_id.clone()),
-    };
-    let mut conn = state.db.pool().acquire().await?;
-    let mut rows = directory::list(&mut conn, &query, PAGE_SIZE + 1).await?;
-    let count = directory::count_capped(&mut conn, &query, COUNT_CAP).await?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let filters = format!(
-        "search={}&user_type={}&state={}",
-        urlencode(&search),
-        urlencode(query.user_type.map(|t| t.as_str()).unwrap_or("")),
-        urlencode(query.state.map(|s| s.as_str()).unwrap_or(""))
-    );
-    let next_href = match (more, rows.last()) {
-        (true, Some(last)) => Some(format!(
-            "/admin/users?{filters}&after_name={}&after_id={}",
-            urlencode(&last.display_name_lower),
-            urlencode(&last.id)
-        )),
-        _ => None,
-    };
-    let count_label = match count {
-        1 => "1 user found".to_owned(),
-        n if n > COUNT_CAP => "10,000+ users found".to_owned(),
-        n => format!("{} users found", thousands(n)),
-    };
-    let rows = rows
-        .into_iter()
-        .map(|r| Row {
-            state: r
-                .external_user_state
-                .as_deref()
-                .and_then(ExternalUserState::parse)
-                .map(|s| s.label())
-                .unwrap_or(""),
-            id: r.id,
-            display_name: r.display_name,
-            user_principal_name: r.user_principal_name,
-            mail: r.mail.unwrap_or_default(),
-            user_type: r.user_type,
-            created: format_time(r.created_at),
-        })
-        .collect();
-    render(&UsersPage {
-        layout: Layout::signed_in("All users", &admin, Section::Users),
-        rows,
-        search,
-        user_type: query.user_type.map(|t| t.as_str().to_owned()).unwrap_or_default(),
-        state: query.state.map(|s| s.as_str().to_owned()).unwrap_or_default(),
-        count_label,
-        next_href,
-        first_href: format!("/admin/users?{filters}"),
-        is_later_page: query.after.is_some(),
-        can_invite: admin.may(Permission::InviteGuests),
-        can_create: admin.may(Permission::EditUsers),
-    })
-}
-
-/// 12345 → "12,345".
-fn thousands(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[derive(Template)]

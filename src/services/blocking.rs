@@ -1,0 +1,48 @@
+//! Block future invitations: every invitation carries a link signed for
+//! its address; confirming it stops further invitations to that address.
+
+use crate::security::secret::Secrets;
+use crate::services::{ServiceError, ServiceResult};
+use crate::store::audit::AuditEntry;
+use crate::store::{self};
+use crate::web::state::AppState;
+
+/// The signed Block future invitations link for an address.
+pub fn block_link(state: &AppState, address_lower: &str) -> String {
+    format!(
+        "{}/invitations/block?address={}&sig={}",
+        state.public_url,
+        crate::web::error::urlencode(address_lower),
+        block_signature(&state.secrets, address_lower)
+    )
+}
+
+pub fn block_signature(secrets: &Secrets, address_lower: &str) -> String {
+    secrets.block_links.digest(address_lower)
+}
+
+/// Confirms Block future invitations for a signed address.
+pub async fn block_future_invitations(state: &AppState, address: &str, signature: &str) -> ServiceResult<()> {
+    let lower = address.trim().to_lowercase();
+    if !crate::security::secret::constant_time_eq(&block_signature(&state.secrets, &lower), signature) {
+        return Err(ServiceError::NotFound);
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    store::invitations::block(&mut tx, &lower, now).await?;
+    store::audit::record(
+        &mut tx,
+        &store::audit::Actor::system(&lower),
+        &AuditEntry {
+            activity: "Block future invitations",
+            category: "Invitations",
+            target_id: None,
+            target_name: Some(&lower),
+            details: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
