@@ -1,8 +1,12 @@
 //! Pure types and rules, no I/O. Each type is built only through its
 //! parser, so a value of it is always valid.
 
+pub mod app_logo;
+pub mod application;
 pub mod display_name;
 pub mod email;
+pub mod gallery;
+pub mod membership_rule;
 pub mod organization;
 pub mod password;
 pub mod redirect;

@@ -39,6 +39,42 @@ pub struct InviteForm {
     /// One per opening of the form: a double submit acts once.
     #[serde(default)]
     pub form_key: String,
+    /// Assignments: groups to join at once.
+    #[serde(skip)]
+    pub group_ids: Vec<String>,
+    /// Assignments: app roles to hold at once.
+    #[serde(skip)]
+    pub app_role_ids: Vec<String>,
+}
+
+/// Most groups and app roles one invitation may grant.
+pub const MAX_ASSIGNMENTS: usize = 20;
+
+impl InviteForm {
+    /// The form from its fields, repeated ones (the assignments) included.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut form = InviteForm::default();
+        for (key, value) in pairs {
+            let value = value.clone();
+            match key.as_str() {
+                "email" => form.email = value,
+                "display_name" => form.display_name = value,
+                "send_invite_message" => form.send_invite_message = Some(value),
+                "message" => form.message = value,
+                "cc_recipient" => form.cc_recipient = value,
+                "user_type" => form.user_type = value,
+                "company_name" => form.company_name = value,
+                "redirect_url" => form.redirect_url = value,
+                "form_key" => form.form_key = value,
+                "group_ids" if !value.is_empty() && !form.group_ids.contains(&value) => form.group_ids.push(value),
+                "app_role_ids" if !value.is_empty() && !form.app_role_ids.contains(&value) => {
+                    form.app_role_ids.push(value)
+                }
+                _ => {}
+            }
+        }
+        form
+    }
 }
 
 /// An invitation that passed every check.
@@ -99,6 +135,18 @@ pub fn validate(form: &InviteForm, may_invite_members: bool) -> Result<ValidInvi
         }
     };
     let company_name = errors.check("company_name", parse_company_name(&form.company_name));
+    let assignments = form.group_ids.len() + form.app_role_ids.len();
+    if assignments > 0 && !may_invite_members {
+        errors.add(
+            "assignments",
+            "Your role cannot add groups or applications when inviting.",
+        );
+    } else if assignments > MAX_ASSIGNMENTS {
+        errors.add(
+            "assignments",
+            format!("Choose at most {MAX_ASSIGNMENTS} groups and applications."),
+        );
+    }
     let redirect_url = if form.redirect_url.trim().is_empty() {
         Some(None)
     } else {
@@ -157,8 +205,11 @@ pub async fn invite(state: &AppState, admin: &Admin<'_>, form: &InviteForm) -> S
     }
     let user_id = uuid::Uuid::new_v4().to_string();
     let ticket = random_token(32);
-    let message_ids = write_invitation(state, &mut tx, admin, &invite, &user_id, &ticket, now).await;
-    match message_ids {
+    let mut written = write_invitation(state, &mut tx, admin, &invite, &user_id, &ticket, now).await;
+    if written.is_ok() {
+        written = grant_assignments(&mut tx, admin, form, &user_id, now).await;
+    }
+    match written {
         Err(ServiceError::Store(e)) if store::is_unique_violation(&e) => {
             // Another admin invited the same address at the same moment.
             let mut errors = FieldErrors::default();
@@ -173,6 +224,30 @@ pub async fn invite(state: &AppState, admin: &Admin<'_>, form: &InviteForm) -> S
         user_id,
         repeated: false,
     })
+}
+
+/// The wizard's Assignments, granted in the invitation's transaction.
+async fn grant_assignments(
+    tx: &mut Tx,
+    admin: &Admin<'_>,
+    form: &InviteForm,
+    user_id: &str,
+    now: i64,
+) -> ServiceResult<()> {
+    for group_id in &form.group_ids {
+        let group = store::groups::find(tx, group_id)
+            .await?
+            .ok_or_else(|| ServiceError::Refused("One of the chosen groups no longer exists.".into()))?;
+        crate::services::groups::add_member_in(tx, &admin.actor, &group, user_id, now).await?;
+    }
+    for role_id in &form.app_role_ids {
+        let role = store::applications::find_role(tx, role_id)
+            .await?
+            .ok_or_else(|| ServiceError::Refused("One of the chosen app roles no longer exists.".into()))?;
+        let principal = crate::services::assignments::Principal::User(user_id.to_owned());
+        crate::services::assignments::assign_in(tx, &admin.actor, &role.app_id, &role.id, &principal, now).await?;
+    }
+    Ok(())
 }
 
 /// Refuses addresses that are taken (deleted users included) or blocked.
@@ -226,6 +301,7 @@ async fn write_invitation(
     )
     .await?;
     store::users::set_invited_by(tx, user_id, admin.id).await?;
+    crate::services::groups::refresh_user(tx, user_id, now).await?;
     store::invitations::insert(
         tx,
         &NewInvitation {

@@ -3,7 +3,10 @@
 //! commit together or not at all.
 
 pub mod accounts;
+pub mod applications;
+pub mod assignments;
 pub mod blocking;
+pub mod groups;
 pub mod invitations;
 pub mod redemption;
 pub mod roles;

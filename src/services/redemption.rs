@@ -207,6 +207,7 @@ pub async fn accept(
             ));
         }
         store::users::mark_accepted(&mut tx, &user.id, now).await?;
+        crate::services::groups::refresh_user(&mut tx, &user.id, now).await?;
         // Checked again here, not only when the invitation was made.
         redirect = row.redirect_url.as_deref().and_then(|u| RedirectUrl::parse(u).ok());
     }

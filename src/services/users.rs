@@ -131,6 +131,7 @@ pub async fn create_member(
     let user = store::users::find_active(&mut tx, &id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    crate::services::groups::refresh_user(&mut tx, &id, now).await?;
     audit(&mut tx, &admin.actor, "Add user", &user, None, now).await?;
     tx.commit().await?;
     Ok((user, password))
@@ -179,6 +180,7 @@ pub async fn edit_properties(
     if form.block_sign_in == user.account_enabled {
         store::users::set_account_enabled(&mut tx, id, !form.block_sign_in).await?;
     }
+    crate::services::groups::refresh_user(&mut tx, id, now).await?;
     let details = format!(
         "displayName={}; companyName={}; userType={}; accountEnabled={}",
         name,

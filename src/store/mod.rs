@@ -3,10 +3,13 @@
 //! together. One SQL text with `$1` placeholders serves both backends
 //! through sqlx's `Any` driver.
 
+pub mod applications;
+pub mod assignments;
 pub mod audit;
 pub mod codes;
 pub mod consents;
 pub mod directory;
+pub mod groups;
 pub mod invitations;
 pub mod organization;
 pub mod outbox;

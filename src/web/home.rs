@@ -27,14 +27,18 @@ pub async fn start_page(user: CurrentUser) -> HttpResponse {
 struct MyAppsPage {
     layout: Layout,
     org_name: String,
+    apps: Vec<crate::store::assignments::AppTile>,
 }
 
-/// My Apps: the apps assigned to the user or their groups (none until
-/// applications arrive).
+/// My Apps: the visible apps assigned to the user or to any of their groups.
 pub async fn my_apps(user: CurrentUser, state: actix_web::web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let org = crate::services::redemption::organization(&state).await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let apps = crate::store::assignments::my_apps(&mut conn, &user.user.id).await?;
+    drop(conn);
     render(&MyAppsPage {
         layout: Layout::signed_in("My Apps", &user, Section::MyApps),
         org_name: org.name,
+        apps,
     })
 }

@@ -66,6 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::get().to(auth::change_password_form))
         .route("/account/password", web::post().to(auth::change_password))
         .route("/myapps", web::get().to(home::my_apps))
+        .route("/apps/{id}/logo", web::get().to(admin::apps::app_logo))
         .route("/invitations/block", web::get().to(block::block_page))
         .route("/invitations/block", web::post().to(block::confirm_block))
         .service(web::scope("/admin").configure(admin::routes))

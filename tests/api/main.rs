@@ -5,12 +5,15 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod applications;
 mod cli;
 mod csrf;
 mod errors;
+mod groups;
 mod headers;
 mod health;
 mod invitations;
+mod my_apps;
 mod outbox;
 mod passwords;
 mod redemption;

@@ -1,9 +1,13 @@
 //! The admin portal. Every handler names the permission it needs in its
 //! extractor, so a route without a role check does not compile into it.
 
+pub mod apps;
+pub mod assignments;
 pub mod audit;
 pub mod directory;
+pub mod groups;
 pub mod invite;
+pub mod picker;
 pub mod roles;
 pub mod sections;
 pub mod settings;
@@ -27,8 +31,58 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/reset-password", web::post().to(users::reset_password))
         .route("/users/{id}/delete", web::get().to(users::delete_form))
         .route("/users/{id}/delete", web::post().to(users::delete_user))
-        .route("/groups", web::get().to(sections::all_groups))
-        .route("/apps", web::get().to(sections::enterprise_apps))
+        .route("/apps/{id}/assignments", web::get().to(assignments::users_and_groups))
+        .route(
+            "/apps/{id}/assignments/add",
+            web::get().to(assignments::add_assignment_form),
+        )
+        .route("/apps/{id}/assignments/add", web::post().to(assignments::assign))
+        .route(
+            "/apps/{id}/assignments/{aid}/edit",
+            web::get().to(assignments::edit_form),
+        )
+        .route(
+            "/apps/{id}/assignments/{aid}/edit",
+            web::post().to(assignments::change_role),
+        )
+        .route(
+            "/apps/{id}/assignments/{aid}/remove",
+            web::post().to(assignments::remove),
+        )
+        .route("/groups", web::get().to(groups::all_groups))
+        .route("/groups/new", web::get().to(groups::new_group_form))
+        .route("/groups/new", web::post().to(groups::create_group))
+        .route("/groups/new/validate", web::post().to(groups::validate_new_rule))
+        .route("/groups/{id}", web::get().to(groups::group_page))
+        .route("/groups/{id}/edit", web::get().to(groups::edit_form))
+        .route("/groups/{id}/edit", web::post().to(groups::update_group))
+        .route(
+            "/groups/{id}/edit/validate",
+            web::post().to(groups::validate_edited_rule),
+        )
+        .route("/groups/{id}/delete", web::get().to(groups::delete_form))
+        .route("/groups/{id}/delete", web::post().to(groups::delete_group))
+        .route("/groups/{id}/members", web::get().to(groups::members))
+        .route("/groups/{id}/members/add", web::get().to(groups::add_members_form))
+        .route("/groups/{id}/members/add", web::post().to(groups::add_members))
+        .route("/groups/{id}/members/remove", web::post().to(groups::remove_member))
+        .route("/apps", web::get().to(apps::all_apps))
+        .route("/apps/new", web::get().to(apps::new_app_form))
+        .route("/apps/new", web::post().to(apps::create_custom_app))
+        .route("/apps/new/{key}", web::get().to(apps::gallery_create_form))
+        .route("/apps/new/{key}", web::post().to(apps::create_gallery_app))
+        .route("/apps/{id}", web::get().to(apps::app_properties))
+        .route("/apps/{id}", web::post().to(apps::save_properties))
+        .route("/apps/{id}/delete", web::get().to(apps::delete_form))
+        .route("/apps/{id}/delete", web::post().to(apps::delete_app))
+        .route("/apps/{id}/roles", web::get().to(apps::roles_page))
+        .route("/apps/{id}/roles", web::post().to(apps::add_role))
+        .route("/apps/{id}/roles/{role_id}", web::get().to(apps::edit_role_form))
+        .route("/apps/{id}/roles/{role_id}", web::post().to(apps::save_role))
+        .route(
+            "/apps/{id}/roles/{role_id}/enabled",
+            web::post().to(apps::set_role_enabled),
+        )
         .route("/settings", web::get().to(settings::settings_index))
         .route("/settings/organization", web::get().to(settings::organization_form))
         .route("/settings/organization", web::post().to(settings::save_organization))

@@ -135,6 +135,8 @@ struct ProfilePage {
     is_member_with_password: bool,
     invitation: Option<InvitationView>,
     emails: Vec<EmailView>,
+    groups: Vec<crate::store::groups::Group>,
+    apps: Vec<crate::store::assignments::UserAppRow>,
 }
 
 struct InvitationView {
@@ -195,6 +197,8 @@ pub async fn user_profile(
             attempts: m.attempts,
         })
         .collect();
+    let groups = crate::store::groups::groups_of_user(&mut conn, &user.id).await?;
+    let apps = crate::store::assignments::for_user(&mut conn, &user.id).await?;
     drop(conn);
     let touches_global_admin =
         roles.contains(&Role::GlobalAdministrator) && !admin.roles.contains(&Role::GlobalAdministrator);
@@ -212,6 +216,8 @@ pub async fn user_profile(
         is_member_with_password: user.user_type == UserType::Member && user.password_hash.is_some(),
         invitation,
         emails,
+        groups,
+        apps,
         user,
     })
 }

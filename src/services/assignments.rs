@@ -1,0 +1,202 @@
+//! Users and groups of an application: Assign a role, Edit it, Remove it.
+
+use crate::clock::Clock;
+use crate::services::{ServiceError, ServiceResult};
+use crate::store::audit::{Actor, AuditEntry};
+use crate::store::{self, Db, Tx};
+
+/// Who receives a role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    User(String),
+    Group(String),
+}
+
+impl Principal {
+    fn kind(&self) -> &'static str {
+        match self {
+            Principal::User(_) => "User",
+            Principal::Group(_) => "Group",
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Principal::User(id) | Principal::Group(id) => id,
+        }
+    }
+}
+
+pub const MAX_AT_ONCE: usize = 100;
+
+/// Assign: every principal gets the role; all or nothing.
+pub async fn assign(
+    db: &Db,
+    clock: &Clock,
+    actor: &Actor,
+    app_id: &str,
+    role_id: &str,
+    principals: &[Principal],
+) -> ServiceResult<usize> {
+    if principals.is_empty() {
+        return Err(ServiceError::Refused("Select at least one user or group.".into()));
+    }
+    if principals.len() > MAX_AT_ONCE {
+        return Err(ServiceError::Refused(format!(
+            "Select at most {MAX_AT_ONCE} at a time."
+        )));
+    }
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let mut added = 0;
+    for principal in principals {
+        added += usize::from(assign_in(&mut tx, actor, app_id, role_id, principal, now).await?);
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// One assignment inside the caller's transaction (also used by Invite).
+pub async fn assign_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    app_id: &str,
+    role_id: &str,
+    principal: &Principal,
+    now: i64,
+) -> ServiceResult<bool> {
+    let app = store::applications::find(tx, app_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let role = store::applications::find_role(tx, role_id).await?;
+    let Some(role) = role.filter(|r| r.app_id == app.id) else {
+        return Err(ServiceError::Refused(format!(
+            "Choose one of {}'s roles.",
+            app.display_name
+        )));
+    };
+    if !role.enabled {
+        return Err(ServiceError::Refused(format!(
+            "The role {} is disabled.",
+            role.display_name
+        )));
+    }
+    let name = match principal {
+        Principal::User(id) => match store::users::find_active(tx, id).await? {
+            Some(user) => user.user_principal_name,
+            None => {
+                return Err(ServiceError::Refused(
+                    "One of the selected users no longer exists.".into(),
+                ));
+            }
+        },
+        Principal::Group(id) => match store::groups::find(tx, id).await? {
+            Some(group) => group.display_name,
+            None => {
+                return Err(ServiceError::Refused(
+                    "One of the selected groups no longer exists.".into(),
+                ));
+            }
+        },
+    };
+    let added = store::assignments::insert(tx, &app.id, &role.id, principal.kind(), principal.id(), now).await?;
+    if added {
+        let activity = match principal {
+            Principal::User(_) => "Add app role assignment to user",
+            Principal::Group(_) => "Add app role assignment to group",
+        };
+        store::audit::record(
+            tx,
+            actor,
+            &AuditEntry {
+                activity,
+                category: "ApplicationManagement",
+                target_id: Some(principal.id()),
+                target_name: Some(&name),
+                details: Some(format!("{}: {}", app.display_name, role.display_name)),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(added)
+}
+
+/// Edit: another role of the same application.
+pub async fn change_role(
+    db: &Db,
+    clock: &Clock,
+    actor: &Actor,
+    assignment_id: &str,
+    role_id: &str,
+) -> ServiceResult<String> {
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let current = store::assignments::find(&mut tx, assignment_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let role = store::applications::find_role(&mut tx, role_id).await?;
+    let Some(role) = role.filter(|r| r.app_id == current.app_id && r.enabled) else {
+        return Err(ServiceError::Refused("Choose one of this application's roles.".into()));
+    };
+    if role.id != current.app_role_id {
+        if store::assignments::holds(
+            &mut tx,
+            &current.app_id,
+            &role.id,
+            &current.principal_type,
+            &current.principal_id,
+        )
+        .await?
+        {
+            // The principal already holds the new role: the old one just goes.
+            store::assignments::delete(&mut tx, assignment_id).await?;
+        } else {
+            store::assignments::set_role(&mut tx, assignment_id, &role.id).await?;
+        }
+        store::audit::record(
+            &mut tx,
+            actor,
+            &AuditEntry {
+                activity: "Update app role assignment",
+                category: "ApplicationManagement",
+                target_id: Some(&current.principal_id),
+                target_name: Some(&current.principal_name),
+                details: Some(format!("{} -> {}", current.role_name, role.display_name)),
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(current.app_id)
+}
+
+pub async fn remove(db: &Db, clock: &Clock, actor: &Actor, assignment_id: &str) -> ServiceResult<String> {
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let current = store::assignments::find(&mut tx, assignment_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    store::assignments::delete(&mut tx, assignment_id).await?;
+    let activity = if current.principal_type == "Group" {
+        "Remove app role assignment from group"
+    } else {
+        "Remove app role assignment from user"
+    };
+    store::audit::record(
+        &mut tx,
+        actor,
+        &AuditEntry {
+            activity,
+            category: "ApplicationManagement",
+            target_id: Some(&current.principal_id),
+            target_name: Some(&current.principal_name),
+            details: Some(current.role_name.clone()),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(current.app_id)
+}
