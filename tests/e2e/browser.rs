@@ -38,6 +38,13 @@ const pick = list => list.find(shown) || list[0] || null;";
 #[derive(Clone, Debug)]
 pub struct Element(String);
 
+impl Element {
+    /// The reference WebDriver expects when the element is a script argument.
+    pub fn to_json(&self) -> Value {
+        json!({ ELEMENT_KEY: self.0 })
+    }
+}
+
 /// A WebDriver error answer, or a transport failure.
 #[derive(Debug)]
 pub struct WdError(pub String);
@@ -328,6 +335,28 @@ impl Browser {
         .await
     }
 
+    /// Chooses the option with visible text `option` in the select labelled `label`.
+    pub async fn select(&self, label: &str, option: &str) {
+        let select = self.input_labelled(label).await;
+        self.click(&select).await;
+        let chosen = self
+            .execute(
+                "const select = arguments[0];
+                 const option = [...select.options].find(o => o.textContent.trim() === arguments[1]);
+                 if (!option) return false;
+                 select.value = option.value;
+                 select.dispatchEvent(new Event('change', { bubbles: true }));
+                 return true;",
+                vec![select.to_json(), serde_json::json!(option)],
+            )
+            .await;
+        assert_eq!(
+            chosen,
+            serde_json::json!(true),
+            "no option {option:?} in the select labelled {label:?}"
+        );
+    }
+
     /// A button (or submit input) whose visible text or accessible name is `text`.
     pub async fn button(&self, text: &str) -> Element {
         self.find_by_script(
@@ -384,6 +413,34 @@ impl Browser {
         .await;
     }
 
+    /// Clicks what `find` finds, finding it again when the page changed
+    /// under it (the previous page was still being replaced).
+    async fn click_found<'a, F, Fut>(&'a self, find: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Element> + 'a,
+    {
+        let mut attempts = 0;
+        loop {
+            let element = find().await;
+            let clicked = self
+                .try_cmd(
+                    reqwest::Method::POST,
+                    &format!("/element/{}/click", element.0),
+                    Some(json!({})),
+                )
+                .await;
+            match clicked {
+                Ok(_) => return,
+                Err(e) if attempts < 30 && (e.0.contains("stale") || e.0.contains("does not belong")) => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("WebDriver: {e}"),
+            }
+        }
+    }
+
     /// Clears the field labelled `label` and types `value` into it.
     pub async fn fill(&self, label: &str, value: &str) {
         let field = self.input_labelled(label).await;
@@ -402,13 +459,21 @@ impl Browser {
     }
 
     pub async fn click_button(&self, text: &str) {
-        let button = self.button(text).await;
-        self.click(&button).await;
+        self.click_found(|| self.button(text)).await;
     }
 
     pub async fn click_link(&self, text: &str) {
-        let link = self.link(text).await;
-        self.click(&link).await;
+        self.click_found(|| self.link(text)).await;
+    }
+
+    /// Clicks the element with this `data-testid` (where no label exists).
+    pub async fn click_testid(&self, testid: &str) {
+        self.click_found(|| self.by_testid(testid)).await;
+    }
+
+    /// Ticks (or unticks) the checkbox labelled `label`.
+    pub async fn click_labelled(&self, label: &str) {
+        self.click_found(|| self.input_labelled(label)).await;
     }
 
     pub async fn click_summary(&self, text: &str) {

@@ -89,9 +89,7 @@ async fn admin_invites_a_guest_through_the_wizard() {
     browser.fill("Email", "grace@fabrikam.example").await;
     browser.fill("Display name", "Grace Hopper").await;
     // Message and Cc recipient appear once Send invite message is checked.
-    browser
-        .click(&browser.input_labelled("Send invite message").await)
-        .await;
+    browser.click_labelled("Send invite message").await;
     browser.fill("Message", "Welcome to <b>Contoso</b>!").await;
     browser.fill("Cc recipient", "manager@fabrikam.example").await;
     browser.screenshot_to(shots.as_deref(), "invite-external-user").await;
@@ -192,7 +190,6 @@ async fn a_guest_redeems_the_invitation_and_lands_on_my_apps() {
         guest.click_button("Accept").await;
         guest.wait_for_path("/myapps").await;
         guest.wait_for_text("There are no apps to show").await;
-        guest.screenshot_to(shots.as_deref(), "my-apps").await;
     }
 
     let admin = Browser::start().await;
@@ -210,4 +207,144 @@ async fn a_guest_redeems_the_invitation_and_lands_on_my_apps() {
     admin.click_button("Delete").await;
     admin.wait_for_text("Grace Hopper was deleted.").await;
     assert!(!admin.page_text().await.contains("grace@fabrikam.example"));
+}
+
+/// A guest signs in with a code sent to their address: Email me a sign-in
+/// code, the code from the newest email, Sign in.
+async fn guest_signs_in_with_a_code(
+    guest: &Browser,
+    app: &common::TestApp,
+    sink: &common::smtp::SmtpSink,
+    email: &str,
+) {
+    let before = sink.messages().len();
+    guest.goto(&app.url("/signin")).await;
+    guest.fill("Email", email).await;
+    guest.click_button("Email me a sign-in code").await;
+    guest.wait_for_path("/signin/code").await;
+    let mail = sink.wait_for(before + 1, std::time::Duration::from_secs(10)).await;
+    let code = after(&mail.last().unwrap().text().unwrap(), "verification code is: ");
+    guest.fill("Code", &code).await;
+    guest.click_button("Sign in").await;
+}
+
+/// Seed 003: the Developer group, DocuSign from the gallery, the group
+/// assigned the DocuSign Sender role; the guest, who signs in again days
+/// later with a code, sees DocuSign on My Apps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_in_the_developer_group_sees_docusign_on_my_apps() {
+    let sink = common::smtp::SmtpSink::start();
+    let smtp = sink.url();
+    let app = common::spawn_app_with(|s| {
+        s.smtp_url = Some(smtp);
+        s.mail_poll = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let shots = std::env::var("VESTIBULE_SCREENSHOT_DIR").ok();
+    {
+        let admin = Browser::start().await;
+        sign_in_as_admin(&admin, &app).await;
+        admin.click_link("Invite external user").await;
+        admin.wait_for_path("/admin/users/invite").await;
+        admin.fill("Email", "grace@fabrikam.example").await;
+        admin.fill("Display name", "Grace Hopper").await;
+        admin.click_button("Review + invite").await;
+        admin.wait_for_path("/admin/users/invite/review").await;
+        admin.click_button("Invite").await;
+        admin.wait_for_text("Successfully invited user").await;
+    }
+    let invitation = sink.wait_for(1, std::time::Duration::from_secs(10)).await;
+    let link = format!(
+        "{}/redeem?ticket={}",
+        app.address,
+        after(&invitation[0].text().unwrap(), "/redeem?ticket=")
+    );
+    {
+        let guest = Browser::start().await;
+        guest.goto(&link).await;
+        guest.click_button("Send code").await;
+        guest.wait_for_path("/redeem/verify").await;
+        let mail = sink.wait_for(2, std::time::Duration::from_secs(10)).await;
+        guest
+            .fill("Code", &after(&mail[1].text().unwrap(), "verification code is: "))
+            .await;
+        guest.click_button("Verify").await;
+        guest.wait_for_path("/redeem/consent").await;
+        guest.click_button("Accept").await;
+        guest.wait_for_text("There are no apps to show").await;
+    }
+    {
+        let admin = Browser::start().await;
+        sign_in_as_admin(&admin, &app).await;
+        admin.click_link("All groups").await;
+        admin.wait_for_path("/admin/groups").await;
+        admin.click_link("New group").await;
+        admin.wait_for_path("/admin/groups/new").await;
+        admin.fill("Group name", "Developer group").await;
+        admin.fill("Group description", "Everyone who builds").await;
+        admin.select("Membership type", "Assigned").await;
+        admin.click_button("Create").await;
+        admin.wait_for_text("Created group Developer group.").await;
+        admin.click_link("Members").await;
+        admin.wait_for_text("Add members").await;
+        admin.click_link("Add members").await;
+        admin.wait_for_text("Search the directory").await;
+        admin.fill("Search by name or email", "grace").await;
+        admin.click_button("Search").await;
+        admin
+            .wait_for_text("Grace Hopper (grace@fabrikam.example, Guest)")
+            .await;
+        admin
+            .click_labelled("Grace Hopper (grace@fabrikam.example, Guest)")
+            .await;
+        admin.click_button("Select").await;
+        admin.wait_for_text("1 member was added.").await;
+
+        admin.click_link("Enterprise applications").await;
+        admin.wait_for_path("/admin/apps").await;
+        admin.click_link("New application").await;
+        admin.wait_for_path("/admin/apps/new").await;
+        admin.click_testid("gallery-docusign").await;
+        admin.wait_for_path("/admin/apps/new/docusign").await;
+        admin.click_button("Create").await;
+        admin.wait_for_text("Users and groups").await;
+        admin.click_link("Users and groups").await;
+        admin.wait_for_text("Add user/group").await;
+        admin.click_link("Add user/group").await;
+        admin.wait_for_text("Add Assignment").await;
+        admin.fill("Search by name or email", "Developer").await;
+        admin.click_button("Search").await;
+        admin
+            .wait_for_text("Developer group (group: Everyone who builds)")
+            .await;
+        admin
+            .click_labelled("Developer group (group: Everyone who builds)")
+            .await;
+        admin.select("Select a role", "DocuSign Sender").await;
+        admin.screenshot_to(shots.as_deref(), "add-assignment").await;
+        admin.click_button("Assign").await;
+        admin.wait_for_text("1 assignment was added.").await;
+        let text = admin.page_text().await;
+        assert!(
+            text.contains("Developer group") && text.contains("DocuSign Sender"),
+            "{text}"
+        );
+    }
+    // Days later the guest comes back and signs in with a code.
+    app.clock.advance(3 * 24 * 3600);
+    let guest = Browser::start().await;
+    guest_signs_in_with_a_code(&guest, &app, &sink, "grace@fabrikam.example").await;
+    guest.wait_for_path("/myapps").await;
+    guest.wait_for_text("DocuSign").await;
+    let href = guest
+        .execute(
+            "return document.querySelector('[data-testid=app-tile] a').getAttribute('href');",
+            vec![],
+        )
+        .await;
+    assert!(
+        href.as_str().unwrap_or_default().starts_with("https://"),
+        "the tile links to DocuSign: {href}"
+    );
+    guest.screenshot_to(shots.as_deref(), "my-apps-docusign").await;
 }
