@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod blocking;
 pub mod groups;
 pub mod invitations;
+pub mod invite_form;
 pub mod redemption;
 pub mod roles;
 pub mod settings;

@@ -122,6 +122,33 @@ async fn sign_in_as_admin(browser: &Browser, app: &common::TestApp) {
     browser.wait_for_path("/admin/users").await;
 }
 
+/// All users → Invite external user → Email and Display name → Review +
+/// invite → Invite, as the signed-in admin.
+async fn invite_with_the_wizard(admin: &Browser, email: &str, name: &str) {
+    admin.click_link("Invite external user").await;
+    admin.wait_for_path("/admin/users/invite").await;
+    admin.fill("Email", email).await;
+    admin.fill("Display name", name).await;
+    admin.click_button("Review + invite").await;
+    admin.wait_for_path("/admin/users/invite/review").await;
+    admin.click_button("Invite").await;
+    admin.wait_for_text("Successfully invited user").await;
+}
+
+/// The guest opens the link, Send code, enters the code from the newest
+/// email (the `nth` message the sink received), and lands on Review
+/// permissions.
+async fn prove_address_with_a_code(guest: &Browser, sink: &common::smtp::SmtpSink, link: &str, nth: usize) {
+    guest.goto(link).await;
+    guest.click_button("Send code").await;
+    guest.wait_for_path("/redeem/verify").await;
+    let mail = sink.wait_for(nth, std::time::Duration::from_secs(10)).await;
+    let code = after(&mail[nth - 1].text().unwrap(), "verification code is: ");
+    guest.fill("Code", &code).await;
+    guest.click_button("Verify").await;
+    guest.wait_for_path("/redeem/consent").await;
+}
+
 /// The text after `marker` in an email, up to whitespace.
 fn after(text: &str, marker: &str) -> String {
     let start = text.find(marker).unwrap_or_else(|| panic!("{marker} in {text}")) + marker.len();
@@ -146,14 +173,7 @@ async fn a_guest_redeems_the_invitation_and_lands_on_my_apps() {
     {
         let admin = Browser::start().await;
         sign_in_as_admin(&admin, &app).await;
-        admin.click_link("Invite external user").await;
-        admin.wait_for_path("/admin/users/invite").await;
-        admin.fill("Email", "grace@fabrikam.example").await;
-        admin.fill("Display name", "Grace Hopper").await;
-        admin.click_button("Review + invite").await;
-        admin.wait_for_path("/admin/users/invite/review").await;
-        admin.click_button("Invite").await;
-        admin.wait_for_text("Successfully invited user").await;
+        invite_with_the_wizard(&admin, "grace@fabrikam.example", "Grace Hopper").await;
     }
 
     let invitation = sink.wait_for(1, std::time::Duration::from_secs(10)).await;
@@ -244,14 +264,7 @@ async fn a_guest_in_the_developer_group_sees_docusign_on_my_apps() {
     {
         let admin = Browser::start().await;
         sign_in_as_admin(&admin, &app).await;
-        admin.click_link("Invite external user").await;
-        admin.wait_for_path("/admin/users/invite").await;
-        admin.fill("Email", "grace@fabrikam.example").await;
-        admin.fill("Display name", "Grace Hopper").await;
-        admin.click_button("Review + invite").await;
-        admin.wait_for_path("/admin/users/invite/review").await;
-        admin.click_button("Invite").await;
-        admin.wait_for_text("Successfully invited user").await;
+        invite_with_the_wizard(&admin, "grace@fabrikam.example", "Grace Hopper").await;
     }
     let invitation = sink.wait_for(1, std::time::Duration::from_secs(10)).await;
     let link = format!(
@@ -261,15 +274,7 @@ async fn a_guest_in_the_developer_group_sees_docusign_on_my_apps() {
     );
     {
         let guest = Browser::start().await;
-        guest.goto(&link).await;
-        guest.click_button("Send code").await;
-        guest.wait_for_path("/redeem/verify").await;
-        let mail = sink.wait_for(2, std::time::Duration::from_secs(10)).await;
-        guest
-            .fill("Code", &after(&mail[1].text().unwrap(), "verification code is: "))
-            .await;
-        guest.click_button("Verify").await;
-        guest.wait_for_path("/redeem/consent").await;
+        prove_address_with_a_code(&guest, &sink, &link, 2).await;
         guest.click_button("Accept").await;
         guest.wait_for_text("There are no apps to show").await;
     }

@@ -5,6 +5,7 @@ pub mod apps;
 pub mod assignments;
 pub mod audit;
 pub mod directory;
+pub mod group_members;
 pub mod groups;
 pub mod invite;
 pub mod picker;
@@ -62,10 +63,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/groups/{id}/delete", web::get().to(groups::delete_form))
         .route("/groups/{id}/delete", web::post().to(groups::delete_group))
-        .route("/groups/{id}/members", web::get().to(groups::members))
-        .route("/groups/{id}/members/add", web::get().to(groups::add_members_form))
-        .route("/groups/{id}/members/add", web::post().to(groups::add_members))
-        .route("/groups/{id}/members/remove", web::post().to(groups::remove_member))
+        .route("/groups/{id}/members", web::get().to(group_members::members))
+        .route(
+            "/groups/{id}/members/add",
+            web::get().to(group_members::add_members_form),
+        )
+        .route("/groups/{id}/members/add", web::post().to(group_members::add_members))
+        .route(
+            "/groups/{id}/members/remove",
+            web::post().to(group_members::remove_member),
+        )
         .route("/apps", web::get().to(apps::all_apps))
         .route("/apps/new", web::get().to(apps::new_app_form))
         .route("/apps/new", web::post().to(apps::create_custom_app))
