@@ -64,6 +64,8 @@ pub struct Settings {
     pub code_limit_per_address: u32,
     /// Requests of the guest flow (redemption, codes) per minute from one address.
     pub guest_flow_limit_per_ip: u32,
+    /// Invitation resends per minute for one user.
+    pub resend_limit_per_user: u32,
     pub max_form_bytes: usize,
     pub max_json_bytes: usize,
     /// HTTP worker threads; `None` lets actix pick one per core.
@@ -77,6 +79,10 @@ pub struct Settings {
     pub mail_max_attempts: u32,
     pub mail_lease: Duration,
     pub mail_poll: Duration,
+    /// Soft-deleted users are deleted permanently this many days after
+    /// their deletion, by a job that runs every `purge_interval`.
+    pub purge_after_days: u32,
+    pub purge_interval: Duration,
 }
 
 impl Default for Settings {
@@ -108,6 +114,7 @@ impl Default for Settings {
             signin_limit_per_account: 5,
             code_limit_per_address: 3,
             guest_flow_limit_per_ip: 60,
+            resend_limit_per_user: 2,
             max_form_bytes: 64 * 1024,
             max_json_bytes: 1024 * 1024,
             workers: None,
@@ -116,6 +123,8 @@ impl Default for Settings {
             mail_max_attempts: 8,
             mail_lease: Duration::from_secs(60),
             mail_poll: Duration::from_millis(1000),
+            purge_after_days: 30,
+            purge_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -147,6 +156,7 @@ pub const KEYS: &[&str] = &[
     "signin_limit_per_account",
     "code_limit_per_address",
     "guest_flow_limit_per_ip",
+    "resend_limit_per_user",
     "max_form_bytes",
     "max_json_bytes",
     "workers",
@@ -155,6 +165,8 @@ pub const KEYS: &[&str] = &[
     "mail_max_attempts",
     "mail_lease_secs",
     "mail_poll_ms",
+    "purge_after_days",
+    "purge_interval_secs",
 ];
 
 impl Settings {
@@ -287,6 +299,7 @@ impl Settings {
             "signin_limit_per_account" => self.signin_limit_per_account = positive(value)?,
             "code_limit_per_address" => self.code_limit_per_address = positive(value)?,
             "guest_flow_limit_per_ip" => self.guest_flow_limit_per_ip = positive(value)?,
+            "resend_limit_per_user" => self.resend_limit_per_user = positive(value)?,
             "max_form_bytes" => self.max_form_bytes = positive::<usize>(value)?,
             "max_json_bytes" => self.max_json_bytes = positive::<usize>(value)?,
             "workers" => self.workers = Some(positive::<usize>(value)?),
@@ -295,6 +308,8 @@ impl Settings {
             "mail_max_attempts" => self.mail_max_attempts = positive(value)?,
             "mail_lease_secs" => self.mail_lease = Duration::from_secs(positive(value)?),
             "mail_poll_ms" => self.mail_poll = Duration::from_millis(positive(value)?),
+            "purge_after_days" => self.purge_after_days = positive(value)?,
+            "purge_interval_secs" => self.purge_interval = Duration::from_secs(positive(value)?),
             _ => return Err("unknown key".into()),
         }
         Ok(())

@@ -21,6 +21,7 @@ use crate::mail::worker::{self as mail_worker, WorkerHandle};
 use crate::security::password::PasswordHasherService;
 use crate::security::rate_limit::RateLimits;
 use crate::services::accounts::{self, FirstAdmin};
+use crate::services::purge::{self, PurgeHandle};
 use crate::store::Db;
 use crate::web::error::{AppError, render_bare_errors};
 use crate::web::state::AppState;
@@ -31,6 +32,7 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     mail_worker: WorkerHandle,
+    purge_job: PurgeHandle,
     /// Set on the first start of an empty directory.
     pub first_admin: Option<FirstAdmin>,
 }
@@ -68,11 +70,13 @@ impl Application {
         let server = serve(listener, state.clone(), session_key)?;
         spawn_housekeeping(state.clone());
         let mail_worker = mail_worker::spawn(state.clone());
+        let purge_job = purge::spawn(state.clone());
         Ok(Self {
             port,
             server,
             state,
             mail_worker,
+            purge_job,
             first_admin,
         })
     }
@@ -93,6 +97,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.mail_worker.stop().await;
+        self.purge_job.stop().await;
         self.state.db.close().await;
         result
     }

@@ -47,6 +47,8 @@ pub struct RateLimits {
     pub code_per_address: KeyedLimit<String>,
     /// Requests of the guest flow (redemption and codes) from one address.
     pub guest_flow_per_ip: KeyedLimit<IpAddr>,
+    /// Resends of one user's invitation.
+    pub resend_per_user: KeyedLimit<String>,
 }
 
 impl RateLimits {
@@ -56,6 +58,7 @@ impl RateLimits {
             signin_per_account: KeyedLimit::per_minute(settings.signin_limit_per_account),
             code_per_address: KeyedLimit::per_minute(settings.code_limit_per_address),
             guest_flow_per_ip: KeyedLimit::per_minute(settings.guest_flow_limit_per_ip),
+            resend_per_user: KeyedLimit::per_minute(settings.resend_limit_per_user),
         }
     }
 
@@ -64,6 +67,7 @@ impl RateLimits {
         self.signin_per_account.forget_idle();
         self.code_per_address.forget_idle();
         self.guest_flow_per_ip.forget_idle();
+        self.resend_per_user.forget_idle();
     }
 }
 

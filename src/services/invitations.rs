@@ -121,9 +121,6 @@ async fn write_invitation(
     now: i64,
 ) -> ServiceResult<()> {
     let org = store::organization::get(tx).await?.ok_or(ServiceError::NotFound)?;
-    let inviter = store::users::find_active(tx, admin.id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
     let upn = guest_upn(&invite.email, &org.primary_domain);
     store::users::insert(
         tx,
@@ -162,6 +159,58 @@ async fn write_invitation(
     )
     .await?;
 
+    queue_invitation_email(
+        state,
+        tx,
+        &InvitationMail {
+            inviter_id: admin.id,
+            user_id,
+            to: invite.email.as_str(),
+            invitee_name: invite.display_name.as_str(),
+            message: invite.message.as_deref(),
+            cc: invite.cc.as_ref().map(|c| c.as_str()),
+            ticket,
+        },
+        now,
+    )
+    .await?;
+
+    let audit = |activity| AuditEntry {
+        activity,
+        category: "UserManagement",
+        target_id: Some(user_id),
+        target_name: Some(invite.email.as_str()),
+        details: Some(format!("userType={}", invite.user_type.as_str())),
+    };
+    store::audit::record(tx, &admin.actor, &audit("Add user"), now).await?;
+    store::audit::record(tx, &admin.actor, &audit("Invite external user"), now).await?;
+    Ok(())
+}
+
+/// What the invitation email says, for a first invitation, a resend or a
+/// reset.
+pub struct InvitationMail<'a> {
+    pub inviter_id: &'a str,
+    pub user_id: &'a str,
+    pub to: &'a str,
+    pub invitee_name: &'a str,
+    pub message: Option<&'a str>,
+    pub cc: Option<&'a str>,
+    pub ticket: &'a str,
+}
+
+/// Queues the invitation email (and its Cc copy) in the caller's
+/// transaction. The body carries the ticket, so it is wiped once sent.
+pub async fn queue_invitation_email(
+    state: &AppState,
+    tx: &mut Tx,
+    mail: &InvitationMail<'_>,
+    now: i64,
+) -> ServiceResult<()> {
+    let org = store::organization::get(tx).await?.ok_or(ServiceError::NotFound)?;
+    let inviter = store::users::find_active(tx, mail.inviter_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let inviter_email = inviter
         .mail
         .clone()
@@ -175,12 +224,12 @@ async fn write_invitation(
         org_domain: org.primary_domain.clone(),
         inviter_name: inviter.display_name.clone(),
         inviter_email: inviter_email.clone(),
-        invitee_name: invite.display_name.to_string(),
-        invitee_email: invite.email.to_string(),
-        message: invite.message.clone(),
-        accept_url: format!("{}/redeem?ticket={ticket}", state.public_url),
+        invitee_name: mail.invitee_name.to_owned(),
+        invitee_email: mail.to.to_owned(),
+        message: mail.message.map(str::to_owned),
+        accept_url: format!("{}/redeem?ticket={}", state.public_url, mail.ticket),
         privacy_url: org.privacy_statement_url.clone(),
-        block_url: crate::services::blocking::block_link(state, invite.email.normalized()),
+        block_url: crate::services::blocking::block_link(state, &mail.to.to_lowercase()),
     };
     let from_name = format!("{} Invitations", org.name);
     let from = crate::mail::sender_address(&state.settings);
@@ -190,7 +239,7 @@ async fn write_invitation(
         &from_name,
         &from,
         Some(&inviter_email),
-        invite.email.as_str(),
+        mail.to,
         &email.subject,
         text,
         html,
@@ -200,9 +249,9 @@ async fn write_invitation(
     crate::mail::queue(
         tx,
         "invitation",
-        Some(user_id),
+        Some(mail.user_id),
         &message,
-        invite.email.as_str(),
+        mail.to,
         &email.subject,
         &message_id,
         true,
@@ -210,7 +259,7 @@ async fn write_invitation(
         now,
     )
     .await?;
-    if let Some(cc) = &invite.cc {
+    if let Some(cc) = mail.cc {
         let (text, html) = email.render_cc().map_err(anyhow::Error::from)?;
         let cc_id = crate::mail::new_message_id(&org.primary_domain);
         let subject = format!("Copy: {}", email.subject);
@@ -218,7 +267,7 @@ async fn write_invitation(
             &from_name,
             &from,
             Some(&inviter_email),
-            cc.as_str(),
+            cc,
             &subject,
             text,
             html,
@@ -228,9 +277,9 @@ async fn write_invitation(
         crate::mail::queue(
             tx,
             "invitation_cc",
-            Some(user_id),
+            Some(mail.user_id),
             &message,
-            cc.as_str(),
+            cc,
             &subject,
             &cc_id,
             false,
@@ -239,15 +288,5 @@ async fn write_invitation(
         )
         .await?;
     }
-
-    let audit = |activity| AuditEntry {
-        activity,
-        category: "UserManagement",
-        target_id: Some(user_id),
-        target_name: Some(invite.email.as_str()),
-        details: Some(format!("userType={}", invite.user_type.as_str())),
-    };
-    store::audit::record(tx, &admin.actor, &audit("Add user"), now).await?;
-    store::audit::record(tx, &admin.actor, &audit("Invite external user"), now).await?;
     Ok(())
 }

@@ -43,7 +43,8 @@ async fn keep_a_global_administrator(tx: &mut Tx, roles: &[Role], what: &str) ->
     Ok(())
 }
 
-async fn audit(
+/// One UserManagement audit line about `user`.
+pub(crate) async fn audit(
     tx: &mut Tx,
     actor: &Actor,
     activity: &str,

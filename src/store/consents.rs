@@ -22,3 +22,12 @@ pub async fn latest_terms_version(conn: &mut Conn, user_id: &str) -> sqlx::Resul
     .fetch_optional(&mut *conn)
     .await
 }
+
+/// Forgets the user's consents (Reset redemption status asks again).
+pub async fn clear(conn: &mut Conn, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM consents WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

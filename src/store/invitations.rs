@@ -161,3 +161,29 @@ pub async fn mark_redeemed(conn: &mut Conn, id: &str, now: i64) -> sqlx::Result<
     .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// Marks the user's pending invitations replaced: their links now say a
+/// newer one exists.
+pub async fn replace_pending(conn: &mut Conn, user_id: &str, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE invitations SET status = 'replaced', replaced_at = $1 WHERE user_id = $2 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Marks every earlier invitation of the user replaced, redeemed ones
+/// included (Reset redemption status: old links say a newer one exists).
+pub async fn replace_all(conn: &mut Conn, user_id: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE invitations SET status = 'replaced', replaced_at = $1 WHERE user_id = $2 AND status <> 'replaced'",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

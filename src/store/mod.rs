@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod audit;
 pub mod codes;
 pub mod consents;
+pub mod deleted_users;
 pub mod directory;
 pub mod groups;
 pub mod invitations;

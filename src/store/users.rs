@@ -253,3 +253,54 @@ pub async fn mark_accepted(conn: &mut Conn, id: &str, now: i64) -> sqlx::Result<
     .await?;
     Ok(())
 }
+
+/// Reset redemption status: back to PendingAcceptance (with its time),
+/// optionally at a new address, and every session ends.
+pub async fn reset_to_pending(conn: &mut Conn, id: &str, new_mail: Option<&Email>, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET external_user_state = 'PendingAcceptance', external_user_state_changed_at = $1, \
+         session_epoch = session_epoch + 1, mail = COALESCE($2, mail), mail_lower = COALESCE($3, mail_lower) \
+         WHERE id = $4 AND deleted_at IS NULL",
+    )
+    .bind(now)
+    .bind(new_mail.map(|m| m.as_str()))
+    .bind(new_mail.map(|m| m.normalized()))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A soft-deleted user (Deleted users), with their row as it was.
+pub async fn find_deleted(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NOT NULL");
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(User::from))
+}
+
+/// Whether another live user now holds the mail or user principal name of
+/// user `id` (either way round).
+pub async fn address_taken_by_other_live_user(conn: &mut Conn, id: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users o JOIN users me ON me.id = $1 \
+         WHERE o.id <> me.id AND o.deleted_at IS NULL \
+         AND (o.mail_lower IN (me.mail_lower, me.upn_lower) OR o.upn_lower IN (me.mail_lower, me.upn_lower))",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Restore user: the row is live again. The session epoch stays as the
+/// delete left it, so sessions from before the delete stay ended.
+pub async fn restore(conn: &mut Conn, id: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE users SET deleted_at = NULL WHERE id = $1 AND deleted_at IS NOT NULL")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -30,6 +30,9 @@ pub enum AppError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A well-formed request the current state refuses, with the reason.
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("payload too large")]
@@ -123,7 +126,7 @@ pub fn words_for(status: StatusCode) -> (&'static str, &'static str) {
         410 => ("Gone", "This page is no longer available."),
         413 => ("Too large", "What was sent is larger than this page accepts."),
         415 => ("Unsupported", "What was sent is not in a form this page accepts."),
-        422 => ("Check the form", "Some of what was entered is not valid."),
+        422 => ("This cannot be done", "Some of what was entered is not valid."),
         429 => (
             "Too many attempts",
             "Too many attempts in a short time. Wait a minute and try again.",
@@ -146,6 +149,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Denied(_) | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -175,7 +179,7 @@ impl ResponseError for AppError {
         }
         let (heading, default_message) = words_for(status);
         let message = match self {
-            AppError::BadRequest(msg) | AppError::Denied(msg) => msg.as_str(),
+            AppError::BadRequest(msg) | AppError::Denied(msg) | AppError::Refused(msg) => msg.as_str(),
             AppError::CsrfRejected => {
                 "This form has expired or did not come from this site. Go back, reload the page and try again."
             }

@@ -6,8 +6,11 @@
 mod common;
 
 mod applications;
+mod audit;
+mod audit_export;
 mod cli;
 mod csrf;
+mod deleted_users;
 mod errors;
 mod groups;
 mod headers;
@@ -17,6 +20,7 @@ mod my_apps;
 mod outbox;
 mod passwords;
 mod redemption;
+mod reinvite;
 mod roles;
 mod sessions;
 mod settings;

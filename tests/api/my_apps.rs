@@ -8,7 +8,7 @@ use crate::groups::{new_group, user_id};
 use crate::invitations::{app_with_sink, invite};
 
 /// DocuSign from the gallery: (app id, Default Access, DocuSign Sender).
-async fn docusign(app: &TestApp) -> (String, String, String) {
+pub async fn docusign(app: &TestApp) -> (String, String, String) {
     let created = vestibule::services::applications::create_from_gallery(
         &app.db,
         &app.clock,

@@ -62,7 +62,7 @@ async fn prove_address(app: &TestApp, sink: &SmtpSink, guest: &Client, ticket: &
 }
 
 /// A guest who redeemed `email` and is signed in, with their ticket.
-async fn accepted_guest(app: &TestApp, sink: &SmtpSink, email: &str) -> (Client, String) {
+pub async fn accepted_guest(app: &TestApp, sink: &SmtpSink, email: &str) -> (Client, String) {
     let ticket = invite_guest(app, sink, email, &[]).await;
     let guest = new_client();
     prove_address(app, sink, &guest, &ticket, email).await;

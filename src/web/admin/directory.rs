@@ -40,6 +40,7 @@ struct UsersPage {
     is_later_page: bool,
     can_invite: bool,
     can_create: bool,
+    can_delete: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -119,6 +120,7 @@ pub async fn all_users(
         is_later_page: query.after.is_some(),
         can_invite: admin.may(Permission::InviteGuests),
         can_create: admin.may(Permission::EditUsers),
+        can_delete: admin.may(Permission::DeleteUsers),
     })
 }
 

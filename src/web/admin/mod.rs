@@ -4,6 +4,9 @@
 pub mod apps;
 pub mod assignments;
 pub mod audit;
+pub mod audit_export;
+pub mod b2b;
+pub mod deleted_users;
 pub mod directory;
 pub mod group_members;
 pub mod groups;
@@ -26,12 +29,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/invite/edit", web::post().to(invite::edit_invite))
         .route("/users/new", web::get().to(users::new_user_form))
         .route("/users/new", web::post().to(users::create_user))
+        // Before "/users/{id}", which would otherwise take "deleted" for an id.
+        .route("/users/deleted", web::get().to(deleted_users::deleted_users))
+        .route(
+            "/users/deleted/{id}/restore",
+            web::get().to(deleted_users::restore_form),
+        )
+        .route(
+            "/users/deleted/{id}/restore",
+            web::post().to(deleted_users::restore_user),
+        )
+        .route(
+            "/users/deleted/{id}/delete",
+            web::get().to(deleted_users::delete_permanently_form),
+        )
+        .route(
+            "/users/deleted/{id}/delete",
+            web::post().to(deleted_users::delete_permanently),
+        )
         .route("/users/{id}", web::get().to(users::user_profile))
         .route("/users/{id}/edit", web::get().to(users::edit_form))
         .route("/users/{id}/edit", web::post().to(users::edit_user))
         .route("/users/{id}/reset-password", web::post().to(users::reset_password))
         .route("/users/{id}/delete", web::get().to(users::delete_form))
         .route("/users/{id}/delete", web::post().to(users::delete_user))
+        .route("/users/{id}/resend", web::post().to(b2b::resend))
+        .route("/users/{id}/reset-redemption", web::get().to(b2b::reset_form))
+        .route("/users/{id}/reset-redemption", web::post().to(b2b::reset))
+        .route("/users/{id}/redemption-url", web::get().to(b2b::redemption_url_form))
+        .route("/users/{id}/redemption-url", web::post().to(b2b::create_redemption_url))
         .route("/apps/{id}/assignments", web::get().to(assignments::users_and_groups))
         .route(
             "/apps/{id}/assignments/add",
@@ -96,6 +122,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/collaboration", web::get().to(settings::collaboration_form))
         .route("/settings/collaboration", web::post().to(settings::save_collaboration))
         .route("/audit", web::get().to(audit::audit_logs))
+        .route("/audit/export.csv", web::get().to(audit_export::export_audit_csv))
         .route("/roles", web::get().to(roles::roles_page))
         .route("/roles/add", web::post().to(roles::add_role))
         .route("/roles/remove", web::post().to(roles::remove_role));

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::clock::format_time;
-use crate::domain::{Permission, Role, UserType};
+use crate::domain::{ExternalUserState, Permission, Role, UserType};
 use crate::services::users::{self as user_service, Admin, Properties};
 use crate::services::{FieldErrors, ServiceError};
 use crate::web::csrf::CsrfForm;
@@ -132,11 +132,18 @@ struct ProfilePage {
     state_changed: String,
     can_edit: bool,
     can_delete: bool,
+    /// The Audit logs link: the entries about this user.
+    can_read_audit: bool,
     is_member_with_password: bool,
     invitation: Option<InvitationView>,
     emails: Vec<EmailView>,
     groups: Vec<crate::store::groups::Group>,
     apps: Vec<crate::store::assignments::UserAppRow>,
+    /// Resend and Copy redemption URL: pending invited users.
+    can_resend: bool,
+    /// Reset redemption status: accepted invited users.
+    can_reset: bool,
+    form_key: String,
 }
 
 struct InvitationView {
@@ -200,6 +207,8 @@ pub async fn user_profile(
     let groups = crate::store::groups::groups_of_user(&mut conn, &user.id).await?;
     let apps = crate::store::assignments::for_user(&mut conn, &user.id).await?;
     drop(conn);
+    let invited = user.creation_type.as_deref() == Some("Invitation");
+    let state_is = |s: ExternalUserState| user.external_user_state == Some(s);
     let touches_global_admin =
         roles.contains(&Role::GlobalAdministrator) && !admin.roles.contains(&Role::GlobalAdministrator);
     render(&ProfilePage {
@@ -213,7 +222,13 @@ pub async fn user_profile(
         state_changed: user.external_user_state_changed_at.map(format_time).unwrap_or_default(),
         can_edit: admin.may(Permission::EditUsers) && !touches_global_admin,
         can_delete: admin.may(Permission::DeleteUsers) && !touches_global_admin && user.id != admin.user.user.id,
+        can_read_audit: admin.may(Permission::ReadAuditLogs),
         is_member_with_password: user.user_type == UserType::Member && user.password_hash.is_some(),
+        can_resend: invited
+            && state_is(ExternalUserState::PendingAcceptance)
+            && admin.may(Permission::ResendInvitation),
+        can_reset: invited && state_is(ExternalUserState::Accepted) && admin.may(Permission::ResetRedemption),
+        form_key: crate::security::secret::random_token(16),
         invitation,
         emails,
         groups,

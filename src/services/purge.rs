@@ -1,0 +1,101 @@
+//! The purge job: users soft-deleted more than `purge_after_days` ago are
+//! deleted permanently, every `purge_interval`, each in its own transaction
+//! with its audit line. Several instances may purge at once: the delete is
+//! conditional, so each user goes once and is audited once, by whichever
+//! instance deleted the row.
+
+use std::time::Duration;
+
+use actix_web::web;
+use tokio::sync::watch;
+
+use crate::services::deleted_users::hard_delete_in;
+use crate::store::audit::Actor;
+use crate::store::{self, Db};
+use crate::web::state::AppState;
+
+/// The audit log's actor for the job.
+pub const PURGE_ACTOR: &str = "Vestibule purge";
+/// Users looked up at a time.
+const BATCH: i64 = 100;
+/// The first run after start, unless the interval is shorter.
+const FIRST_RUN: Duration = Duration::from_secs(60);
+
+/// Purges every user soft-deleted more than `purge_after_days` ago (by the
+/// portal's clock); returns how many this call deleted.
+pub async fn purge_expired(state: &AppState) -> anyhow::Result<usize> {
+    let days = i64::from(state.settings.purge_after_days);
+    let now = state.clock.now();
+    purge_deleted_before(&state.db, now - days * 86_400, now, days).await
+}
+
+async fn purge_deleted_before(db: &Db, cutoff: i64, now: i64, days: i64) -> anyhow::Result<usize> {
+    let actor = Actor::system(PURGE_ACTOR);
+    let reason = format!("deleted more than {days} days ago");
+    let mut purged = 0;
+    let mut after = (i64::MIN, String::new());
+    loop {
+        let batch = {
+            let mut conn = db.pool().acquire().await?;
+            store::deleted_users::deleted_before(&mut conn, cutoff, (after.0, &after.1), BATCH).await?
+        };
+        for (deleted_at, id) in &batch {
+            let mut tx = db.begin().await?;
+            // Gone already when another instance purged it meanwhile.
+            if let Some(user) = store::users::find_deleted(&mut tx, id).await?
+                && hard_delete_in(&mut tx, &actor, &user, cutoff, Some(&reason), now).await?
+            {
+                tx.commit().await?;
+                purged += 1;
+            }
+            after = (*deleted_at, id.clone());
+        }
+        if (batch.len() as i64) < BATCH {
+            break;
+        }
+    }
+    if purged > 0 {
+        tracing::info!(purged, "purge: deleted users past their retention for good");
+    }
+    Ok(purged)
+}
+
+/// The running job. Dropping it stops the job too.
+pub struct PurgeHandle {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl PurgeHandle {
+    /// Stops the job; a purge in progress stops too, and its open
+    /// transaction rolls back.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Starts this process's purge job: shortly after start, then every
+/// `purge_interval`.
+pub fn spawn(state: web::Data<AppState>) -> PurgeHandle {
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(run(state, stopped));
+    PurgeHandle { stop, task }
+}
+
+async fn run(state: web::Data<AppState>, mut stopped: watch::Receiver<bool>) {
+    let mut wait = state.settings.purge_interval.min(FIRST_RUN);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { break },
+        }
+        tokio::select! {
+            done = purge_expired(&state) => if let Err(e) = done {
+                tracing::error!(error = %format!("{e:#}"), "purge: cannot delete expired users");
+            },
+            changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { break },
+        }
+        wait = state.settings.purge_interval;
+    }
+}
