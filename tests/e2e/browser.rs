@@ -13,14 +13,16 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, MutexGuard};
 
 /// The key under which WebDriver returns an element reference.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+pub(crate) const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// How long `wait_for_text` waits unless told otherwise.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
@@ -30,13 +32,15 @@ pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
 /// Collapses white space the way a reader sees text; used inside the page.
-const NORMALIZE_JS: &str = "const norm = s => (s || '').replace(/\\s+/g, ' ').trim();
+pub(crate) const NORMALIZE_JS: &str = "const norm = s => (s || '').replace(/\\s+/g, ' ').trim();
 const shown = e => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
-const pick = list => list.find(shown) || list[0] || null;";
+const pick = list => list.find(shown) || list[0] || null;
+const named = e => { const c = e.cloneNode(true);
+  c.querySelectorAll('[aria-hidden=true]').forEach(x => x.remove()); return norm(c.textContent); };";
 
 /// A WebDriver element reference.
 #[derive(Clone, Debug)]
-pub struct Element(String);
+pub struct Element(pub(crate) String);
 
 impl Element {
     /// The reference WebDriver expects when the element is a script argument.
@@ -61,6 +65,10 @@ pub struct Browser {
     session: Option<String>,
     driver: Child,
     profile: tempfile::TempDir,
+    /// False when started by `start_without_javascript`.
+    pub(crate) javascript: bool,
+    /// `<test>-<n>`: the name of this browser's failure artifacts.
+    artifact_name: String,
     // Declared last so that it is released after `Drop::drop` has shut the
     // browser down.
     _turn: MutexGuard<'static, ()>,
@@ -86,9 +94,22 @@ fn chromedriver_path() -> String {
 impl Browser {
     /// Waits for its turn, starts chromedriver and opens a headless Chromium.
     pub async fn start() -> Browser {
+        Self::start_with(true).await
+    }
+
+    /// A Chromium whose pages run no script at all
+    /// (`--blink-settings=scriptEnabled=false`): `<noscript>` content shows,
+    /// and WebDriver's own scripts (which run through DevTools) still work.
+    pub async fn start_without_javascript() -> Browser {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(javascript: bool) -> Browser {
         let driver_path = chromedriver_path();
         let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let turn = ONE_AT_A_TIME.lock().await;
+        let turn = tokio::time::timeout(Duration::from_secs(20), ONE_AT_A_TIME.lock())
+            .await
+            .expect("another Browser is still open in this test: drop it first (one browser at a time)");
         let profile = tempfile::Builder::new()
             .prefix("vestibule-e2e-chromium-")
             .tempdir()
@@ -111,6 +132,8 @@ impl Browser {
             session: None,
             driver,
             profile,
+            javascript,
+            artifact_name: artifact_name(),
             _turn: turn,
         };
         browser.wait_until_ready().await;
@@ -129,6 +152,7 @@ impl Browser {
         .iter()
         .map(|a| a.to_string())
         .chain([format!("--user-data-dir={}", browser.profile.path().display())])
+        .chain((!javascript).then(|| "--blink-settings=scriptEnabled=false".to_owned()))
         .collect::<Vec<_>>();
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
@@ -185,19 +209,26 @@ impl Browser {
         format!("/session/{}{rest}", self.session.as_deref().expect("an open session"))
     }
 
-    async fn try_cmd(&self, method: reqwest::Method, rest: &str, body: Option<Value>) -> Result<Value, WdError> {
+    pub(crate) async fn try_cmd(
+        &self,
+        method: reqwest::Method,
+        rest: &str,
+        body: Option<Value>,
+    ) -> Result<Value, WdError> {
         self.send(method, &self.session_path(rest), body).await
     }
 
-    async fn cmd(&self, method: reqwest::Method, rest: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn cmd(&self, method: reqwest::Method, rest: &str, body: Option<Value>) -> Value {
         self.try_cmd(method, rest, body)
             .await
             .unwrap_or_else(|e| panic!("WebDriver: {e}"))
     }
 
+    /// Opens `url` and audits the page (see `check_page`).
     pub async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
             .await;
+        self.check_page().await;
     }
 
     pub async fn current_url(&self) -> String {
@@ -230,12 +261,19 @@ impl Browser {
     }
 
     /// Waits (10 s at most) until the browser is at `path`: the way to know
-    /// a form post has landed when both pages share some text.
+    /// a form post has landed when both pages share some text. Without a
+    /// `?` in `path`, the query string does not matter.
     pub async fn wait_for_path(&self, path: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let now = self.current_path().await;
-            if now == path {
+            let compared = if path.contains('?') {
+                now.as_str()
+            } else {
+                now.split('?').next().unwrap_or("")
+            };
+            if compared == path {
+                self.check_page().await;
                 return;
             }
             assert!(Instant::now() < deadline, "still at {now}, expected {path}");
@@ -248,7 +286,7 @@ impl Browser {
         v.as_str().unwrap_or_default().to_owned()
     }
 
-    async fn try_execute(&self, script: &str, args: Vec<Value>) -> Result<Value, WdError> {
+    pub(crate) async fn try_execute(&self, script: &str, args: Vec<Value>) -> Result<Value, WdError> {
         self.try_cmd(
             reqwest::Method::POST,
             "/execute/sync",
@@ -308,7 +346,7 @@ impl Browser {
 
     /// Runs a script that returns one element (or null) and turns it into a
     /// reference, panicking with `what` and the page text when it is null.
-    async fn find_by_script(&self, body: &str, arg: &str, what: &str) -> Element {
+    pub(crate) async fn find_by_script(&self, body: &str, arg: &str, what: &str) -> Element {
         let script = format!("{NORMALIZE_JS}\n{body}");
         let v = self.execute(&script, vec![json!(arg)]).await;
         match v.get(ELEMENT_KEY).and_then(Value::as_str) {
@@ -373,7 +411,7 @@ impl Browser {
     pub async fn link(&self, text: &str) -> Element {
         self.find_by_script(
             "return pick([...document.querySelectorAll('a[href]')]
-               .filter(a => [a.innerText, a.getAttribute('aria-label')].some(t => norm(t) === arguments[0])));",
+               .filter(a => [a.innerText, a.getAttribute('aria-label'), named(a)].some(t => norm(t) === arguments[0])));",
             text,
             "link",
         )
@@ -384,7 +422,7 @@ impl Browser {
     pub async fn summary(&self, text: &str) -> Element {
         self.find_by_script(
             "return pick([...document.querySelectorAll('summary')]
-               .filter(s => [s.innerText, s.getAttribute('aria-label')].some(t => norm(t) === arguments[0])));",
+               .filter(s => [s.innerText, s.getAttribute('aria-label'), named(s)].some(t => norm(t) === arguments[0])));",
             text,
             "disclosure",
         )
@@ -493,6 +531,7 @@ impl Browser {
             // A page that is being replaced can fail a script: try again.
             let seen = self.try_page_text().await.unwrap_or_default();
             if seen.contains(text) {
+                self.check_page().await;
                 return;
             }
             if Instant::now() >= deadline {
@@ -506,25 +545,27 @@ impl Browser {
     }
 }
 
-/// A blocking HTTP/1.1 request to chromedriver, for `Drop` (no async there).
-fn blocking_request(port: u16, method: &str, path: &str) {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return;
-    };
+/// A blocking HTTP/1.1 request to chromedriver, for `Drop` (no async
+/// there); returns the answer's body.
+fn blocking_request(port: u16, method: &str, path: &str, body: Option<&str>) -> Option<Vec<u8>> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-    let request =
-        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return;
-    }
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
     // chromedriver keeps the connection open despite `Connection: close`, so
     // read up to the end of the body rather than to the end of the stream.
     let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = stream.read(&mut buf) {
+    let mut buf = [0u8; 65536];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
         if n == 0 {
-            return;
+            return None;
         }
         got.extend_from_slice(&buf[..n]);
         let Some(head_end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
@@ -537,7 +578,93 @@ fn blocking_request(port: u16, method: &str, path: &str) {
             .and_then(|v| v.trim().parse::<usize>().ok())
             .unwrap_or(0);
         if got.len() >= head_end + 4 + length {
+            return Some(got[head_end + 4..head_end + 4 + length].to_vec());
+        }
+    }
+}
+
+/// Where failure artifacts go: `<target>/e2e-artifacts`.
+pub fn artifacts_dir() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("target")),
+    };
+    target.join("e2e-artifacts")
+}
+
+/// `<test>-<n>`: the test's name (libtest names the thread after it; nextest
+/// passes it as the one free argument) and the how-manieth browser it is.
+fn artifact_name() -> String {
+    static BROWSERS: AtomicUsize = AtomicUsize::new(0);
+    let n = BROWSERS.fetch_add(1, Ordering::Relaxed) + 1;
+    let thread = std::thread::current().name().unwrap_or("main").to_owned();
+    let test = if thread != "main" {
+        thread
+    } else {
+        std::env::args()
+            .skip(1)
+            .find(|a| !a.starts_with('-'))
+            .unwrap_or_else(|| "e2e".into())
+    };
+    let test: String = test
+        .replace("::", "-")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{test}-{n}")
+}
+
+impl Browser {
+    /// On a failing test: a screenshot and the page's HTML under
+    /// `target/e2e-artifacts/<test>-<n>.{png,html}`, their paths printed.
+    fn save_failure_artifacts(&self, session: &str) {
+        let dir = artifacts_dir();
+        if std::fs::create_dir_all(&dir).is_err() {
             return;
+        }
+        let base = dir.join(&self.artifact_name);
+        let value = |bytes: Option<Vec<u8>>| {
+            bytes
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                .and_then(|v| v.get("value").and_then(Value::as_str).map(str::to_owned))
+        };
+        let shot = value(blocking_request(
+            self.port,
+            "GET",
+            &format!("/session/{session}/screenshot"),
+            None,
+        ));
+        if let Some(png) = shot.and_then(|b| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b).ok())
+            && std::fs::write(base.with_extension("png"), png).is_ok()
+        {
+            eprintln!(
+                "e2e: screenshot of the failing page: {}",
+                base.with_extension("png").display()
+            );
+        }
+        let script = json!({"script": "return document.documentElement.outerHTML;", "args": []}).to_string();
+        let html = value(blocking_request(
+            self.port,
+            "POST",
+            &format!("/session/{session}/execute/sync"),
+            Some(&script),
+        ));
+        if let Some(html) = html
+            && std::fs::write(base.with_extension("html"), html).is_ok()
+        {
+            eprintln!(
+                "e2e: HTML of the failing page: {}",
+                base.with_extension("html").display()
+            );
         }
     }
 }
@@ -545,10 +672,13 @@ fn blocking_request(port: u16, method: &str, path: &str) {
 impl Drop for Browser {
     fn drop(&mut self) {
         if let Some(id) = self.session.take() {
-            blocking_request(self.port, "DELETE", &format!("/session/{id}"));
+            if std::thread::panicking() {
+                self.save_failure_artifacts(&id);
+            }
+            blocking_request(self.port, "DELETE", &format!("/session/{id}"), None);
         }
         // Stops chromedriver and any Chromium it still owns.
-        blocking_request(self.port, "GET", "/shutdown");
+        blocking_request(self.port, "GET", "/shutdown", None);
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.driver.try_wait() {

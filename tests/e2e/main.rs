@@ -1,125 +1,61 @@
-//! Browser tests: a real Vestibule driven through headless Chromium.
-//! Run them with `scripts/test` (it installs chromium and chromium-driver,
-//! and runs these one at a time).
+//! Browser tests: a real Vestibule driven through headless Chromium, one
+//! module per kind of flow. Run them with `scripts/test` (it installs
+//! chromium, chromium-driver and axe-core, and runs these one at a time).
+//!
+//! Every page a test lands on is audited with axe-core (see `checks`); the
+//! test `a11y::every_page_type_passes_axe` walks every page type itself and
+//! fails when fewer than `a11y::PAGE_TYPES` were audited.
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod browser;
+mod checks;
+
+mod a11y;
+mod admin;
+mod guest;
+mod layout;
+mod lifecycle;
+
+use std::time::Duration;
 
 use browser::Browser;
+use common::TestApp;
+use common::smtp::{Received, SmtpSink};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_signs_in_sees_the_portal_shell_and_signs_out() {
-    let app = common::spawn_app().await;
-    let browser = Browser::start().await;
+const MAIL_WAIT: Duration = Duration::from_secs(10);
 
-    let shots = std::env::var("VESTIBULE_SCREENSHOT_DIR").ok();
-    browser.goto(&app.url("/signin")).await;
-    assert_eq!(browser.heading().await, "Sign in");
-    browser.screenshot_to(shots.as_deref(), "signin").await;
-    browser.fill("Email", common::ADMIN_EMAIL).await;
-    browser.fill("Password", common::ADMIN_PASSWORD).await;
-    browser.click_button("Sign in").await;
-
-    browser.wait_for_text("All users").await;
-    let nav = browser.navigation_links("Portal").await;
-    for label in [
-        "All users",
-        "All groups",
-        "Enterprise applications",
-        "Audit logs",
-        "Settings",
-        "Roles and administrators",
-        "My Apps",
-    ] {
-        assert!(
-            nav.iter().any(|l| l == label),
-            "{label:?} is missing from the navigation {nav:?}"
-        );
-    }
-
-    browser.click_summary("Account menu for Administrator").await;
-    browser.click_button("Sign out").await;
-    browser.wait_for_text("You have signed out.").await;
-    let path = browser.current_path().await;
-    assert!(
-        path == "/signin?signed_out=1" || browser.heading().await == "Sign in",
-        "signing out lands on the sign-in page, not {path}"
-    );
-
-    browser.goto(&app.url("/admin/users")).await;
-    let path = browser.current_path().await;
-    assert!(
-        path.starts_with("/signin"),
-        "the session is gone, yet /admin/users showed {path}"
-    );
-    assert_eq!(browser.heading().await, "Sign in");
-    assert!(
-        !browser.page_text().await.contains("All users"),
-        "the portal shell is gone"
-    );
-}
-
-/// Seed 000, the admin's side: All users → Invite external user → Basics
-/// with Send invite message, Message and Cc → Review + invite → Invite.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_invites_a_guest_through_the_wizard() {
-    let sink = common::smtp::SmtpSink::start();
+/// A portal that sends its mail to an SMTP sink in this process.
+async fn spawn_with_mail() -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start();
     let smtp = sink.url();
     let app = common::spawn_app_with(|s| {
         s.smtp_url = Some(smtp);
-        s.mail_poll = std::time::Duration::from_millis(50);
+        s.mail_poll = Duration::from_millis(50);
     })
     .await;
-    let browser = Browser::start().await;
-    let shots = std::env::var("VESTIBULE_SCREENSHOT_DIR").ok();
-
-    browser.goto(&app.url("/signin")).await;
-    browser.fill("Email", common::ADMIN_EMAIL).await;
-    browser.fill("Password", common::ADMIN_PASSWORD).await;
-    browser.click_button("Sign in").await;
-    browser.wait_for_text("All users").await;
-    assert_eq!(browser.heading().await, "All users");
-    browser.screenshot_to(shots.as_deref(), "admin-shell").await;
-
-    browser.click_link("Invite external user").await;
-    browser.wait_for_path("/admin/users/invite").await;
-    assert_eq!(browser.heading().await, "Invite external user");
-    browser.fill("Email", "grace@fabrikam.example").await;
-    browser.fill("Display name", "Grace Hopper").await;
-    // Message and Cc recipient appear once Send invite message is checked.
-    browser.click_labelled("Send invite message").await;
-    browser.fill("Message", "Welcome to <b>Contoso</b>!").await;
-    browser.fill("Cc recipient", "manager@fabrikam.example").await;
-    browser.screenshot_to(shots.as_deref(), "invite-external-user").await;
-    browser.click_button("Review + invite").await;
-    browser.wait_for_path("/admin/users/invite/review").await;
-    let summary = browser.page_text().await;
-    assert!(
-        summary.contains("grace@fabrikam.example") && summary.contains("Welcome to <b>Contoso</b>!"),
-        "{summary}"
-    );
-    browser.click_button("Invite").await;
-    browser.wait_for_path("/admin/users").await;
-    browser.wait_for_text("Successfully invited user").await;
-    let text = browser.page_text().await;
-    let row = text
-        .lines()
-        .find(|l| l.contains("Grace Hopper"))
-        .expect("the guest's row");
-    assert!(row.contains("Guest") && row.contains("Pending acceptance"), "{row}");
-
-    let mail = sink.wait_for(2, std::time::Duration::from_secs(10)).await;
-    assert_eq!(mail.len(), 2, "the invitation and the Cc copy");
+    (app, sink)
 }
 
-async fn sign_in_as_admin(browser: &Browser, app: &common::TestApp) {
+/// `VESTIBULE_SCREENSHOT_DIR`, where `scripts/screenshots` wants pictures.
+fn screenshots() -> Option<String> {
+    std::env::var("VESTIBULE_SCREENSHOT_DIR").ok().filter(|d| !d.is_empty())
+}
+
+async fn sign_in_as_admin(browser: &Browser, app: &TestApp) {
     browser.goto(&app.url("/signin")).await;
     browser.fill("Email", common::ADMIN_EMAIL).await;
     browser.fill("Password", common::ADMIN_PASSWORD).await;
     browser.click_button("Sign in").await;
     browser.wait_for_path("/admin/users").await;
+}
+
+/// A new browser with the admin signed in, on All users.
+async fn admin_browser(app: &TestApp) -> Browser {
+    let admin = Browser::start().await;
+    sign_in_as_admin(&admin, app).await;
+    admin
 }
 
 /// All users → Invite external user → Email and Display name → Review +
@@ -127,6 +63,12 @@ async fn sign_in_as_admin(browser: &Browser, app: &common::TestApp) {
 async fn invite_with_the_wizard(admin: &Browser, email: &str, name: &str) {
     admin.click_link("Invite external user").await;
     admin.wait_for_path("/admin/users/invite").await;
+    fill_invite_and_send(admin, email, name).await;
+}
+
+/// On the Invite external user form: Email, Display name, Review + invite,
+/// Invite; lands on All users with the notification.
+async fn fill_invite_and_send(admin: &Browser, email: &str, name: &str) {
     admin.fill("Email", email).await;
     admin.fill("Display name", name).await;
     admin.click_button("Review + invite").await;
@@ -135,221 +77,125 @@ async fn invite_with_the_wizard(admin: &Browser, email: &str, name: &str) {
     admin.wait_for_text("Successfully invited user").await;
 }
 
-/// The guest opens the link, Send code, enters the code from the newest
-/// email (the `nth` message the sink received), and lands on Review
-/// permissions.
-async fn prove_address_with_a_code(guest: &Browser, sink: &common::smtp::SmtpSink, link: &str, nth: usize) {
-    guest.goto(link).await;
-    guest.click_button("Send code").await;
-    guest.wait_for_path("/redeem/verify").await;
-    let mail = sink.wait_for(nth, std::time::Duration::from_secs(10)).await;
-    let code = after(&mail[nth - 1].text().unwrap(), "verification code is: ");
-    guest.fill("Code", &code).await;
-    guest.click_button("Verify").await;
-    guest.wait_for_path("/redeem/consent").await;
-}
-
 /// The text after `marker` in an email, up to whitespace.
 fn after(text: &str, marker: &str) -> String {
     let start = text.find(marker).unwrap_or_else(|| panic!("{marker} in {text}")) + marker.len();
     text[start..].chars().take_while(|c| !c.is_whitespace()).collect()
 }
 
-/// Seed 000 from end to end: the admin invites, the guest redeems in their
-/// own browser with the code from the second email, accepts on Review
-/// permissions and lands on My Apps; the admin sees Accepted and deletes
-/// the test user.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_guest_redeems_the_invitation_and_lands_on_my_apps() {
-    let sink = common::smtp::SmtpSink::start();
-    let smtp = sink.url();
-    let app = common::spawn_app_with(|s| {
-        s.smtp_url = Some(smtp);
-        s.mail_poll = std::time::Duration::from_millis(50);
-    })
-    .await;
-    let shots = std::env::var("VESTIBULE_SCREENSHOT_DIR").ok();
-
-    {
-        let admin = Browser::start().await;
-        sign_in_as_admin(&admin, &app).await;
-        invite_with_the_wizard(&admin, "grace@fabrikam.example", "Grace Hopper").await;
-    }
-
-    let invitation = sink.wait_for(1, std::time::Duration::from_secs(10)).await;
-    let link = format!(
-        "{}/redeem?ticket={}",
-        app.address,
-        after(&invitation[0].text().unwrap(), "/redeem?ticket=")
-    );
-    {
-        let guest = Browser::start().await;
-        guest.goto(&link).await;
-        assert_eq!(guest.heading().await, "Contoso");
+/// The newest message the sink received for `to`, waiting for it to be the
+/// `count`-th message addressed there.
+async fn nth_mail_to(sink: &SmtpSink, to: &str, count: usize) -> Received {
+    let deadline = std::time::Instant::now() + MAIL_WAIT;
+    loop {
+        let mine: Vec<Received> = sink
+            .messages()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)))
+            .collect();
+        if mine.len() >= count {
+            return mine[count - 1].clone();
+        }
         assert!(
-            guest
-                .page_text()
-                .await
-                .contains("Administrator (admin@contoso.test) invited you")
+            std::time::Instant::now() < deadline,
+            "{count} message(s) to {to} did not arrive; {} did",
+            mine.len()
         );
-        guest.click_button("Send code").await;
-        guest.wait_for_path("/redeem/verify").await;
-        let mail = sink.wait_for(2, std::time::Duration::from_secs(10)).await;
-        let code = after(&mail[1].text().unwrap(), "verification code is: ");
-        guest.fill("Code", &code).await;
-        guest.click_button("Verify").await;
-        guest.wait_for_path("/redeem/consent").await;
-        assert_eq!(guest.heading().await, "Review permissions");
-        let text = guest.page_text().await;
-        assert!(
-            text.contains("Permissions requested by") && text.contains("Contoso"),
-            "{text}"
-        );
-        assert!(text.contains("Contoso has not provided links to their terms for you to review"));
-        guest.screenshot_to(shots.as_deref(), "review-permissions").await;
-        guest.click_button("Accept").await;
-        guest.wait_for_path("/myapps").await;
-        guest.wait_for_text("There are no apps to show").await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
 
-    let admin = Browser::start().await;
-    sign_in_as_admin(&admin, &app).await;
-    let text = admin.page_text().await;
-    let row = text
-        .lines()
-        .find(|l| l.contains("Grace Hopper"))
-        .expect("the guest's row");
-    assert!(row.contains("Guest") && row.contains("Accepted"), "{row}");
-    admin.click_link("Grace Hopper").await;
-    admin.wait_for_text("B2B collaboration").await;
-    admin.click_link("Delete user").await;
-    admin.wait_for_text("Delete Grace Hopper").await;
-    admin.click_button("Delete").await;
-    admin.wait_for_text("Grace Hopper was deleted.").await;
-    assert!(!admin.page_text().await.contains("grace@fabrikam.example"));
+/// The link in the `count`-th email sent to `to` (which must be an
+/// invitation), as a full URL.
+async fn invitation_link(app: &TestApp, sink: &SmtpSink, to: &str, count: usize) -> String {
+    let mail = nth_mail_to(sink, to, count).await;
+    let text = mail.text().expect("a text part");
+    format!("{}/redeem?ticket={}", app.address, after(&text, "/redeem?ticket="))
+}
+
+/// The guest opens the link, Send code, enters the code from the email that
+/// arrives next, and lands on Review permissions.
+async fn prove_address_with_a_code(guest: &Browser, sink: &SmtpSink, link: &str) {
+    guest.goto(link).await;
+    let before = sink.messages().len();
+    guest.click_button("Send code").await;
+    guest.wait_for_path("/redeem/verify").await;
+    let mail = sink.wait_for(before + 1, MAIL_WAIT).await;
+    let code = after(&mail[before].text().unwrap(), "verification code is: ");
+    guest.fill("Code", &code).await;
+    guest.click_button("Verify").await;
+    guest.wait_for_path("/redeem/consent").await;
+}
+
+/// A guest redeems the `count`-th invitation sent to `email` in their own
+/// browser and lands on My Apps; the browser is returned signed in.
+async fn redeem(app: &TestApp, sink: &SmtpSink, email: &str, count: usize) -> Browser {
+    let link = invitation_link(app, sink, email, count).await;
+    let guest = Browser::start().await;
+    prove_address_with_a_code(&guest, sink, &link).await;
+    guest.click_button("Accept").await;
+    guest.wait_for_path("/myapps").await;
+    guest
 }
 
 /// A guest signs in with a code sent to their address: Email me a sign-in
 /// code, the code from the newest email, Sign in.
-async fn guest_signs_in_with_a_code(
-    guest: &Browser,
-    app: &common::TestApp,
-    sink: &common::smtp::SmtpSink,
-    email: &str,
-) {
+async fn guest_signs_in_with_a_code(guest: &Browser, app: &TestApp, sink: &SmtpSink, email: &str) {
     let before = sink.messages().len();
     guest.goto(&app.url("/signin")).await;
     guest.fill("Email", email).await;
     guest.click_button("Email me a sign-in code").await;
     guest.wait_for_path("/signin/code").await;
-    let mail = sink.wait_for(before + 1, std::time::Duration::from_secs(10)).await;
+    let mail = sink.wait_for(before + 1, MAIL_WAIT).await;
     let code = after(&mail.last().unwrap().text().unwrap(), "verification code is: ");
     guest.fill("Code", &code).await;
     guest.click_button("Sign in").await;
 }
 
-/// Seed 003: the Developer group, DocuSign from the gallery, the group
-/// assigned the DocuSign Sender role; the guest, who signs in again days
-/// later with a code, sees DocuSign on My Apps.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_guest_in_the_developer_group_sees_docusign_on_my_apps() {
-    let sink = common::smtp::SmtpSink::start();
-    let smtp = sink.url();
-    let app = common::spawn_app_with(|s| {
-        s.smtp_url = Some(smtp);
-        s.mail_poll = std::time::Duration::from_millis(50);
-    })
-    .await;
-    let shots = std::env::var("VESTIBULE_SCREENSHOT_DIR").ok();
-    {
-        let admin = Browser::start().await;
-        sign_in_as_admin(&admin, &app).await;
-        invite_with_the_wizard(&admin, "grace@fabrikam.example", "Grace Hopper").await;
-    }
-    let invitation = sink.wait_for(1, std::time::Duration::from_secs(10)).await;
-    let link = format!(
-        "{}/redeem?ticket={}",
-        app.address,
-        after(&invitation[0].text().unwrap(), "/redeem?ticket=")
-    );
-    {
-        let guest = Browser::start().await;
-        prove_address_with_a_code(&guest, &sink, &link, 2).await;
-        guest.click_button("Accept").await;
-        guest.wait_for_text("There are no apps to show").await;
-    }
-    {
-        let admin = Browser::start().await;
-        sign_in_as_admin(&admin, &app).await;
-        admin.click_link("All groups").await;
-        admin.wait_for_path("/admin/groups").await;
-        admin.click_link("New group").await;
-        admin.wait_for_path("/admin/groups/new").await;
-        admin.fill("Group name", "Developer group").await;
-        admin.fill("Group description", "Everyone who builds").await;
-        admin.select("Membership type", "Assigned").await;
-        admin.click_button("Create").await;
-        admin.wait_for_text("Created group Developer group.").await;
-        admin.click_link("Members").await;
-        admin.wait_for_text("Add members").await;
-        admin.click_link("Add members").await;
-        admin.wait_for_text("Search the directory").await;
-        admin.fill("Search by name or email", "grace").await;
-        admin.click_button("Search").await;
-        admin
-            .wait_for_text("Grace Hopper (grace@fabrikam.example, Guest)")
-            .await;
-        admin
-            .click_labelled("Grace Hopper (grace@fabrikam.example, Guest)")
-            .await;
-        admin.click_button("Select").await;
-        admin.wait_for_text("1 member was added.").await;
+/// The line of the page that mentions `name` (a table row reads as one line).
+async fn row_of(browser: &Browser, name: &str) -> String {
+    let text = browser.page_text().await;
+    text.lines()
+        .find(|l| l.contains(name))
+        .unwrap_or_else(|| panic!("no row for {name:?} on the page:\n{text}"))
+        .to_owned()
+}
 
-        admin.click_link("Enterprise applications").await;
-        admin.wait_for_path("/admin/apps").await;
-        admin.click_link("New application").await;
-        admin.wait_for_path("/admin/apps/new").await;
-        admin.click_testid("gallery-docusign").await;
-        admin.wait_for_path("/admin/apps/new/docusign").await;
-        admin.click_button("Create").await;
-        admin.wait_for_text("Users and groups").await;
-        admin.click_link("Users and groups").await;
-        admin.wait_for_text("Add user/group").await;
-        admin.click_link("Add user/group").await;
-        admin.wait_for_text("Add Assignment").await;
-        admin.fill("Search by name or email", "Developer").await;
-        admin.click_button("Search").await;
-        admin
-            .wait_for_text("Developer group (group: Everyone who builds)")
-            .await;
-        admin
-            .click_labelled("Developer group (group: Everyone who builds)")
-            .await;
-        admin.select("Select a role", "DocuSign Sender").await;
-        admin.screenshot_to(shots.as_deref(), "add-assignment").await;
-        admin.click_button("Assign").await;
-        admin.wait_for_text("1 assignment was added.").await;
-        let text = admin.page_text().await;
-        assert!(
-            text.contains("Developer group") && text.contains("DocuSign Sender"),
-            "{text}"
-        );
-    }
-    // Days later the guest comes back and signs in with a code.
-    app.clock.advance(3 * 24 * 3600);
-    let guest = Browser::start().await;
-    guest_signs_in_with_a_code(&guest, &app, &sink, "grace@fabrikam.example").await;
-    guest.wait_for_path("/myapps").await;
-    guest.wait_for_text("DocuSign").await;
-    let href = guest
-        .execute(
-            "return document.querySelector('[data-testid=app-tile] a').getAttribute('href');",
-            vec![],
-        )
-        .await;
-    assert!(
-        href.as_str().unwrap_or_default().starts_with("https://"),
-        "the tile links to DocuSign: {href}"
-    );
-    guest.screenshot_to(shots.as_deref(), "my-apps-docusign").await;
+/// From anywhere in the portal: All users → the user's profile.
+async fn open_profile(admin: &Browser, name: &str) {
+    admin.click_link("All users").await;
+    admin.wait_for_path("/admin/users").await;
+    admin.click_link(name).await;
+    admin.wait_for_text("B2B collaboration").await;
+    assert_eq!(admin.heading().await, name);
+}
+
+/// All groups → New group (Assigned) → the group's Members page.
+async fn create_group(admin: &Browser, name: &str, description: &str) {
+    admin.click_link("All groups").await;
+    admin.wait_for_path("/admin/groups").await;
+    admin.click_link("New group").await;
+    admin.wait_for_path("/admin/groups/new").await;
+    admin.fill("Group name", name).await;
+    admin.fill("Group description", description).await;
+    admin.select("Membership type", "Assigned").await;
+    admin.click_button("Create").await;
+    admin.wait_for_text(&format!("Created group {name}.")).await;
+    admin.click_link("Members").await;
+    admin.wait_for_text("Add members").await;
+}
+
+/// Enterprise applications → New application → DocuSign → Create → Users
+/// and groups.
+async fn add_docusign(admin: &Browser) {
+    admin.click_link("Enterprise applications").await;
+    admin.wait_for_path("/admin/apps").await;
+    admin.click_link("New application").await;
+    admin.wait_for_path("/admin/apps/new").await;
+    admin.click_testid("gallery-docusign").await;
+    admin.wait_for_path("/admin/apps/new/docusign").await;
+    admin.click_button("Create").await;
+    admin.wait_for_text("Users and groups").await;
+    admin.click_link("Users and groups").await;
+    admin.wait_for_text("Add user/group").await;
 }

@@ -1,0 +1,339 @@
+//! Accessibility and resilience: a tour that audits every page type with
+//! axe-core (and takes the README's pictures of it), seed 000 with the
+//! keyboard only, and seed 000 with JavaScript switched off.
+
+use crate::browser::Browser;
+use crate::checks::{self, page_type};
+use crate::*;
+
+/// Every page type the suite knows; the tour must audit them all.
+pub const PAGE_TYPES: &[&str] = &[
+    "/signin",
+    "/signin/code",
+    "/account/password",
+    "/account/organizations",
+    "/account/organizations/leave",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/users/deleted",
+    "/admin/users/invite",
+    "/admin/users/invite/review",
+    "/admin/users/{id}",
+    "/admin/users/{id}/edit",
+    "/admin/users/{id}/delete",
+    "/admin/users/{id}/redemption-url",
+    "/admin/users/{id}/reset-redemption",
+    "/admin/groups",
+    "/admin/groups/new",
+    "/admin/groups/{id}",
+    "/admin/groups/{id}/edit",
+    "/admin/groups/{id}/delete",
+    "/admin/groups/{id}/members",
+    "/admin/groups/{id}/members/add",
+    "/admin/apps",
+    "/admin/apps/new",
+    "/admin/apps/new/docusign",
+    "/admin/apps/{id}",
+    "/admin/apps/{id}/delete",
+    "/admin/apps/{id}/roles",
+    "/admin/apps/{id}/roles/{id}",
+    "/admin/apps/{id}/assignments",
+    "/admin/apps/{id}/assignments/add",
+    "/admin/apps/{id}/assignments/{id}/edit",
+    "/admin/audit",
+    "/admin/settings",
+    "/admin/settings/organization",
+    "/admin/settings/collaboration",
+    "/admin/roles",
+    "/redeem",
+    "/redeem/verify",
+    "/redeem/consent",
+    "/myapps",
+    "/invitations/block",
+    "email: invitation",
+];
+
+/// The `/a/b/{id}` prefix of the current page, up to and with `segment`'s id.
+async fn base_of(browser: &Browser, segment: &str) -> String {
+    let path = browser.current_path().await;
+    let parts: Vec<&str> = path.split(['?', '#']).next().unwrap().split('/').collect();
+    let at = parts
+        .iter()
+        .position(|p| *p == segment)
+        .unwrap_or_else(|| panic!("{segment} in {path}"));
+    parts[..at + 2].join("/")
+}
+
+/// Walks every page type as an admin and as a guest; axe must find nothing
+/// anywhere, and every type in `PAGE_TYPES` must have been audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_type_passes_axe() {
+    checks::collect_violations();
+    let (app, sink) = spawn_with_mail().await;
+    let shots = screenshots();
+    let admin = admin_browser(&app).await;
+
+    create_group(&admin, "Developer group", "Everyone who builds").await;
+    let group = base_of(&admin, "groups").await;
+    admin.click_link("Add members").await;
+    admin.wait_for_text("Search the directory").await;
+    for page in ["", "/edit", "/delete"] {
+        admin.goto(&app.url(&format!("{group}{page}"))).await;
+    }
+
+    add_docusign(&admin).await;
+    let docusign = base_of(&admin, "apps").await;
+    admin.goto(&app.url(&format!("{docusign}/roles"))).await;
+    admin.click_link("Edit DocuSign Sender").await;
+    admin.wait_for_text("Role").await;
+    for page in ["", "/delete"] {
+        admin.goto(&app.url(&format!("{docusign}{page}"))).await;
+    }
+
+    admin.goto(&app.url("/admin/users/invite")).await;
+    admin.fill("Email", "grace@fabrikam.example").await;
+    admin.fill("Display name", "Grace Hopper").await;
+    admin.click_labelled("Send invite message").await;
+    admin.fill("Message", "Welcome to Contoso!").await;
+    admin.click_labelled("Developer group (Everyone who builds)").await;
+    admin.click_button("Review + invite").await;
+    admin.wait_for_path("/admin/users/invite/review").await;
+    admin.click_button("Invite").await;
+    admin.wait_for_text("Successfully invited user").await;
+
+    admin.goto(&app.url(&format!("{docusign}/assignments"))).await;
+    admin.click_link("Add user/group").await;
+    admin.wait_for_text("Add Assignment").await;
+    admin.fill("Search by name or email", "grace").await;
+    admin.click_button("Search").await;
+    admin
+        .click_labelled("Grace Hopper (grace@fabrikam.example, Guest)")
+        .await;
+    admin.select("Select a role", "DocuSign Sender").await;
+    admin.click_button("Assign").await;
+    admin.wait_for_text("1 assignment was added.").await;
+    admin.click_link("Edit the assignment of Grace Hopper").await;
+    admin.wait_for_text("Select a role").await;
+
+    open_profile(&admin, "Grace Hopper").await;
+    let grace = base_of(&admin, "users").await;
+    for page in ["/edit", "/redemption-url"] {
+        admin.goto(&app.url(&format!("{grace}{page}"))).await;
+    }
+    for page in [
+        "/admin/users/new",
+        "/admin/users/deleted",
+        "/admin/settings",
+        "/admin/settings/organization",
+        "/admin/settings/collaboration",
+        "/admin/roles",
+        "/account/password",
+        "/admin/audit",
+    ] {
+        admin.goto(&app.url(page)).await;
+    }
+    admin.screenshot_to(shots.as_deref(), "audit-logs").await;
+
+    drop(admin);
+
+    // The guest: the email, the redemption, My Apps, Organizations.
+    let mail = nth_mail_to(&sink, "grace@fabrikam.example", 1).await;
+    let html = mail.html().expect("an HTML part");
+    let guest = Browser::start().await;
+    guest.goto(&admin::email_data_url(&html)).await;
+    guest.audit_as("email: invitation").await;
+    let block = after(&mail.text().unwrap(), "/invitations/block");
+    guest.goto(&app.url(&format!("/invitations/block{block}"))).await;
+    let link = invitation_link(&app, &sink, "grace@fabrikam.example", 1).await;
+    prove_address_with_a_code(&guest, &sink, &link).await;
+    guest.click_button("Accept").await;
+    guest.wait_for_path("/myapps").await;
+    guest.wait_for_text("DocuSign").await;
+    guest.goto(&app.url("/account/organizations")).await;
+    guest.click_link("Leave organization").await;
+    guest.wait_for_path("/account/organizations/leave").await;
+    guest.click_summary("Account menu for Grace Hopper").await;
+    guest.click_button("Sign out").await;
+    guest.wait_for_text("You have signed out.").await;
+    guest.fill("Email", "grace@fabrikam.example").await;
+    guest.click_button("Email me a sign-in code").await;
+    guest.wait_for_path("/signin/code").await;
+    drop(guest);
+
+    // Once accepted: Reset redemption status; and Delete user.
+    let admin = admin_browser(&app).await;
+    for page in ["", "/reset-redemption", "/delete"] {
+        admin.goto(&app.url(&format!("{grace}{page}"))).await;
+    }
+
+    let audited = checks::audited_page_types();
+    let missing: Vec<&&str> = PAGE_TYPES.iter().filter(|p| !audited.contains(**p)).collect();
+    let violations = checks::all_violations();
+    println!(
+        "axe audited {} distinct page types ({} known): {audited:?}",
+        audited.len(),
+        PAGE_TYPES.len()
+    );
+    assert!(
+        violations.is_empty(),
+        "axe found {} violation(s):\n  {}",
+        violations.len(),
+        violations.join("\n  ")
+    );
+    assert!(missing.is_empty(), "page types never audited: {missing:?}");
+    assert!(audited.len() >= PAGE_TYPES.len());
+    assert_eq!(
+        page_type("/admin/users/0f8e2b1c-6a4d-4c1e-9b7a-1d2e3f4a5b6c/edit"),
+        "/admin/users/{id}/edit"
+    );
+}
+
+/// Seed 000 with the keyboard only: every key goes to the focused element,
+/// and after each Tab the test checks where the focus is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_000_with_the_keyboard_only() {
+    let (app, sink) = spawn_with_mail().await;
+    {
+        let admin = Browser::start().await;
+        admin.goto(&app.url("/signin")).await;
+        admin.tab_to("Skip to main content").await;
+        admin.tab_to("Vestibule").await;
+        admin.tab_to("Email").await;
+        admin.type_text(common::ADMIN_EMAIL).await;
+        admin.tab_to("Password").await;
+        admin.type_text(common::ADMIN_PASSWORD).await;
+        admin.tab_to("Sign in").await;
+        admin.enter().await;
+        admin.wait_for_path("/admin/users").await;
+
+        // Skip to main content, then the first thing in it.
+        admin.tab_to("Skip to main content").await;
+        admin.enter().await;
+        admin.tab_to("Invite external user").await;
+        admin.enter().await;
+        admin.wait_for_path("/admin/users/invite").await;
+
+        admin.tab_to("Skip to main content").await;
+        admin.enter().await;
+        for step in ["Basics", "Properties", "Assignments"] {
+            admin.tab_to(step).await;
+        }
+        admin.tab_to("Email").await;
+        admin.type_text("grace@fabrikam.example").await;
+        admin.tab_to("Display name").await;
+        admin.type_text("Grace Hopper").await;
+        admin.tab_to("Send invite message").await;
+        admin.press(" ").await;
+        // Checked, it reveals Message and Cc recipient, next in order.
+        admin.tab_to("Message").await;
+        admin.type_text("Welcome to Contoso!").await;
+        admin.tab_to("Cc recipient").await;
+        admin.type_text("manager@fabrikam.example").await;
+        for field in ["User type", "Company name", "Redirect URL", "Review + invite"] {
+            admin.tab_to(field).await;
+        }
+        admin.enter().await;
+        admin.wait_for_path("/admin/users/invite/review").await;
+        assert!(admin.page_text().await.contains("Welcome to Contoso!"));
+        admin.tab_to("Skip to main content").await;
+        admin.enter().await;
+        admin.tab_to("Invite").await;
+        admin.enter().await;
+        admin.wait_for_text("Successfully invited user").await;
+        assert!(row_of(&admin, "Grace Hopper").await.contains("Pending acceptance"));
+    }
+
+    // The guest, from the link in the email.
+    let link = invitation_link(&app, &sink, "grace@fabrikam.example", 1).await;
+    let guest = Browser::start().await;
+    guest.goto(&link).await;
+    guest.tab_to("Skip to main content").await;
+    guest.enter().await;
+    guest.tab_to("Send code").await;
+    let before = sink.messages().len();
+    guest.enter().await;
+    guest.wait_for_path("/redeem/verify").await;
+    let mail = sink.wait_for(before + 1, MAIL_WAIT).await;
+    let code = after(&mail[before].text().unwrap(), "verification code is: ");
+    guest.tab_to("Skip to main content").await;
+    guest.enter().await;
+    guest.tab_to("Code").await;
+    guest.type_text(&code).await;
+    guest.tab_to("Verify").await;
+    guest.enter().await;
+    guest.wait_for_path("/redeem/consent").await;
+    guest.tab_to("Skip to main content").await;
+    guest.enter().await;
+    guest.tab_to("Accept").await;
+    guest.enter().await;
+    guest.wait_for_path("/myapps").await;
+    guest.wait_for_text("There are no apps to show").await;
+    let marker = guest
+        .execute(
+            "return document.querySelectorAll('[data-testid=noscript]').length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        marker,
+        serde_json::json!(0),
+        "with JavaScript on, <noscript> stays unparsed"
+    );
+}
+
+/// Seed 000 with JavaScript off in both browsers: the `<noscript>` marker
+/// shows, which proves it, and every step still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_000_without_javascript() {
+    let (app, sink) = spawn_with_mail().await;
+    {
+        let admin = Browser::start_without_javascript().await;
+        sign_in_as_admin(&admin, &app).await;
+        assert_javascript_is_off(&admin).await;
+        admin.click_link("Invite external user").await;
+        admin.wait_for_path("/admin/users/invite").await;
+        admin.fill("Email", "grace@fabrikam.example").await;
+        admin.fill("Display name", "Grace Hopper").await;
+        admin.click_labelled("Send invite message").await;
+        // Revealed by CSS (`:has`), no script.
+        admin.fill("Message", "Welcome to Contoso!").await;
+        admin.fill("Cc recipient", "manager@fabrikam.example").await;
+        admin.click_button("Review + invite").await;
+        admin.wait_for_path("/admin/users/invite/review").await;
+        admin.click_button("Invite").await;
+        admin.wait_for_text("Successfully invited user").await;
+        assert!(row_of(&admin, "Grace Hopper").await.contains("Pending acceptance"));
+    }
+    let link = invitation_link(&app, &sink, "grace@fabrikam.example", 1).await;
+    {
+        let guest = Browser::start_without_javascript().await;
+        prove_address_with_a_code(&guest, &sink, &link).await;
+        assert_javascript_is_off(&guest).await;
+        guest.click_button("Accept").await;
+        guest.wait_for_path("/myapps").await;
+        guest.wait_for_text("There are no apps to show").await;
+    }
+    let admin = Browser::start_without_javascript().await;
+    sign_in_as_admin(&admin, &app).await;
+    assert!(row_of(&admin, "Grace Hopper").await.contains("Accepted"));
+    admin.click_link("Grace Hopper").await;
+    admin.wait_for_text("B2B collaboration").await;
+    admin.click_link("Delete user").await;
+    admin.wait_for_text("Delete Grace Hopper").await;
+    admin.click_button("Delete").await;
+    admin.wait_for_text("Grace Hopper was deleted.").await;
+}
+
+/// `<noscript>` content is only parsed into elements when scripts are off.
+async fn assert_javascript_is_off(browser: &Browser) {
+    let marker = browser
+        .execute(
+            "const n = document.querySelector('[data-testid=noscript]'); return n ? n.textContent : null;",
+            vec![],
+        )
+        .await;
+    assert!(
+        marker.as_str().is_some_and(|t| t.contains("JavaScript is off")),
+        "the <noscript> marker shows only with JavaScript off: {marker}"
+    );
+}
