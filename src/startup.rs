@@ -93,6 +93,11 @@ impl Application {
         self.state.clone()
     }
 
+    /// Stops the server from outside (the benchmark runs several in turn).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;

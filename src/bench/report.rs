@@ -1,0 +1,261 @@
+//! The table `vestibule bench` prints (Markdown, so it can go into the
+//! README as it is), one column per store, each figure beside its ceiling
+//! or target.
+
+use serde::Serialize;
+
+use super::http::LoadResult;
+use super::run::StoreResult;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Machine {
+    pub cpu: String,
+    pub cores: usize,
+    pub memory_gb: f64,
+    pub kernel: String,
+}
+
+impl Machine {
+    pub fn detect() -> Self {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu = cpuinfo
+            .lines()
+            .find(|l| l.starts_with("model name"))
+            .and_then(|l| l.split(':').nth(1))
+            .unwrap_or("unknown")
+            .trim()
+            .to_owned();
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let memory_gb = meminfo
+            .lines()
+            .find(|l| l.starts_with("MemTotal:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0 / 1024.0)
+            .unwrap_or(0.0);
+        let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        Self {
+            cpu,
+            cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            memory_gb,
+            kernel,
+        }
+    }
+}
+
+fn thousands(n: f64) -> String {
+    let digits = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn ms(x: f64) -> String {
+    if x < 10.0 { format!("{x:.2}") } else { format!("{x:.1}") }
+}
+
+fn load_cell(r: &LoadResult, ceiling: Option<f64>) -> String {
+    let mut s = format!(
+        "{} req/s, p50 {} / p99 {} ms",
+        thousands(r.rps),
+        ms(r.p50_ms),
+        ms(r.p99_ms)
+    );
+    if let Some(c) = ceiling.filter(|c| *c > 0.0) {
+        s.push_str(&format!(", {:.2}× ceiling", r.rps / c));
+    }
+    if r.errors > 0 {
+        s.push_str(&format!(", {} errors", r.errors));
+    }
+    s
+}
+
+struct Table {
+    stores: Vec<String>,
+    rows: Vec<(String, Vec<String>, String)>,
+}
+
+impl Table {
+    fn row(&mut self, figure: impl Into<String>, cells: Vec<String>, reference: impl Into<String>) {
+        self.rows.push((figure.into(), cells, reference.into()));
+    }
+
+    fn render(&self) -> String {
+        let mut out = format!("| Figure | {} | Ceiling or target |\n", self.stores.join(" | "));
+        out.push_str(&format!("|---|{}---|\n", "---|".repeat(self.stores.len())));
+        for (figure, cells, reference) in &self.rows {
+            out.push_str(&format!("| {figure} | {} | {reference} |\n", cells.join(" | ")));
+        }
+        out
+    }
+}
+
+pub fn table(results: &[StoreResult], machine: &Machine) -> String {
+    let mut t = Table {
+        stores: results
+            .iter()
+            .map(|r| {
+                if r.store == "sqlite" {
+                    "SQLite".into()
+                } else {
+                    "PostgreSQL".into()
+                }
+            })
+            .collect(),
+        rows: Vec::new(),
+    };
+    let each = |f: &dyn Fn(&StoreResult) -> String| results.iter().map(f).collect::<Vec<_>>();
+    let ceiling = |r: &StoreResult| r.pages.first().map(|p| p.result.rps);
+
+    if let Some(first) = results.first() {
+        for (i, page) in first.pages.iter().enumerate() {
+            let reference = if i == 0 {
+                "the ceiling".to_owned()
+            } else if page.name.starts_with("My Apps") {
+                "≥ 0.5× ceiling, p99 < 10 ms".to_owned()
+            } else {
+                String::new()
+            };
+            t.row(
+                format!("{} ({} connections)", page.name, first.connections),
+                each(&|r| {
+                    r.pages
+                        .get(i)
+                        .map(|p| load_cell(&p.result, if i == 0 { None } else { ceiling(r) }))
+                        .unwrap_or_default()
+                }),
+                reference,
+            );
+        }
+        for (i, inv) in first.invites.iter().enumerate() {
+            let reference = match (inv.way.as_str(), inv.concurrency) {
+                ("HTTP form", 8) => "≥ 1,500/s and ≤ 0.5 ms CPU per invite",
+                ("HTTP form", _) => "≤ 0.5 ms CPU per invite",
+                _ => "",
+            };
+            t.row(
+                format!("Invitations, {}, {} at a time", inv.way, inv.concurrency),
+                each(&|r| {
+                    r.invites
+                        .get(i)
+                        .map(|v| {
+                            format!(
+                                "{}/s, {} ms CPU per invite{}",
+                                thousands(v.per_second),
+                                ms(v.cpu_ms_per_invite),
+                                if v.failed > 0 {
+                                    format!(", {} failed", v.failed)
+                                } else {
+                                    String::new()
+                                }
+                            )
+                        })
+                        .unwrap_or_default()
+                }),
+                reference,
+            );
+        }
+        t.row(
+            "100,000 invitations in bulk",
+            each(&|_| "no bulk path yet".into()),
+            "< 20 s on SQLite",
+        );
+        t.row(
+            "Mail: backlog delivered to the SMTP sink",
+            each(&|r| format!("{} mails/s ({} mails)", thousands(r.mail_per_second), r.mail_backlog)),
+            "≥ 1,000 mails/s",
+        );
+        t.row(
+            "Mail: commit to SMTP server",
+            each(&|r| {
+                format!(
+                    "p50 {} / p99 {} ms ({} mails)",
+                    ms(r.mail_delay_p50_ms),
+                    ms(r.mail_delay_p99_ms),
+                    r.mail_delay_samples
+                )
+            }),
+            "p99 < 1,000 ms",
+        );
+        t.row(
+            "Start: Application::build to first /readyz",
+            each(&|r| format!("{} ms", ms(r.start_ms))),
+            "< 300 ms",
+        );
+        t.row(
+            "Memory (VmRSS): idle / after load / peak (VmHWM)",
+            each(&|r| {
+                format!(
+                    "{:.0} / {:.0} / {:.0} MB",
+                    r.memory_idle_mb, r.memory_after_load_mb, r.memory_peak_mb
+                )
+            }),
+            "idle < 30 MB, load < 150 MB",
+        );
+        for (i, step) in first.scale.iter().enumerate() {
+            let users = |r: &StoreResult| r.scale.get(i).map(|s| s.users).unwrap_or(0);
+            let cell = |f: fn(&super::run::Scale) -> &LoadResult| {
+                each(&|r| {
+                    r.scale
+                        .get(i)
+                        .map(|s| format!("p50 {} / p99 {} ms", ms(f(s).p50_ms), ms(f(s).p99_ms)))
+                        .unwrap_or_default()
+                })
+            };
+            let label = format!("{} users", thousands(users(first) as f64));
+            t.row(
+                format!("Seeding to {label}"),
+                each(&|r| {
+                    r.scale
+                        .get(i)
+                        .map(|s| format!("{:.1} s ({} users)", s.seed_seconds, thousands(s.users as f64)))
+                        .unwrap_or_default()
+                }),
+                String::new(),
+            );
+            let target = if i + 1 == first.scale.len() && step.users >= 900_000 {
+                "p99 < 20 ms, ≤ 2× the 10k time"
+            } else {
+                ""
+            };
+            t.row(
+                format!("All users, first page, {label} (8 conn.)"),
+                cell(|s| &s.first_page),
+                target,
+            );
+            t.row(
+                format!("All users, prefix search, {label} (8 conn.)"),
+                cell(|s| &s.search),
+                "",
+            );
+            t.row(format!("User profile, {label} (8 conn.)"), cell(|s| &s.profile), "");
+        }
+        t.row(
+            format!("My Apps: member of 200 groups ({} connections)", first.connections),
+            each(&|r| load_cell(&r.my_apps_200_groups, ceiling(r))),
+            "",
+        );
+        t.row(
+            "Wall time of this store's run",
+            each(&|r| format!("{:.0} s", r.total_seconds)),
+            String::new(),
+        );
+    }
+    format!(
+        "Machine: {} cores ({}), {:.0} GB RAM, Linux {}. Load generator in the same process on its own 2 threads, \
+         sharing the cores with the server.\n\n{}",
+        machine.cores,
+        machine.cpu,
+        machine.memory_gb,
+        machine.kernel,
+        t.render()
+    )
+}

@@ -1,0 +1,387 @@
+//! One store's measurements, in the child process `vestibule bench` starts
+//! for it: temporary database, bulk seed, the real server in-process, and
+//! every figure of the table.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Connection, Executor};
+
+use super::http::{LoadResult, load, percentiles};
+use super::procstat::{self, CLIENT_THREAD};
+use super::smtp::Sink;
+use super::{BenchArgs, flows};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::startup::Application;
+use crate::store::Db;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Page {
+    pub name: String,
+    pub result: LoadResult,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Invites {
+    pub way: String,
+    pub concurrency: usize,
+    pub invites: u64,
+    pub failed: u64,
+    pub per_second: f64,
+    /// Server CPU per invite (ms): process CPU less the load generator's threads.
+    pub cpu_ms_per_invite: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Scale {
+    pub users: i64,
+    pub seed_seconds: f64,
+    pub first_page: LoadResult,
+    pub search: LoadResult,
+    pub profile: LoadResult,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StoreResult {
+    pub store: String,
+    pub connections: usize,
+    pub seconds_per_figure: f64,
+    pub start_ms: f64,
+    pub memory_idle_mb: f64,
+    pub memory_after_load_mb: f64,
+    pub memory_peak_mb: f64,
+    pub pages: Vec<Page>,
+    pub invites: Vec<Invites>,
+    pub mail_backlog: u64,
+    pub mail_per_second: f64,
+    pub mail_delay_samples: u64,
+    pub mail_delay_p50_ms: f64,
+    pub mail_delay_p99_ms: f64,
+    pub scale: Vec<Scale>,
+    pub my_apps_200_groups: LoadResult,
+    pub total_seconds: f64,
+}
+
+const CONNECTIONS: usize = 64;
+const ADMIN_EMAIL: &str = "admin@contoso.test";
+const PASSWORD: &str = "Bench-Passw0rd!";
+/// A prefix of one first name in 64: about 1.5% of the directory.
+const SEARCH: &str = "yara";
+
+/// The load generator's own runtime: two threads, named so their CPU time
+/// can be told apart from the server's.
+fn client_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(CLIENT_THREAD)
+        .enable_all()
+        .build()?)
+}
+
+pub async fn measure_store(store: &str, args: &BenchArgs) -> anyhow::Result<StoreResult> {
+    let started = Instant::now();
+    let quick = args.quick;
+    let dir = std::env::temp_dir().join(format!("vestibule-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    let (database_url, pg) = match store {
+        "postgres" => {
+            let base = args
+                .postgres_url
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("--postgres-url is needed"))?;
+            let name = format!("vestibule_bench_{}", uuid::Uuid::new_v4().simple());
+            sqlx::any::install_default_drivers();
+            let mut admin = AnyConnection::connect(&base).await?;
+            admin
+                .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await?;
+            (with_database(&base, &name), Some((base, name)))
+        }
+        _ => (format!("sqlite://{}/bench.db?mode=rwc", dir.display()), None),
+    };
+    let rt = client_runtime()?;
+    let outcome = measure(store, &database_url, &dir, quick, &rt).await;
+    rt.shutdown_background();
+    if let Some((base, name)) = pg {
+        let mut admin = AnyConnection::connect(&base).await?;
+        admin
+            .execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .await?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut result = outcome?;
+    result.total_seconds = started.elapsed().as_secs_f64();
+    Ok(result)
+}
+
+fn settings(database_url: &str, dir: &std::path::Path, smtp: SocketAddr) -> Settings {
+    let mut s = Settings {
+        bind: "127.0.0.1:0".parse().expect("an address"),
+        database_url: database_url.to_owned(),
+        ..Settings::default()
+    };
+    s.data_dir = dir.to_path_buf();
+    s.admin_email = Some(ADMIN_EMAIL.into());
+    s.admin_password = Some(PASSWORD.into());
+    s.org_name = "Contoso".into();
+    s.org_domain = "contoso.test".into();
+    s.smtp_url = Some(format!("smtp://{smtp}"));
+    // One loopback address plays every browser: per-address limits off.
+    s.signin_limit_per_ip = 1_000_000;
+    s.guest_flow_limit_per_ip = 1_000_000;
+    s
+}
+
+/// `vestibule seed` in a child process (so its memory is not the
+/// server's); returns the seconds it took.
+async fn seed(database_url: &str, users: u64, groups: u64, apps: u64) -> anyhow::Result<f64> {
+    let t = Instant::now();
+    let status = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["seed", "--database-url", database_url])
+        .args(["--users", &users.to_string(), "--groups", &groups.to_string()])
+        .args(["--apps", &apps.to_string()])
+        .env("VESTIBULE_ORG_NAME", "Contoso")
+        .env("VESTIBULE_ORG_DOMAIN", "contoso.test")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await?;
+    anyhow::ensure!(status.success(), "vestibule seed failed ({status})");
+    Ok(t.elapsed().as_secs_f64())
+}
+
+async fn measure(
+    store: &str,
+    database_url: &str,
+    dir: &std::path::Path,
+    quick: bool,
+    rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<StoreResult> {
+    let figure = Duration::from_secs(if quick { 2 } else { 5 });
+    let scale_figure = Duration::from_millis(if quick { 1000 } else { 2000 });
+    let mut out = StoreResult {
+        store: store.to_owned(),
+        connections: CONNECTIONS,
+        seconds_per_figure: figure.as_secs_f64(),
+        ..Default::default()
+    };
+    let (sink, smtp) = rt.spawn(Sink::start()).await??;
+    let settings = settings(database_url, dir, smtp);
+
+    // The directory: schema and first admin, 10,000 users, then the
+    // benchmark's own fixtures.
+    eprintln!("bench[{store}]: seeding 10,000 users");
+    let db = Db::connect(database_url, 2).await?;
+    db.migrate().await?;
+    let hasher = crate::security::password::PasswordHasherService::new(settings.password_cost)?;
+    crate::services::accounts::bootstrap(&db, &settings, &hasher, &Clock::system()).await?;
+    let first_seed = seed(database_url, 10_000, 200, 50).await?;
+    let fixtures = super::fixtures::build(&db, &hasher, PASSWORD).await?;
+    db.close().await;
+
+    // Start: from Application::build to the first successful /readyz.
+    let t = Instant::now();
+    let app = Application::build(settings.clone(), Clock::system()).await?;
+    let addr: SocketAddr = format!("127.0.0.1:{}", app.port()).parse()?;
+    let state = app.state();
+    let handle = app.server_handle();
+    let server = tokio::spawn(app.run_until_stopped());
+    loop {
+        let ready = rt
+            .spawn(async move {
+                let mut c = super::http::Client::new(addr);
+                c.get("/readyz").await.map(|r| r.status == 200).unwrap_or(false)
+            })
+            .await?;
+        if ready {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    out.start_ms = t.elapsed().as_secs_f64() * 1000.0;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    out.memory_idle_mb = procstat::memory_mb().0;
+
+    // Sessions: the admin, the guest on My Apps, a guest on Review permissions.
+    let review = super::fixtures::pending_guest(&state).await?;
+    let (admin, guest, reviewer, member200) = {
+        let st = state.clone();
+        let f = fixtures.clone();
+        rt.spawn(async move {
+            let admin = flows::sign_in(addr, ADMIN_EMAIL, PASSWORD).await?;
+            let guest = flows::guest_sign_in(addr, &st, &f.guest_email, &f.guest_id).await?;
+            let reviewer = flows::open_redemption(addr, &st, &review.0, &review.1, &review.2).await?;
+            let member = flows::sign_in(addr, &f.member200_email, PASSWORD).await?;
+            anyhow::Ok((
+                admin.cookie_header(),
+                guest.cookie_header(),
+                reviewer.cookie_header(),
+                member.cookie_header(),
+            ))
+        })
+        .await??
+    };
+    let profile = format!("/admin/users/{}", fixtures.profile_id);
+    let search = format!("/admin/users?search={SEARCH}");
+    let pages: Vec<(&str, &str, &str)> = vec![
+        ("Static file (the ceiling)", "/static/img/favicon.svg", ""),
+        ("/healthz", "/healthz", ""),
+        ("My Apps: guest, 10 apps via 3 groups", "/myapps", &guest),
+        ("All users: first page", "/admin/users", &admin),
+        ("All users: prefix search", &search, &admin),
+        ("User profile", &profile, &admin),
+        ("Review permissions", "/redeem/consent", &reviewer),
+    ];
+    let run_load = |path: &str, cookie: &str, conns: usize, d: Duration| {
+        let (path, cookie) = (path.to_owned(), cookie.to_owned());
+        rt.spawn(async move { load(addr, &path, &cookie, conns, d).await })
+    };
+    for (name, path, cookie) in &pages {
+        eprintln!("bench[{store}]: {name}");
+        let check = run_load(path, cookie, 1, Duration::from_millis(50)).await?;
+        anyhow::ensure!(check.errors == 0 && check.requests > 0, "{path} does not answer 200");
+        let result = run_load(path, cookie, CONNECTIONS, figure).await?;
+        out.pages.push(Page {
+            name: (*name).to_owned(),
+            result,
+        });
+    }
+
+    // Invitations over HTTP at 1, 8 and 32 admins, then through the service.
+    let admins = super::fixtures::invite_admins(&state, 32, PASSWORD).await?;
+    for n in [1usize, 8, 32] {
+        eprintln!("bench[{store}]: invitations over HTTP, {n} admins");
+        let emails: Vec<String> = admins[..n].to_vec();
+        let clients = rt
+            .spawn(async move {
+                let mut clients = Vec::new();
+                for email in emails {
+                    clients.push(flows::sign_in(addr, &email, PASSWORD).await?);
+                }
+                anyhow::Ok(clients)
+            })
+            .await??;
+        let cpu = procstat::server_cpu();
+        let t = Instant::now();
+        let run = format!("http{n}");
+        let (ok, failed) = rt
+            .spawn(async move { flows::invite_over_http(clients, &run, figure).await })
+            .await?;
+        let seconds = t.elapsed().as_secs_f64();
+        let cpu = procstat::server_cpu() - cpu;
+        out.invites.push(Invites {
+            way: "HTTP form".into(),
+            concurrency: n,
+            invites: ok,
+            failed,
+            per_second: ok as f64 / seconds,
+            cpu_ms_per_invite: cpu * 1000.0 / ok.max(1) as f64,
+        });
+        drain(&state).await?;
+        sink.take();
+    }
+    let admin_id = fixtures.admin_id.clone();
+    let mut delays = Vec::new();
+    for n in [1usize, 8] {
+        eprintln!("bench[{store}]: invitations through the service, {n} at a time");
+        let cpu = procstat::server_cpu();
+        let t = Instant::now();
+        let (committed, failed) =
+            flows::invite_directly(state.clone(), &admin_id, &format!("direct{n}"), n, figure).await;
+        let seconds = t.elapsed().as_secs_f64();
+        let cpu = procstat::server_cpu() - cpu;
+        let ok = committed.len() as u64;
+        out.invites.push(Invites {
+            way: "service".into(),
+            concurrency: n,
+            invites: ok,
+            failed,
+            per_second: ok as f64 / seconds,
+            cpu_ms_per_invite: cpu * 1000.0 / ok.max(1) as f64,
+        });
+        drain(&state).await?;
+        let received: HashMap<String, Instant> = sink.take().into_iter().collect();
+        for (email, at) in committed {
+            if let Some(got) = received.get(&email) {
+                delays.push(got.saturating_duration_since(at).as_micros().min(u128::from(u32::MAX)) as u32);
+            }
+        }
+    }
+    out.mail_delay_samples = delays.len() as u64;
+    (out.mail_delay_p50_ms, out.mail_delay_p99_ms) = percentiles(delays);
+
+    // Mail: a backlog committed at once, delivered to the sink.
+    let backlog = if quick { 1000 } else { 3000 };
+    eprintln!("bench[{store}]: mail, {backlog} messages");
+    super::fixtures::queue_backlog(&state, backlog).await?;
+    let t = Instant::now();
+    state.wake_mail();
+    while sink.count() < backlog && t.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    out.mail_backlog = sink.count() as u64;
+    out.mail_per_second = out.mail_backlog as f64 / t.elapsed().as_secs_f64();
+    drain(&state).await?;
+    sink.take();
+    out.memory_after_load_mb = procstat::memory_mb().0;
+
+    // Scale: All users, search and a profile as the directory grows.
+    let steps: &[u64] = if quick { &[0, 90_000] } else { &[0, 90_000, 900_000] };
+    for &more in steps {
+        let seed_seconds = if more == 0 {
+            first_seed
+        } else {
+            eprintln!("bench[{store}]: seeding {more} more users");
+            seed(database_url, more, 0, 0).await?
+        };
+        let users = super::fixtures::user_count(&state).await?;
+        eprintln!("bench[{store}]: scale at {users} users");
+        out.scale.push(Scale {
+            users,
+            seed_seconds,
+            first_page: run_load("/admin/users", &admin, 8, scale_figure).await?,
+            search: run_load(&search, &admin, 8, scale_figure).await?,
+            profile: run_load(&profile, &admin, 8, scale_figure).await?,
+        });
+    }
+    out.my_apps_200_groups = run_load("/myapps", &member200, CONNECTIONS, figure).await?;
+    out.memory_peak_mb = procstat::memory_mb().1;
+
+    handle.stop(true).await;
+    let _ = server.await;
+    Ok(out)
+}
+
+/// Waits until the outbox has nothing left to send (two minutes at most).
+async fn drain(state: &crate::web::state::AppState) -> anyhow::Result<()> {
+    let t = Instant::now();
+    loop {
+        let mut conn = state.db.pool().acquire().await?;
+        let queued = crate::store::bulk::count(&mut conn, "outbox", "status = 'queued'").await?;
+        drop(conn);
+        if queued == 0 || t.elapsed() > Duration::from_secs(120) {
+            return Ok(());
+        }
+        state.wake_mail();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `base` with its database name replaced.
+fn with_database(base: &str, name: &str) -> String {
+    let (before, query) = match base.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (base, None),
+    };
+    let cut = before.rfind('/').map(|i| i + 1).unwrap_or(before.len());
+    let mut url = format!("{}{}", &before[..cut], name);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}

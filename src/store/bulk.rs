@@ -1,0 +1,186 @@
+//! Bulk writes for `vestibule seed` and the benchmark: many rows per
+//! statement (multi-row `VALUES`, which both backends accept through the
+//! `Any` driver, where arrays for PostgreSQL's `UNNEST` are not available),
+//! many statements per transaction. Nothing here runs in a request.
+
+use sqlx::Executor;
+
+use super::{Backend, Conn};
+
+/// One bound value of a bulk row.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    OptInt(Option<i64>),
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Text(s)
+    }
+}
+
+impl From<Option<String>> for Value {
+    fn from(s: Option<String>) -> Self {
+        Value::OptText(s)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Self {
+        Value::Int(n)
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(n: Option<i64>) -> Self {
+        Value::OptInt(n)
+    }
+}
+
+/// Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's
+/// 65,535, and big enough that the statement overhead vanishes.
+const MAX_PARAMS: usize = 16_000;
+
+/// Rows of `table` (each row holds one value per column, in order), written
+/// with as many rows per `INSERT` as the parameter limit allows. The caller
+/// owns the transaction. `suffix` is appended to every statement (for
+/// example `ON CONFLICT DO NOTHING`).
+pub async fn insert_rows(
+    conn: &mut Conn,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+    suffix: &str,
+) -> sqlx::Result<u64> {
+    let width = columns.len();
+    let per_statement = (MAX_PARAMS / width).max(1);
+    // SQLite gets anonymous `?` placeholders: sqlx looks every named `$n`
+    // up among the statement's parameter names, which SQLite keeps in a
+    // list, so binding n named parameters costs n² (a profile at 16,000
+    // showed 90% of the time in `sqlite3_bind_parameter_name`).
+    let anonymous = conn.backend_name() == "SQLite";
+    let mut written = 0;
+    let mut full_sql: Option<String> = None;
+    for chunk in rows.chunks(per_statement) {
+        let sql = if chunk.len() == per_statement {
+            full_sql
+                .get_or_insert_with(|| insert_sql(table, columns, per_statement, suffix, anonymous))
+                .clone()
+        } else {
+            insert_sql(table, columns, chunk.len(), suffix, anonymous)
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            debug_assert_eq!(row.len(), width, "a bulk row of {table} has the wrong width");
+            for value in row {
+                q = match value {
+                    Value::Text(s) => q.bind(s.as_str()),
+                    Value::OptText(s) => q.bind(s.as_deref()),
+                    Value::Int(n) => q.bind(*n),
+                    Value::OptInt(n) => q.bind(*n),
+                };
+            }
+        }
+        written += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(written)
+}
+
+fn insert_sql(table: &str, columns: &[&str], rows: usize, suffix: &str, anonymous: bool) -> String {
+    let width = columns.len();
+    let mut sql = String::with_capacity(rows * width * 7 + 100);
+    sql.push_str(&format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")));
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..width {
+            n += 1;
+            if c > 0 {
+                sql.push(',');
+            }
+            if anonymous {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+        }
+        sql.push(')');
+    }
+    if !suffix.is_empty() {
+        sql.push(' ');
+        sql.push_str(suffix);
+    }
+    sql
+}
+
+/// Settings for one connection that loads a lot: on SQLite a larger page
+/// cache (the indexes of a million users do not fit the default 2 MB) and
+/// temporary B-trees in memory. PostgreSQL needs nothing.
+pub async fn tune_for_loading(conn: &mut Conn, backend: Backend) -> sqlx::Result<()> {
+    if backend == Backend::Sqlite {
+        conn.execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics after a bulk load, as any bulk load
+/// should: without them both planners guess row counts.
+pub async fn analyze(conn: &mut Conn, backend: Backend) -> sqlx::Result<()> {
+    let sql = match backend {
+        // Sampled: seconds, not minutes, on a million rows.
+        Backend::Sqlite => "PRAGMA analysis_limit = 2000; ANALYZE;",
+        // Only the portal's tables (the catalogs need a superuser).
+        Backend::Postgres => {
+            "ANALYZE users, invitations, consents, groups, group_members, applications, app_roles, \
+             app_role_assignments"
+        }
+    };
+    conn.execute(sql).await?;
+    Ok(())
+}
+
+/// Ids of rows of `table` matching `filter`, at most `limit`.
+pub async fn ids(conn: &mut Conn, table: &str, filter: &str, limit: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM {table} WHERE {filter} ORDER BY id LIMIT {limit}"
+    )))
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// The rows of `table` matching `filter` (`"1 = 1"` for all).
+pub async fn count(conn: &mut Conn, table: &str, filter: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM {table} WHERE {filter}"
+    )))
+    .fetch_one(&mut *conn)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bulk_insert_numbers_its_placeholders_row_by_row() {
+        assert_eq!(
+            insert_sql("t", &["a", "b"], 2, "ON CONFLICT DO NOTHING", false),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(insert_sql("t", &["a"], 2, "", true), "INSERT INTO t (a) VALUES (?),(?)");
+    }
+}
