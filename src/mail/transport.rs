@@ -39,6 +39,9 @@ impl Transport {
                         crate::store::redact_url(url)
                     )
                 })?
+                .pool_config(
+                    lettre::transport::smtp::PoolConfig::new().max_size(crate::mail::worker::CONCURRENT_SENDS as u32),
+                )
                 .build();
             Ok(Self::Smtp(transport))
         } else if settings.is_loopback() {

@@ -16,8 +16,11 @@ use crate::store::outbox::{self, Claimed};
 use crate::web::state::AppState;
 
 /// Messages claimed at a time, and sent at once.
-const BATCH: i64 = 20;
-const CONCURRENT_SENDS: usize = 4;
+const BATCH: i64 = 64;
+/// SMTP round trips wait on the network (each send costs tens of
+/// milliseconds of latency and almost no CPU), so several run at once;
+/// the SMTP pool keeps as many connections open.
+pub const CONCURRENT_SENDS: usize = 16;
 
 /// A running worker. Dropping it stops the worker too.
 pub struct WorkerHandle {
