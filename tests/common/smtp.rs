@@ -97,10 +97,11 @@ impl SmtpSink {
             current: Received::default(),
             shared: self.shared.clone(),
         });
-        // One thread per SMTP session; pooled client connections hold one each.
+        // One thread per SMTP session; pooled client connections hold one each
+        // (two portals with a pool of 16 connections each, and room to spare).
         server
             .with_name("sink.test")
-            .with_num_threads(24)
+            .with_num_threads(64)
             .with_tcp_listener(listener);
         // `serve` blocks forever and its error is not Send: keep it on its thread.
         std::thread::spawn(move || {
