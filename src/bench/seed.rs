@@ -63,14 +63,8 @@ pub async fn seed(db: &Db, options: &SeedOptions) -> anyhow::Result<SeedReport> 
         .into_iter()
         .filter_map(|(id, text)| MembershipRule::parse(&text).ok().map(|r| (id, r)))
         .collect();
-    let roles: Vec<(String, String)> =
-        sqlx::query_as("SELECT app_id, id FROM app_roles WHERE is_default = 1 ORDER BY id LIMIT 1000")
-            .fetch_all(&mut *conn)
-            .await?;
-    let inviter: Option<String> =
-        sqlx::query_scalar("SELECT user_id FROM directory_role_assignments ORDER BY assigned_at LIMIT 1")
-            .fetch_optional(&mut *conn)
-            .await?;
+    let roles = bulk::default_roles(&mut conn).await?;
+    let inviter = bulk::first_admin(&mut conn).await?;
 
     let first_number = bulk::count(&mut conn, "users", "1 = 1").await? as u64;
     let mut done = 0;
@@ -289,19 +283,11 @@ pub async fn insert_assignment_rows(conn: &mut Conn, rows: &[Vec<Value>]) -> sql
 
 /// Every group without an assignment gets one or two applications.
 async fn assign_groups_to_apps(conn: &mut Conn, rng: &mut Rng, now: i64) -> sqlx::Result<u64> {
-    let roles: Vec<(String, String)> =
-        sqlx::query_as("SELECT app_id, id FROM app_roles WHERE is_default = 1 ORDER BY id LIMIT 1000")
-            .fetch_all(&mut *conn)
-            .await?;
+    let roles = bulk::default_roles(conn).await?;
     if roles.is_empty() {
         return Ok(0);
     }
-    let groups: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM groups g WHERE NOT EXISTS (SELECT 1 FROM app_role_assignments a \
-         WHERE a.principal_type = 'Group' AND a.principal_id = g.id)",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let groups = bulk::groups_without_apps(conn).await?;
     let mut rows = Vec::new();
     for group in &groups {
         for _ in 0..1 + rng.below(2) {

@@ -171,6 +171,30 @@ pub async fn count(conn: &mut Conn, table: &str, filter: &str) -> sqlx::Result<i
     .await
 }
 
+/// Default-role ids of up to 1,000 applications: (app id, role id).
+pub async fn default_roles(conn: &mut Conn) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT app_id, id FROM app_roles WHERE is_default = 1 ORDER BY id LIMIT 1000")
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// The first directory role holder, to stand as the inviter of seeded guests.
+pub async fn first_admin(conn: &mut Conn) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT user_id FROM directory_role_assignments ORDER BY assigned_at LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// Groups that no application is assigned to yet.
+pub async fn groups_without_apps(conn: &mut Conn) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM groups g WHERE NOT EXISTS (SELECT 1 FROM app_role_assignments a \
+         WHERE a.principal_type = 'Group' AND a.principal_id = g.id)",
+    )
+    .fetch_all(&mut *conn)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
