@@ -332,6 +332,16 @@ fn role_details(role: &RoleFields, enabled: bool) -> String {
     )
 }
 
+/// The application, locked against concurrent role edits, with its roles.
+async fn locked_with_roles(tx: &mut store::Tx, app_id: &str) -> ServiceResult<(Application, Vec<AppRole>)> {
+    store::applications::lock(tx, app_id).await?;
+    let app = store::applications::find(tx, app_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let roles = store::applications::roles(tx, app_id).await?;
+    Ok((app, roles))
+}
+
 /// Adds an app role (enabled).
 pub async fn add_role(
     db: &Db,
@@ -343,11 +353,7 @@ pub async fn add_role(
     let fields = parse_role(input)?;
     let now = clock.now();
     let mut tx = db.begin().await?;
-    store::applications::lock(&mut tx, app_id).await?;
-    let app = store::applications::find(&mut tx, app_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let existing = store::applications::roles(&mut tx, app_id).await?;
+    let (app, existing) = locked_with_roles(&mut tx, app_id).await?;
     refuse_clashes(&existing, &fields, None)?;
     let id = uuid::Uuid::new_v4().to_string();
     store::applications::insert_role(
@@ -385,11 +391,7 @@ pub async fn update_role(
     let fields = parse_role(input)?;
     let now = clock.now();
     let mut tx = db.begin().await?;
-    store::applications::lock(&mut tx, app_id).await?;
-    let app = store::applications::find(&mut tx, app_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let existing = store::applications::roles(&mut tx, app_id).await?;
+    let (app, existing) = locked_with_roles(&mut tx, app_id).await?;
     let role = existing
         .iter()
         .find(|r| r.id == role_id)

@@ -351,20 +351,7 @@ async fn delete_permanently_removes_the_rows_and_keeps_the_audit_lines() {
     let team = new_group(&app, "Team", "", None).await;
     let add = format!("/admin/groups/{team}/members/add");
     app.submit(&add, &add, &[("principal", &format!("User:{gail}"))]).await;
-    let slack = vestibule::services::applications::create_from_gallery(
-        &app.db,
-        &app.clock,
-        &Actor::system("t"),
-        "slack",
-        "Slack",
-    )
-    .await
-    .unwrap();
-    let role: String = sqlx::query_scalar("SELECT id FROM app_roles WHERE app_id = $1 AND is_default = 1")
-        .bind(&slack.id)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let (slack, role) = crate::common::gallery_app(&app, "slack", "Slack").await;
     let assign = format!("/admin/apps/{}/assignments/add", slack.id);
     let res = app
         .submit(

@@ -150,20 +150,7 @@ async fn my_apps_collects_direct_group_and_dynamic_assignments_once_each() {
     app.submit(&add, &add, &[("principal", &format!("User:{g}"))]).await;
     let guests = new_group(&app, "Guests", "", Some("user.userType -eq \"Guest\"")).await;
     let (docusign, default, sender) = docusign(&app).await;
-    let slack = vestibule::services::applications::create_from_gallery(
-        &app.db,
-        &app.clock,
-        &Actor::system("t"),
-        "slack",
-        "Slack",
-    )
-    .await
-    .unwrap();
-    let slack_role: String = sqlx::query_scalar("SELECT id FROM app_roles WHERE app_id = $1 AND is_default = 1")
-        .bind(&slack.id)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let (slack, slack_role) = crate::common::gallery_app(&app, "slack", "Slack").await;
     let assign = |app_id: String, role: String, principal: String| {
         let path = format!("/admin/apps/{app_id}/assignments/add");
         let app = &app;
@@ -208,20 +195,7 @@ async fn bad_assignments_are_refused_and_change_nothing() {
     app.sign_in_as_admin().await;
     let (_, g) = guest(&app, &sink, "g@fabrikam.example").await;
     let (docusign, _, _) = docusign(&app).await;
-    let slack = vestibule::services::applications::create_from_gallery(
-        &app.db,
-        &app.clock,
-        &Actor::system("t"),
-        "slack",
-        "Slack",
-    )
-    .await
-    .unwrap();
-    let slack_role: String = sqlx::query_scalar("SELECT id FROM app_roles WHERE app_id = $1 AND is_default = 1")
-        .bind(&slack.id)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let (_, slack_role) = crate::common::gallery_app(&app, "slack", "Slack").await;
     let add = format!("/admin/apps/{docusign}/assignments/add");
     let res = app
         .submit(

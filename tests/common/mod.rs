@@ -263,3 +263,26 @@ pub fn assert_redirect_to(res: &Response, to: &str) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "expected a redirect to {to}");
     assert_eq!(location(res), to);
 }
+
+/// An application from the gallery, with the id of its Default Access role.
+pub async fn gallery_app(
+    app: &TestApp,
+    key: &str,
+    name: &str,
+) -> (vestibule::store::applications::Application, String) {
+    let created = vestibule::services::applications::create_from_gallery(
+        &app.db,
+        &app.clock,
+        &vestibule::store::audit::Actor::system("test"),
+        key,
+        name,
+    )
+    .await
+    .expect("the gallery app is created");
+    let role = sqlx::query_scalar("SELECT id FROM app_roles WHERE app_id = $1 AND is_default = 1")
+        .bind(&created.id)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("its Default Access role");
+    (created, role)
+}
