@@ -65,6 +65,7 @@ impl Application {
             hasher,
             mail,
             mail_wake: Default::default(),
+            organization: Default::default(),
         });
 
         let server = serve(listener, state.clone(), session_key)?;

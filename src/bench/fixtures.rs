@@ -61,6 +61,7 @@ pub async fn build(db: &Db, hasher: &PasswordHasherService, password: &str) -> a
             company_name: Some(GUEST_COMPANY),
             password_hash: None,
             must_change_password: false,
+            invited_by: None,
             now,
         },
     )
@@ -189,6 +190,7 @@ pub async fn pending_guest(state: &AppState) -> anyhow::Result<(String, String, 
             company_name: Some("Northwind Traders"),
             password_hash: None,
             must_change_password: false,
+            invited_by: None,
             now,
         },
     )

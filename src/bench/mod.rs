@@ -31,6 +31,10 @@ pub struct BenchArgs {
     /// Shorter runs (2 s per figure) and scale up to 100,000 users only.
     #[arg(long)]
     pub quick: bool,
+    /// Measure only these parts (comma-separated: pages, invites, mail,
+    /// scale), e.g. to profile one of them; the table leaves the rest out.
+    #[arg(long, value_delimiter = ',', value_parser = ["pages", "invites", "mail", "scale"])]
+    pub only: Vec<String>,
     /// Where to write the results as JSON.
     #[arg(long, value_name = "FILE", default_value = "bench-results.json")]
     pub out: PathBuf,
@@ -70,6 +74,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         cmd.arg("bench").arg("--store").arg(store).arg("--part").arg(&part);
         if args.quick {
             cmd.arg("--quick");
+        }
+        if !args.only.is_empty() {
+            cmd.arg("--only").arg(args.only.join(","));
         }
         if let Some(url) = url {
             cmd.arg("--postgres-url").arg(url);

@@ -103,7 +103,8 @@ pub async fn measure_store(store: &str, args: &BenchArgs) -> anyhow::Result<Stor
         _ => (format!("sqlite://{}/bench.db?mode=rwc", dir.display()), None),
     };
     let rt = client_runtime()?;
-    let outcome = measure(store, &database_url, &dir, quick, &rt).await;
+    let wanted = |part: &str| args.only.is_empty() || args.only.iter().any(|p| p == part);
+    let outcome = measure(store, &database_url, &dir, quick, &wanted, &rt).await;
     rt.shutdown_background();
     if let Some((base, name)) = pg {
         let mut admin = AnyConnection::connect(&base).await?;
@@ -159,6 +160,7 @@ async fn measure(
     database_url: &str,
     dir: &std::path::Path,
     quick: bool,
+    wanted: &dyn Fn(&str) -> bool,
     rt: &tokio::runtime::Runtime,
 ) -> anyhow::Result<StoreResult> {
     let figure = Duration::from_secs(if quick { 2 } else { 5 });
@@ -240,7 +242,7 @@ async fn measure(
         let (path, cookie) = (path.to_owned(), cookie.to_owned());
         rt.spawn(async move { load(addr, &path, &cookie, conns, d).await })
     };
-    for (name, path, cookie) in &pages {
+    for (name, path, cookie) in pages.iter().filter(|_| wanted("pages")) {
         eprintln!("bench[{store}]: {name}");
         let check = run_load(path, cookie, 1, Duration::from_millis(50)).await?;
         anyhow::ensure!(check.errors == 0 && check.requests > 0, "{path} does not answer 200");
@@ -253,7 +255,7 @@ async fn measure(
 
     // Invitations over HTTP at 1, 8 and 32 admins, then through the service.
     let admins = super::fixtures::invite_admins(&state, 32, PASSWORD).await?;
-    for n in [1usize, 8, 32] {
+    for n in [1usize, 8, 32].into_iter().filter(|_| wanted("invites")) {
         eprintln!("bench[{store}]: invitations over HTTP, {n} admins");
         let emails: Vec<String> = admins[..n].to_vec();
         let clients = rt
@@ -286,7 +288,7 @@ async fn measure(
     }
     let admin_id = fixtures.admin_id.clone();
     let mut delays = Vec::new();
-    for n in [1usize, 8] {
+    for n in [1usize, 8].into_iter().filter(|_| wanted("invites")) {
         eprintln!("bench[{store}]: invitations through the service, {n} at a time");
         let cpu = procstat::server_cpu();
         let t = Instant::now();
@@ -315,22 +317,32 @@ async fn measure(
     (out.mail_delay_p50_ms, out.mail_delay_p99_ms) = percentiles(delays);
 
     // Mail: a backlog committed at once, delivered to the sink.
-    let backlog = if quick { 1000 } else { 3000 };
-    eprintln!("bench[{store}]: mail, {backlog} messages");
-    super::fixtures::queue_backlog(&state, backlog).await?;
-    let t = Instant::now();
-    state.wake_mail();
-    while sink.count() < backlog && t.elapsed() < Duration::from_secs(120) {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    let backlog = match (wanted("mail"), quick) {
+        (false, _) => 0,
+        (true, true) => 1000,
+        (true, false) => 3000,
+    };
+    if backlog > 0 {
+        eprintln!("bench[{store}]: mail, {backlog} messages");
+        super::fixtures::queue_backlog(&state, backlog).await?;
+        let t = Instant::now();
+        state.wake_mail();
+        while sink.count() < backlog && t.elapsed() < Duration::from_secs(120) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        out.mail_backlog = sink.count() as u64;
+        out.mail_per_second = out.mail_backlog as f64 / t.elapsed().as_secs_f64();
+        drain(&state).await?;
+        sink.take();
     }
-    out.mail_backlog = sink.count() as u64;
-    out.mail_per_second = out.mail_backlog as f64 / t.elapsed().as_secs_f64();
-    drain(&state).await?;
-    sink.take();
     out.memory_after_load_mb = procstat::memory_mb().0;
 
     // Scale: All users, search and a profile as the directory grows.
-    let steps: &[u64] = if quick { &[0, 90_000] } else { &[0, 90_000, 900_000] };
+    let steps: &[u64] = match (wanted("scale"), quick) {
+        (false, _) => &[],
+        (true, true) => &[0, 90_000],
+        (true, false) => &[0, 90_000, 900_000],
+    };
     for &more in steps {
         let seed_seconds = if more == 0 {
             first_seed
@@ -348,7 +360,9 @@ async fn measure(
             profile: run_load(&profile, &admin, 8, scale_figure).await?,
         });
     }
-    out.my_apps_200_groups = run_load("/myapps", &member200, CONNECTIONS, figure).await?;
+    if wanted("pages") {
+        out.my_apps_200_groups = run_load("/myapps", &member200, CONNECTIONS, figure).await?;
+    }
     out.memory_peak_mb = procstat::memory_mb().1;
 
     handle.stop(true).await;

@@ -144,6 +144,7 @@ async fn add_member_with_role(
             company_name: None,
             password_hash: Some(password_hash),
             must_change_password,
+            invited_by: None,
             now,
         },
     )

@@ -320,6 +320,22 @@ async fn recompute(tx: &mut Tx, group_id: &str, rule: &MembershipRule, now: i64)
     store::groups::replace_members(tx, group_id, &members, now).await
 }
 
+/// Puts a user who was just written, and so belongs to no group yet, into
+/// the Dynamic User groups whose rules match `subject`: the rules are read
+/// once, nothing else is.
+pub async fn join_dynamic_groups(tx: &mut Tx, subject: &RuleSubject, now: i64) -> sqlx::Result<()> {
+    for (group_id, rule_text) in store::groups::dynamic_groups(tx).await? {
+        let Ok(rule) = MembershipRule::parse(&rule_text) else {
+            tracing::warn!(group = %group_id, "a stored membership rule no longer parses");
+            continue;
+        };
+        if rule.matches(&attributes(subject)) {
+            store::groups::add_member(tx, &group_id, &subject.id, now).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Brings one user's dynamic memberships up to date, in the caller's
 /// transaction; called wherever a user is created or changed.
 pub async fn refresh_user(tx: &mut Tx, user_id: &str, now: i64) -> sqlx::Result<()> {
@@ -328,13 +344,15 @@ pub async fn refresh_user(tx: &mut Tx, user_id: &str, now: i64) -> sqlx::Result<
         return Ok(());
     }
     let subject = store::groups::rule_subject(tx, user_id).await?;
+    // One read of the user's dynamic memberships instead of one per group.
+    let current = store::groups::dynamic_groups_of_user(tx, user_id).await?;
     for (group_id, rule_text) in dynamic {
         let Ok(rule) = MembershipRule::parse(&rule_text) else {
             tracing::warn!(group = %group_id, "a stored membership rule no longer parses");
             continue;
         };
         let should = subject.as_ref().is_some_and(|s| rule.matches(&attributes(s)));
-        let is = store::groups::is_member(tx, &group_id, user_id).await?;
+        let is = current.contains(&group_id);
         if should && !is {
             store::groups::add_member(tx, &group_id, user_id, now).await?;
         } else if !should && is && subject.is_some() {

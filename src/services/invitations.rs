@@ -10,6 +10,7 @@ use crate::services::users::Admin;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
 use crate::store::invitations::NewInvitation;
+use crate::store::organization::Organization;
 use crate::store::users::NewUser;
 use crate::store::{self, Tx};
 use crate::web::state::AppState;
@@ -135,12 +136,22 @@ async fn write_invitation(
             company_name: invite.company_name.as_deref(),
             password_hash: None,
             must_change_password: false,
+            invited_by: Some(admin.id),
             now,
         },
     )
     .await?;
-    store::users::set_invited_by(tx, user_id, admin.id).await?;
-    crate::services::groups::refresh_user(tx, user_id, now).await?;
+    let subject = store::groups::RuleSubject {
+        id: user_id.to_owned(),
+        display_name: invite.display_name.to_string(),
+        mail: Some(invite.email.as_str().to_owned()),
+        user_principal_name: upn.clone(),
+        user_type: invite.user_type.as_str().to_owned(),
+        company_name: invite.company_name.clone(),
+        account_enabled: 1,
+        external_user_state: Some(ExternalUserState::PendingAcceptance.as_str().to_owned()),
+    };
+    crate::services::groups::join_dynamic_groups(tx, &subject, now).await?;
     store::invitations::insert(
         tx,
         &NewInvitation {
@@ -162,6 +173,7 @@ async fn write_invitation(
     queue_invitation_email(
         state,
         tx,
+        &org,
         &InvitationMail {
             inviter_id: admin.id,
             user_id,
@@ -182,8 +194,13 @@ async fn write_invitation(
         target_name: Some(invite.email.as_str()),
         details: Some(format!("userType={}", invite.user_type.as_str())),
     };
-    store::audit::record(tx, &admin.actor, &audit("Add user"), now).await?;
-    store::audit::record(tx, &admin.actor, &audit("Invite external user"), now).await?;
+    store::audit::record_all(
+        tx,
+        &admin.actor,
+        &[audit("Add user"), audit("Invite external user")],
+        now,
+    )
+    .await?;
     Ok(())
 }
 
@@ -204,10 +221,10 @@ pub struct InvitationMail<'a> {
 pub async fn queue_invitation_email(
     state: &AppState,
     tx: &mut Tx,
+    org: &Organization,
     mail: &InvitationMail<'_>,
     now: i64,
 ) -> ServiceResult<()> {
-    let org = store::organization::get(tx).await?.ok_or(ServiceError::NotFound)?;
     let inviter = store::users::find_active(tx, mail.inviter_id)
         .await?
         .ok_or(ServiceError::NotFound)?;

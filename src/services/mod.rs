@@ -10,6 +10,7 @@ pub mod deleted_users;
 pub mod groups;
 pub mod invitations;
 pub mod invite_form;
+pub mod organization;
 pub mod purge;
 pub mod redemption;
 pub mod reinvite;

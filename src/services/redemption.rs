@@ -31,8 +31,7 @@ pub enum Ticket {
 }
 
 pub async fn organization(state: &AppState) -> ServiceResult<Organization> {
-    let mut conn = state.db.pool().acquire().await?;
-    store::organization::get(&mut conn).await?.ok_or(ServiceError::NotFound)
+    state.organization.get(&state.db).await
 }
 
 /// Looks the ticket up by its digest. Reads only.

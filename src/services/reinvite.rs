@@ -129,9 +129,11 @@ pub async fn resend(state: &AppState, admin: &Admin<'_>, user_id: &str, form_key
     }
     let to = user.mail.clone().unwrap_or(previous.invited_email.clone());
     let ticket = reissue(state, &mut tx, admin, &user, &previous, &to, None, now).await?;
+    let org = store::organization::get(&mut tx).await?.ok_or(ServiceError::NotFound)?;
     queue_invitation_email(
         state,
         &mut tx,
+        &org,
         &InvitationMail {
             inviter_id: admin.id,
             user_id: &user.id,
@@ -230,9 +232,11 @@ pub async fn reset_redemption(
         now,
     )
     .await?;
+    let org = store::organization::get(&mut tx).await?.ok_or(ServiceError::NotFound)?;
     queue_invitation_email(
         state,
         &mut tx,
+        &org,
         &InvitationMail {
             inviter_id: admin.id,
             user_id: &user.id,

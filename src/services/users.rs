@@ -121,6 +121,7 @@ pub async fn create_member(
             company_name: None,
             password_hash: Some(&hash),
             must_change_password: true,
+            invited_by: None,
             now,
         },
     )

@@ -251,6 +251,25 @@ pub async fn roles(conn: &mut Conn, app_id: &str) -> sqlx::Result<Vec<AppRole>> 
     Ok(rows.into_iter().map(AppRole::from).collect())
 }
 
+/// Every enabled role of every application, with the application's name,
+/// in one query: applications by name, then as `roles` orders them.
+pub async fn enabled_roles_with_apps(conn: &mut Conn) -> sqlx::Result<Vec<(String, AppRole)>> {
+    #[derive(sqlx::FromRow)]
+    struct Joined {
+        app_name: String,
+        #[sqlx(flatten)]
+        role: AppRoleRow,
+    }
+    let columns: Vec<String> = ROLE_COLUMNS.split(',').map(|c| format!("r.{}", c.trim())).collect();
+    let sql = format!(
+        "SELECT a.display_name AS app_name, {} FROM app_roles r JOIN applications a ON a.id = r.app_id \
+         WHERE r.enabled = 1 ORDER BY a.display_name_lower, a.id, r.is_default DESC, r.display_name, r.id",
+        columns.join(", ")
+    );
+    let rows: Vec<Joined> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(|j| (j.app_name, AppRole::from(j.role))).collect())
+}
+
 pub async fn find_role(conn: &mut Conn, role_id: &str) -> sqlx::Result<Option<AppRole>> {
     let sql = format!("SELECT {ROLE_COLUMNS} FROM app_roles WHERE id = $1");
     let row: Option<AppRoleRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -58,6 +58,44 @@ pub async fn record(conn: &mut Conn, actor: &Actor, entry: &AuditEntry<'_>, now:
     Ok(())
 }
 
+/// Several entries by one actor at one moment, in one statement.
+pub async fn record_all(conn: &mut Conn, actor: &Actor, entries: &[AuditEntry<'_>], now: i64) -> sqlx::Result<()> {
+    const PER_ROW: usize = 12;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..entries.len())
+        .map(|i| {
+            let mut p: Vec<String> = (1..=PER_ROW).map(|k| format!("${}", i * PER_ROW + k)).collect();
+            p.insert(4, "'success'".into());
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_log (id, occurred_at, activity, category, result, actor_id, actor_name, \
+         actor_name_lower, target_id, target_name, target_name_lower, details, client_ip) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for entry in entries {
+        query = query
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(now)
+            .bind(entry.activity)
+            .bind(entry.category)
+            .bind(actor.id.clone())
+            .bind(actor.name.clone())
+            .bind(actor.name.as_deref().map(str::to_lowercase))
+            .bind(entry.target_id.map(str::to_owned))
+            .bind(entry.target_name.map(str::to_owned))
+            .bind(entry.target_name.map(str::to_lowercase))
+            .bind(entry.details.clone())
+            .bind(actor.client_ip.clone());
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AuditRow {
     pub id: String,

@@ -192,13 +192,15 @@ pub async fn remove_member(conn: &mut Conn, group_id: &str, user_id: &str) -> sq
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn is_member(conn: &mut Conn, group_id: &str, user_id: &str) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2")
-        .bind(group_id)
-        .bind(user_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(n > 0)
+/// The ids of the Dynamic User groups a user is a member of.
+pub async fn dynamic_groups_of_user(conn: &mut Conn, user_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT m.group_id FROM group_members m JOIN groups g ON g.id = m.group_id \
+         WHERE m.user_id = $1 AND g.membership_type = 'DynamicUser'",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await
 }
 
 /// The groups a user belongs to, by name.

@@ -81,6 +81,8 @@ pub struct NewUser<'a> {
     pub company_name: Option<&'a str>,
     pub password_hash: Option<&'a str>,
     pub must_change_password: bool,
+    /// The admin who invited the user, for invitations.
+    pub invited_by: Option<&'a str>,
     pub now: i64,
 }
 
@@ -89,8 +91,8 @@ pub async fn insert(conn: &mut Conn, new: &NewUser<'_>) -> sqlx::Result<()> {
         "INSERT INTO users (id, display_name, display_name_lower, mail, mail_lower, \
          user_principal_name, upn_lower, user_type, creation_type, external_user_state, \
          external_user_state_changed_at, company_name, password_hash, must_change_password, \
-         account_enabled, session_epoch, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, 0, $15)",
+         account_enabled, session_epoch, created_at, invited_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, 0, $15, $16)",
     )
     .bind(new.id)
     .bind(new.display_name.as_str())
@@ -107,6 +109,7 @@ pub async fn insert(conn: &mut Conn, new: &NewUser<'_>) -> sqlx::Result<()> {
     .bind(new.password_hash)
     .bind(flag(new.must_change_password))
     .bind(new.now)
+    .bind(new.invited_by)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -120,6 +123,39 @@ pub async fn find_active(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>
         .fetch_optional(&mut *conn)
         .await?;
     Ok(row.map(User::from))
+}
+
+/// A user who has not been deleted, with the directory roles they hold,
+/// in one query: every signed-in request asks for both.
+pub async fn find_active_with_roles(
+    conn: &mut Conn,
+    id: &str,
+) -> sqlx::Result<Option<(User, Vec<crate::domain::Role>)>> {
+    #[derive(FromRow)]
+    struct Joined {
+        #[sqlx(flatten)]
+        user: UserRow,
+        role: Option<String>,
+    }
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let columns: Vec<String> = COLUMNS.split(',').map(|c| format!("u.{}", c.trim())).collect();
+        format!(
+            "SELECT {}, r.role FROM users u \
+             LEFT JOIN directory_role_assignments r ON r.user_id = u.id \
+             WHERE u.id = $1 AND u.deleted_at IS NULL",
+            columns.join(", ")
+        )
+    });
+    let rows: Vec<Joined> = sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut roles: Vec<crate::domain::Role> = rows
+        .iter()
+        .filter_map(|r| r.role.as_deref().and_then(crate::domain::Role::from_key))
+        .collect();
+    roles.sort();
+    Ok(rows.into_iter().next().map(|r| (User::from(r.user), roles)))
 }
 
 /// The live user who signs in with `name` (mail or user principal name,
@@ -229,16 +265,6 @@ pub async fn soft_delete(conn: &mut Conn, id: &str, now: i64) -> sqlx::Result<bo
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
-}
-
-/// Records who invited the user (Entra's invitedBy).
-pub async fn set_invited_by(conn: &mut Conn, id: &str, inviter: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET invited_by = $1 WHERE id = $2")
-        .bind(inviter)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 /// The guest accepted: `externalUserState` becomes Accepted, with its time.

@@ -70,12 +70,12 @@ async fn load(req: HttpRequest) -> Result<CurrentUser, AppError> {
         return Err(sign_in_required(&req));
     }
     let mut conn = state.db.pool().acquire().await?;
-    let user = crate::store::users::find_active(&mut conn, &who.id).await?;
-    let Some(user) = user.filter(|u| u.session_epoch == who.epoch && u.account_enabled) else {
+    let found = crate::store::users::find_active_with_roles(&mut conn, &who.id).await?;
+    drop(conn);
+    let Some((user, roles)) = found.filter(|(u, _)| u.session_epoch == who.epoch && u.account_enabled) else {
         session.sign_out();
         return Err(sign_in_required(&req));
     };
-    let roles = crate::store::roles::roles_of(&mut conn, &user.id).await?;
     session.touch(&who, now)?;
     let client_ip = crate::web::middleware::client_ip(&req);
     Ok(CurrentUser {

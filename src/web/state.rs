@@ -23,6 +23,8 @@ pub struct AppState {
     pub mail: Transport,
     /// Wakes this process's outbox worker; see `wake_mail`.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// The organization row, kept for a moment between reads.
+    pub organization: crate::services::organization::OrganizationCache,
 }
 
 impl AppState {

@@ -126,6 +126,7 @@ async fn deleted_users_is_newest_first_and_paged_by_key() {
                 company_name: None,
                 password_hash: None,
                 must_change_password: false,
+                invited_by: None,
                 now: base,
             },
         )
@@ -282,6 +283,7 @@ async fn restore_is_refused_when_another_live_user_has_the_address() {
             company_name: None,
             password_hash: None,
             must_change_password: false,
+            invited_by: None,
             now: app.clock.now(),
         },
     )

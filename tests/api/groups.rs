@@ -327,3 +327,57 @@ async fn deleting_a_group_takes_its_memberships_and_assignments_with_it() {
         "members stay"
     );
 }
+
+/// An invited guest joins the Dynamic User groups whose rules match what
+/// was written for them, attribute by attribute; evaluating the stored row
+/// again afterwards changes nothing.
+#[tokio::test]
+async fn an_invited_guest_joins_the_dynamic_groups_its_stored_attributes_match() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let rules = [
+        ("By company", "user.companyName -eq \"Fabrikam\""),
+        ("By mail", "user.mail -startsWith \"g2@\""),
+        ("By UPN", "user.userPrincipalName -contains \"#EXT#\""),
+        ("By name", "user.displayName -eq \"Grace Two\""),
+        ("By state", "user.externalUserState -eq \"PendingAcceptance\""),
+        (
+            "Enabled guests",
+            "user.userType -eq \"Guest\" -and user.accountEnabled -eq true",
+        ),
+        ("Nobody", "user.companyName -eq \"Contoso\""),
+    ];
+    let mut groups = Vec::new();
+    for (name, rule) in rules {
+        groups.push((name, new_group(&app, name, "", Some(rule)).await));
+    }
+    let res = crate::invitations::invite(
+        &app,
+        &app.client,
+        &[
+            ("email", "g2@fabrikam.example"),
+            ("display_name", "Grace Two"),
+            ("company_name", "Fabrikam"),
+        ],
+    )
+    .await;
+    assert_redirect_to(&res, "/admin/users");
+    for (name, id) in &groups {
+        let expected = if *name == "Nobody" { 0 } else { 1 };
+        assert_eq!(member_count(&app, id).await, expected, "{name}");
+    }
+    let g2 = user_id(&app, "g2@fabrikam.example").await;
+    let mut tx = app.db.begin().await.unwrap();
+    vestibule::services::groups::refresh_user(&mut tx, &g2, 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    for (name, id) in &groups {
+        let expected = if *name == "Nobody" { 0 } else { 1 };
+        assert_eq!(
+            member_count(&app, id).await,
+            expected,
+            "{name}, after evaluating the stored row"
+        );
+    }
+}

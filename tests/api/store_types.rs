@@ -65,6 +65,7 @@ async fn a_user_row_round_trips_every_field() {
             company_name: Some("Fabrikam, Ltd."),
             password_hash: None,
             must_change_password: true,
+            invited_by: None,
             now: 1_795_000_000,
         },
     )
@@ -122,6 +123,7 @@ async fn the_normalised_address_is_unique() {
                     company_name: None,
                     password_hash: None,
                     must_change_password: false,
+                    invited_by: None,
                     now: 1,
                 },
             )

@@ -65,18 +65,15 @@ async fn choices(state: &AppState, form: &InviteForm) -> Result<(Vec<Choice>, Ve
             id: g.id,
         })
         .collect();
-    let mut roles = Vec::new();
-    for app in crate::store::applications::list(&mut conn).await? {
-        for role in crate::store::applications::roles(&mut conn, &app.id).await? {
-            if role.enabled {
-                roles.push(Choice {
-                    chosen: form.app_role_ids.contains(&role.id),
-                    label: format!("{}: {}", app.display_name, role.display_name),
-                    id: role.id,
-                });
-            }
-        }
-    }
+    let roles = crate::store::applications::enabled_roles_with_apps(&mut conn)
+        .await?
+        .into_iter()
+        .map(|(app_name, role)| Choice {
+            chosen: form.app_role_ids.contains(&role.id),
+            label: format!("{app_name}: {}", role.display_name),
+            id: role.id,
+        })
+        .collect();
     Ok((groups, roles))
 }
 

@@ -103,6 +103,7 @@ pub async fn save_organization(
         },
     )
     .await;
+    state.organization.forget();
     let errors = match saved {
         Ok(()) => {
             admin
@@ -177,6 +178,7 @@ pub async fn save_collaboration(
         guest_session_hours: form.guest_session_hours.clone(),
     };
     let saved = settings_service::update_collaboration(&state.db, &state.clock, &admin.actor(), &fields).await;
+    state.organization.forget();
     match saved {
         Ok(()) => {
             admin
