@@ -5,6 +5,7 @@
 
 pub mod code;
 pub mod invitation;
+pub mod smtp;
 pub mod transport;
 pub mod worker;
 

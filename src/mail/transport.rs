@@ -1,13 +1,13 @@
 //! Where mail goes: an SMTP server, the development mailbox, or nowhere yet.
 
 use lettre::address::{Address, Envelope};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+use super::smtp::{Server, SmtpPool};
 use crate::config::Settings;
 
 pub enum Transport {
-    /// A pooled SMTP transport; TLS and credentials come from the URL.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Pooled SMTP connections; TLS and credentials come from the URL.
+    Smtp(SmtpPool),
     /// Development: the message stays in the outbox and is shown at
     /// `/dev/mailbox`; nothing leaves the machine.
     Mailbox,
@@ -32,18 +32,13 @@ impl Transport {
     /// nothing.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         if let Some(url) = &settings.smtp_url {
-            let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "invalid setting VESTIBULE_SMTP_URL ({}): {e}",
-                        crate::store::redact_url(url)
-                    )
-                })?
-                .pool_config(
-                    lettre::transport::smtp::PoolConfig::new().max_size(crate::mail::worker::CONCURRENT_SENDS as u32),
+            let server = Server::from_url(url).map_err(|e| {
+                anyhow::anyhow!(
+                    "invalid setting VESTIBULE_SMTP_URL ({}): {e}",
+                    crate::store::redact_url(url)
                 )
-                .build();
-            Ok(Self::Smtp(transport))
+            })?;
+            Ok(Self::Smtp(SmtpPool::new(server, crate::mail::worker::CONCURRENT_SENDS)))
         } else if settings.is_loopback() {
             Ok(Self::Mailbox)
         } else {
@@ -64,13 +59,7 @@ impl Transport {
         match self {
             Self::Smtp(smtp) => {
                 let envelope = envelope(envelope_from, to)?;
-                smtp.send_raw(&envelope, raw).await.map(|_| ()).map_err(|e| {
-                    if e.is_permanent() {
-                        SendError::Permanent(e.to_string())
-                    } else {
-                        SendError::Temporary(e.to_string())
-                    }
-                })
+                smtp.send(&envelope, raw).await
             }
             Self::Mailbox => Ok(()),
             Self::Disabled => Err(SendError::Temporary("no SMTP server is configured".into())),

@@ -4,6 +4,7 @@
 //! Failures are retried with exponential backoff and jitter; a permanent
 //! (5xx) answer, or too many attempts, marks the message failed.
 
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use actix_web::web;
@@ -12,14 +13,15 @@ use tokio::sync::watch;
 
 use super::{SendError, sender_address};
 use crate::security::secret::random_below;
+use crate::store::Conn;
 use crate::store::outbox::{self, Claimed};
 use crate::web::state::AppState;
 
 /// Messages claimed at a time, and sent at once.
 const BATCH: i64 = 64;
-/// SMTP round trips wait on the network (each send costs tens of
-/// milliseconds of latency and almost no CPU), so several run at once;
-/// the SMTP pool keeps as many connections open.
+/// A send is five SMTP round trips (NOOP, MAIL, RCPT, DATA, the message)
+/// that wait on the network and cost almost no CPU, so several run at
+/// once; the SMTP pool keeps as many connections open.
 pub const CONCURRENT_SENDS: usize = 16;
 
 /// A running worker. Dropping it stops the worker too.
@@ -52,24 +54,36 @@ async fn run(state: web::Data<AppState>, owner: String, mut stopped: watch::Rece
         // Start-up has warned; the messages wait for an SMTP server.
         return;
     }
+    // The results of the last batch: recorded in the transaction that
+    // claims the next, so a batch costs the store one write, not one per
+    // message (on SQLite every write waits its turn for the one lock).
+    let mut done: Vec<Done> = Vec::new();
     loop {
-        if *stopped.borrow() {
-            break;
-        }
-        let full_batch = match run_once(&state, &owner, &stopped).await {
-            Ok(claimed) => claimed as i64 == BATCH,
+        let stopping = *stopped.borrow();
+        let rows = match exchange(&state, &owner, &mut done, !stopping).await {
+            Ok(rows) => rows,
             Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), "outbox: cannot claim mail");
-                false
+                tracing::error!(error = %format!("{e:#}"), "outbox: cannot record or claim mail");
+                Vec::new()
             }
         };
-        if full_batch {
+        if stopping {
+            break;
+        }
+        if rows.is_empty() {
+            tokio::select! {
+                _ = state.mail_wake.notified() => {}
+                _ = tokio::time::sleep(state.settings.mail_poll) => {}
+                changed = stopped.changed() => if changed.is_err() { break },
+            }
             continue;
         }
-        tokio::select! {
-            _ = state.mail_wake.notified() => {}
-            _ = tokio::time::sleep(state.settings.mail_poll) => {}
-            changed = stopped.changed() => if changed.is_err() { break },
+        done = send_batch(&state, rows, &stopped).await;
+    }
+    if !done.is_empty() {
+        // Recording failed, then the worker was dropped: one last try.
+        if let Err(e) = exchange(&state, &owner, &mut done, false).await {
+            tracing::error!(error = %format!("{e:#}"), "outbox: cannot record sent mail; it will be sent again");
         }
     }
     match state.db.pool().acquire().await {
@@ -82,30 +96,71 @@ async fn run(state: web::Data<AppState>, owner: String, mut stopped: watch::Rece
     }
 }
 
-/// Claims one batch and sends it; returns how many were claimed.
-async fn run_once(state: &AppState, owner: &str, stopped: &watch::Receiver<bool>) -> anyhow::Result<usize> {
-    let now = state.clock.now();
-    let lease_until = now + secs(state.settings.mail_lease);
-    let mut tx = state.db.begin().await?;
-    let rows = outbox::claim(&mut tx, owner, now, lease_until, BATCH).await?;
-    tx.commit().await?;
-    let claimed = rows.len();
-    futures_util::stream::iter(rows)
-        .for_each_concurrent(CONCURRENT_SENDS, |row| async move {
-            // Once stopping, leave the rest; their leases are handed back.
-            if !*stopped.borrow() {
-                deliver(state, owner, row).await;
-            }
-        })
-        .await;
-    Ok(claimed)
+/// One message's send, waiting to be recorded.
+struct Done {
+    row: Claimed,
+    outcome: Result<(), SendError>,
+    /// When the attempt ended.
+    at: i64,
 }
 
-async fn deliver(state: &AppState, owner: &str, row: Claimed) {
+/// In one transaction: records `done` (emptying it once committed) and, if
+/// `claim`, takes the lease of the next batch, which it returns.
+async fn exchange(state: &AppState, owner: &str, done: &mut Vec<Done>, claim: bool) -> anyhow::Result<Vec<Claimed>> {
+    if done.is_empty() {
+        if !claim {
+            return Ok(Vec::new());
+        }
+        // Nothing to record: take the write lock only if there is mail.
+        let mut conn = state.db.pool().acquire().await?;
+        let due = outbox::any_due(&mut conn, state.clock.now()).await?;
+        drop(conn);
+        if !due {
+            return Ok(Vec::new());
+        }
+    }
+    let mut tx = state.db.begin().await?;
+    let recorded = record(&mut tx, state, owner, done).await?;
+    let rows = if claim {
+        let now = state.clock.now();
+        outbox::claim(&mut tx, owner, now, now + secs(state.settings.mail_lease), BATCH).await?
+    } else {
+        Vec::new()
+    };
+    tx.commit().await?;
+    for d in done.drain(..) {
+        let (id, kind, attempts) = (&d.row.id, &d.row.kind, d.row.attempts);
+        match (recorded.contains(id), &d.outcome) {
+            (true, Ok(())) => tracing::info!(%id, %kind, attempts, "outbox: mail sent"),
+            (true, Err(e)) => tracing::warn!(%id, %kind, attempts, error = %e, "outbox: mail not sent"),
+            (false, _) => tracing::warn!(%id, %kind, "outbox: the lease expired before the result was recorded"),
+        }
+    }
+    Ok(rows)
+}
+
+/// Sends a claimed batch, `CONCURRENT_SENDS` at a time. Once stopping, the
+/// rest are left; their leases are handed back.
+async fn send_batch(state: &AppState, rows: Vec<Claimed>, stopped: &watch::Receiver<bool>) -> Vec<Done> {
+    futures_util::stream::iter(rows)
+        .map(|row| async move {
+            if *stopped.borrow() {
+                None
+            } else {
+                Some(send(state, row).await)
+            }
+        })
+        .buffer_unordered(CONCURRENT_SENDS)
+        .filter_map(std::future::ready)
+        .collect()
+        .await
+}
+
+async fn send(state: &AppState, mut row: Claimed) -> Done {
     let settings = &state.settings;
     // Well within the lease, so no other worker takes the row meanwhile.
     let limit = settings.mail_lease / 2;
-    let outcome = match &row.body {
+    let outcome = match row.body.take() {
         Some(body) => {
             let from = sender_address(settings);
             let send = state.mail.send(&from, &row.recipient, body.as_bytes());
@@ -119,30 +174,46 @@ async fn deliver(state: &AppState, owner: &str, row: Claimed) {
         }
         None => Err(SendError::Permanent("the message body is missing".into())),
     };
-    let now = state.clock.now();
-    let recorded = async {
-        let mut conn = state.db.pool().acquire().await?;
-        match &outcome {
-            Ok(()) => outbox::mark_sent(&mut conn, &row.id, owner, now, state.mail.is_mailbox()).await,
-            Err(SendError::Permanent(reason)) => outbox::mark_failed(&mut conn, &row.id, owner, reason, now).await,
+    Done {
+        row,
+        outcome,
+        at: state.clock.now(),
+    }
+}
+
+/// Writes the results; returns the ids recorded (those whose lease
+/// `owner` still held). Sent messages, nearly all of them, are marked in
+/// one statement per second of sending, so a batch costs a round trip or
+/// two rather than one per message.
+async fn record(conn: &mut Conn, state: &AppState, owner: &str, done: &[Done]) -> sqlx::Result<HashSet<String>> {
+    let settings = &state.settings;
+    let mut recorded = HashSet::with_capacity(done.len());
+    let mut sent: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for d in done {
+        let (row, now) = (&d.row, d.at);
+        let ok = match &d.outcome {
+            Ok(()) => {
+                sent.entry(now).or_default().push(&row.id);
+                continue;
+            }
+            Err(SendError::Permanent(reason)) => outbox::mark_failed(conn, &row.id, owner, reason, now).await?,
             Err(SendError::Temporary(reason)) if row.attempts >= i64::from(settings.mail_max_attempts) => {
                 let reason = format!("gave up after {} attempts: {reason}", row.attempts);
-                outbox::mark_failed(&mut conn, &row.id, owner, &reason, now).await
+                outbox::mark_failed(conn, &row.id, owner, &reason, now).await?
             }
             Err(SendError::Temporary(reason)) => {
                 let next = now + retry_delay(settings.mail_retry_base, settings.mail_retry_max, row.attempts);
-                outbox::mark_retry(&mut conn, &row.id, owner, reason, next).await
+                outbox::mark_retry(conn, &row.id, owner, reason, next).await?
             }
+        };
+        if ok {
+            recorded.insert(row.id.clone());
         }
     }
-    .await;
-    let (id, kind, attempts) = (&row.id, &row.kind, row.attempts);
-    match (recorded, &outcome) {
-        (Ok(true), Ok(())) => tracing::info!(%id, %kind, attempts, "outbox: mail sent"),
-        (Ok(true), Err(e)) => tracing::warn!(%id, %kind, attempts, error = %e, "outbox: mail not sent"),
-        (Ok(false), _) => tracing::warn!(%id, %kind, "outbox: the lease expired before the result was recorded"),
-        (Err(e), _) => tracing::error!(%id, %kind, error = %e, "outbox: cannot record a delivery result"),
+    for (now, ids) in sent {
+        recorded.extend(outbox::mark_sent(conn, &ids, owner, now, state.mail.is_mailbox()).await?);
     }
+    Ok(recorded)
 }
 
 /// Seconds until the next attempt after `attempts` failed ones: `base`

@@ -36,6 +36,14 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// Where write transactions run. On SQLite, one connection: SQLite
+    /// admits one writer at a time, and its busy handler lets a waiting
+    /// writer sleep longer the longer it has waited (up to 100 ms a try),
+    /// so under steady writes a writer could wait half a second while newer
+    /// ones went first (the outbox worker did, behind invitations). Queueing
+    /// for this connection is first come, first served, and hands over at
+    /// once. On PostgreSQL, the one pool.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -52,26 +60,15 @@ impl Db {
         if backend == Backend::Sqlite {
             create_sqlite_folder(url)?;
         }
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .min_connections(0)
-            .acquire_timeout(Duration::from_secs(5))
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    if conn.backend_name() == "SQLite" {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact_url(url)))?;
-        Ok(Self { pool, backend })
+        let pool = open_pool(url, max_connections, Duration::from_secs(5)).await?;
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let writer = if backend == Backend::Sqlite && !in_memory {
+            // A writer may wait as long as SQLite's busy timeout would let it.
+            open_pool(url, 1, Duration::from_secs(15)).await?
+        } else {
+            pool.clone()
+        };
+        Ok(Self { pool, writer, backend })
     }
 
     pub fn backend(&self) -> Backend {
@@ -95,12 +92,13 @@ impl Db {
         Ok(())
     }
 
-    /// Begins a transaction that will write. On SQLite it takes the write
-    /// lock at once (`BEGIN IMMEDIATE`), so concurrent writers queue on the
-    /// busy timeout instead of failing half-way with SQLITE_BUSY.
+    /// Begins a transaction that will write. On SQLite it waits its turn
+    /// for the writer connection, then takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a writer in another process makes it wait on
+    /// the busy timeout instead of failing half-way with SQLITE_BUSY.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
     }
@@ -112,7 +110,32 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
+}
+
+/// A pool of up to `max_connections`; SQLite connections get WAL,
+/// `synchronous=NORMAL`, a busy timeout and foreign keys.
+async fn open_pool(url: &str, max_connections: u32, acquire_timeout: Duration) -> anyhow::Result<AnyPool> {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(0)
+        .acquire_timeout(acquire_timeout)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                if conn.backend_name() == "SQLite" {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact_url(url)))
 }
 
 fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {

@@ -94,23 +94,51 @@ pub async fn claim(conn: &mut Conn, owner: &str, now: i64, lease_until: i64, lim
     Ok(rows)
 }
 
-/// Records a delivery. The body is wiped when it carries a secret, unless
-/// `keep_body` (the development mailbox, whose copy is the only one).
-/// Returns false when `owner` no longer holds the lease.
-pub async fn mark_sent(conn: &mut Conn, id: &str, owner: &str, now: i64, keep_body: bool) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE outbox SET status = 'sent', sent_at = $3, sent_by = $2, lease_owner = NULL, \
-         lease_until = NULL, last_error = NULL, \
-         body = CASE WHEN carries_secret = 1 AND $4 = 0 THEN NULL ELSE body END \
-         WHERE id = $1 AND lease_owner = $2 AND status = 'queued'",
+/// Whether any row is due (what `claim` would take), without writing:
+/// a worker asks before it takes the write lock to claim.
+pub async fn any_due(conn: &mut Conn, now: i64) -> sqlx::Result<bool> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $1 \
+         AND (lease_until IS NULL OR lease_until < $1) LIMIT 1",
     )
-    .bind(id)
-    .bind(owner)
     .bind(now)
-    .bind(flag(keep_body))
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(row.is_some())
+}
+
+/// Records the delivery of rows sent at `now`, in one statement. A body
+/// is wiped when it carries a secret, unless `keep_body` (the development
+/// mailbox, whose copy is the only one). Returns the ids recorded: those
+/// whose lease `owner` still held.
+pub async fn mark_sent(
+    conn: &mut Conn,
+    ids: &[&str],
+    owner: &str,
+    now: i64,
+    keep_body: bool,
+) -> sqlx::Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (0..ids.len())
+        .map(|i| format!("${}", i + 4))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE outbox SET status = 'sent', sent_at = $2, sent_by = $1, lease_owner = NULL, \
+         lease_until = NULL, last_error = NULL, \
+         body = CASE WHEN carries_secret = 1 AND $3 = 0 THEN NULL ELSE body END \
+         WHERE lease_owner = $1 AND status = 'queued' AND id IN ({list}) RETURNING id"
+    );
+    let mut query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .bind(now)
+        .bind(flag(keep_body));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(&mut *conn).await?.into_iter().map(|(id,)| id).collect())
 }
 
 /// Gives the row back to the queue, due again at `next_attempt_at`.
