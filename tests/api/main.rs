@@ -11,6 +11,7 @@ mod audit_export;
 mod cli;
 mod csrf;
 mod deleted_users;
+mod directory;
 mod errors;
 mod groups;
 mod headers;
