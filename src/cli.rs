@@ -1,5 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `admin create`,
-//! and the measuring tools `seed` and `bench`.
+//! `invite-bulk`, and the measuring tools `seed` and `bench`.
+
+mod invite_bulk;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -35,6 +37,7 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    InviteBulk(invite_bulk::InviteBulkArgs),
     /// Write realistic users, groups and applications in bulk (appends to
     /// the directory; prints how long it took).
     Seed(SeedArgs),
@@ -95,6 +98,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Admin {
             command: AdminCommand::Create { email, name, role },
         } => create_admin(settings, &email, &name, &role).await,
+        Command::InviteBulk(args) => return invite_bulk::run(settings, args).await,
         Command::Seed(args) => seed(settings, args).await,
         Command::Bench(args) => crate::bench::run(args).await,
     };

@@ -45,7 +45,6 @@ impl Application {
         let first_admin = accounts::bootstrap(&db, &settings, &hasher, &clock).await?;
         let master_key = resolve_session_key(&settings)?;
         let session_key = Key::from(&master_key);
-        let secrets = crate::security::secret::Secrets::derive(&master_key);
 
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (VESTIBULE_BIND): {e}", settings.bind))?;
@@ -54,19 +53,7 @@ impl Application {
             Some(url) => url.clone(),
             None => format!("http://{}:{port}", settings.bind.ip()),
         };
-        let mail = Transport::from_settings(&settings)?;
-        let state = web::Data::new(AppState {
-            secrets,
-            limits: RateLimits::new(&settings),
-            settings,
-            public_url,
-            db,
-            clock,
-            hasher,
-            mail,
-            mail_wake: Default::default(),
-            organization: Default::default(),
-        });
+        let state = web::Data::new(new_state(settings, clock, db, hasher, &master_key, public_url)?);
 
         let server = serve(listener, state.clone(), session_key)?;
         spawn_housekeeping(state.clone());
@@ -107,6 +94,47 @@ impl Application {
         self.state.db.close().await;
         result
     }
+}
+
+/// The state a command works with (`vestibule invite-bulk`): the store,
+/// migrated, and the same keys and public URL as the portal on these
+/// settings, so the links it emails work there. No server and no outbox
+/// worker: a running portal's worker sends what the command commits
+/// within `VESTIBULE_MAIL_POLL_MS`.
+pub async fn command_state(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
+    let db = Db::connect(&settings.database_url, 2).await?;
+    db.migrate().await?;
+    let hasher = PasswordHasherService::new(settings.password_cost)?;
+    let master_key = resolve_session_key(&settings)?;
+    let public_url = match &settings.public_url {
+        Some(url) => url.clone(),
+        None => format!("http://{}", settings.bind),
+    };
+    new_state(settings, clock, db, hasher, &master_key, public_url)
+}
+
+fn new_state(
+    settings: Settings,
+    clock: Clock,
+    db: Db,
+    hasher: PasswordHasherService,
+    master_key: &[u8],
+    public_url: String,
+) -> anyhow::Result<AppState> {
+    let mail = Transport::from_settings(&settings)?;
+    Ok(AppState {
+        secrets: crate::security::secret::Secrets::derive(master_key),
+        limits: RateLimits::new(&settings),
+        settings,
+        public_url,
+        db,
+        clock,
+        hasher,
+        mail,
+        mail_wake: Default::default(),
+        mail_held: Default::default(),
+        organization: Default::default(),
+    })
 }
 
 fn serve(listener: TcpListener, state: web::Data<AppState>, key: Key) -> anyhow::Result<Server> {

@@ -274,6 +274,59 @@ pub async fn queue_backlog(state: &AppState, n: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A bulk invite file (Entra's template) of `n` guests at addresses that
+/// start with `BULK_PREFIX`: names from the seed lists, a personal
+/// message for one in two, a redirect URL for one in four.
+pub fn bulk_file(n: usize) -> String {
+    let mut out = String::with_capacity(n * 120 + 400);
+    out.push_str(crate::services::bulk_template::VERSION);
+    out.push_str(
+        "\r\nEmail address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,\
+         Send invitation message (true or false) [sendEmail],Customized invitation message \
+         [customizedMessageBody],Name of invitee [inviteeName]\r\n",
+    );
+    let mut rng = super::data::Rng::new(7);
+    for i in 0..n {
+        let first = *rng.pick(super::data::FIRST_NAMES);
+        let last = *rng.pick(super::data::LAST_NAMES);
+        let (_, domain) = *rng.pick(super::data::COMPANIES);
+        let redirect = if i % 4 == 0 {
+            "https://apps.contoso.test/projects"
+        } else {
+            ""
+        };
+        let (send, message) = if i % 2 == 0 {
+            (
+                "true",
+                "\"Welcome to Contoso, where our projects live. Questions? Write to partners@contoso.test.\"",
+            )
+        } else {
+            ("false", "")
+        };
+        out.push_str(&format!(
+            "{BULK_PREFIX}{i}.{}@{domain},{redirect},{send},{message},{first} {last}\r\n",
+            super::data::mail_local(first, last)
+        ));
+    }
+    out
+}
+
+/// How the benchmark's bulk addresses begin.
+pub const BULK_PREFIX: &str = "bulkbench.";
+
+/// Takes back what the bulk measurement wrote, so the figures after it
+/// see the directory and the outbox as they were: its mail (held, never
+/// sent), then its guests, whose invitations and memberships go with
+/// them. The audit log keeps its lines, as it always does.
+pub async fn discard_bulk(state: &AppState) -> anyhow::Result<()> {
+    let range = format!("'{BULK_PREFIX}' AND '{}'", BULK_PREFIX.replace('.', "/"));
+    let mut tx = state.db.begin().await?;
+    bulk::delete(&mut tx, "outbox", &format!("recipient BETWEEN {range}")).await?;
+    bulk::delete(&mut tx, "users", &format!("mail_lower BETWEEN {range}")).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn user_count(state: &AppState) -> anyhow::Result<i64> {
     let mut conn = state.db.pool().acquire().await?;
     Ok(bulk::count(&mut conn, "users", "deleted_at IS NULL").await?)

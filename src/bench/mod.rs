@@ -28,12 +28,13 @@ pub struct BenchArgs {
     /// VESTIBULE_TEST_POSTGRES_URL; without one only SQLite is measured.
     #[arg(long, value_name = "URL")]
     pub postgres_url: Option<String>,
-    /// Shorter runs (2 s per figure) and scale up to 100,000 users only.
+    /// Shorter runs (2 s per figure), 10,000 bulk invitations instead of
+    /// 100,000, and scale up to 100,000 users only.
     #[arg(long)]
     pub quick: bool,
-    /// Measure only these parts (comma-separated: pages, invites, mail,
-    /// scale), e.g. to profile one of them; the table leaves the rest out.
-    #[arg(long, value_delimiter = ',', value_parser = ["pages", "invites", "mail", "scale"])]
+    /// Measure only these parts (comma-separated: pages, invites, bulk,
+    /// mail, scale), e.g. to profile one of them; the table leaves the rest out.
+    #[arg(long, value_delimiter = ',', value_parser = ["pages", "invites", "bulk", "mail", "scale"])]
     pub only: Vec<String>,
     /// Where to write the results as JSON.
     #[arg(long, value_name = "FILE", default_value = "bench-results.json")]

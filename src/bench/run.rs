@@ -55,6 +55,10 @@ pub struct StoreResult {
     pub memory_peak_mb: f64,
     pub pages: Vec<Page>,
     pub invites: Vec<Invites>,
+    /// Bulk invite: invitations committed by `vestibule invite-bulk`, and
+    /// the seconds from starting the command to its exit.
+    pub bulk_invitations: u64,
+    pub bulk_seconds: f64,
     pub mail_backlog: u64,
     pub mail_per_second: f64,
     pub mail_delay_samples: u64,
@@ -316,6 +320,13 @@ async fn measure(
     out.mail_delay_samples = delays.len() as u64;
     (out.mail_delay_p50_ms, out.mail_delay_p99_ms) = percentiles(delays);
 
+    // Bulk invite: a template file through `vestibule invite-bulk`.
+    if wanted("bulk") {
+        let n = if quick { 10_000 } else { 100_000 };
+        eprintln!("bench[{store}]: {n} invitations in bulk");
+        (out.bulk_invitations, out.bulk_seconds) = bulk_invite(&state, database_url, dir, addr, n).await?;
+    }
+
     // Mail: a backlog committed at once, delivered to the sink.
     let backlog = match (wanted("mail"), quick) {
         (false, _) => 0,
@@ -368,6 +379,53 @@ async fn measure(
     handle.stop(true).await;
     let _ = server.await;
     Ok(out)
+}
+
+/// Runs `vestibule invite-bulk` on a file of `n` guests in a child process
+/// (so its memory is not the server's), with the server's outbox worker
+/// held: what is measured is the commit, rows, outbox and audit, not the
+/// sending, which the mail figures measure. The guests and their mail are
+/// taken back afterwards. Returns (invitations committed, seconds).
+async fn bulk_invite(
+    state: &crate::web::state::AppState,
+    database_url: &str,
+    dir: &std::path::Path,
+    addr: SocketAddr,
+    n: usize,
+) -> anyhow::Result<(u64, f64)> {
+    let csv = dir.join("bulk-invite.csv");
+    let results = dir.join("bulk-results.csv");
+    std::fs::write(&csv, super::fixtures::bulk_file(n))?;
+    state.hold_mail(true);
+    let t = Instant::now();
+    let out = tokio::process::Command::new(std::env::current_exe()?)
+        .arg("invite-bulk")
+        .arg("--csv")
+        .arg(&csv)
+        .args(["--inviter", ADMIN_EMAIL])
+        .arg("--results")
+        .arg(&results)
+        .env("VESTIBULE_DATABASE_URL", database_url)
+        .env("VESTIBULE_DATA_DIR", dir)
+        .env("VESTIBULE_PUBLIC_URL", format!("http://{addr}"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await?;
+    let seconds = t.elapsed().as_secs_f64();
+    let committed = std::fs::read_to_string(&results)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(",Success,"))
+        .count() as u64;
+    super::fixtures::discard_bulk(state).await?;
+    state.hold_mail(false);
+    anyhow::ensure!(
+        out.status.success() && committed == n as u64,
+        "vestibule invite-bulk committed {committed} of {n} ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok((committed, seconds))
 }
 
 /// Waits until the outbox has nothing left to send (two minutes at most).

@@ -68,6 +68,9 @@ pub enum Permission {
     AdminPortal,
     ReadUsers,
     InviteGuests,
+    /// Bulk invite from a CSV file: at least a User Administrator, as in
+    /// Entra (a Guest Inviter invites one guest at a time).
+    BulkInvite,
     /// Inviting with user type Member, or with group and app assignments.
     InviteMembersOrAssignments,
     ResendInvitation,
@@ -103,6 +106,8 @@ mod tests {
         assert!(hd.allows(ResetRedemption) && !hd.allows(InviteGuests) && !hd.allows(EditUsers));
         assert!(gi.allows(InviteGuests) && gi.allows(ReadUsers) && gi.allows(ResendInvitation));
         assert!(!gi.allows(ResetRedemption) && !gi.allows(InviteMembersOrAssignments) && !gi.allows(ManageGroups));
+        assert!(ga.allows(BulkInvite) && ua.allows(BulkInvite));
+        assert!(!gi.allows(BulkInvite) && !hd.allows(BulkInvite));
         assert!(!any_allows(&[], AdminPortal));
     }
 

@@ -76,6 +76,16 @@ pub fn build_message(
     Ok(builder.multipart(MultiPart::alternative_plain_html(text, html))?)
 }
 
+/// The whole message as the outbox stores it. lettre writes 7-bit
+/// (quoted-printable or base64) bodies and encoded headers, so the message
+/// is ASCII; the lossy step never changes it.
+pub fn message_text(message: &Message) -> String {
+    match String::from_utf8(message.formatted()) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
 /// Writes `message` to the outbox in the caller's transaction. The caller
 /// commits, then calls `state.wake_mail()`.
 #[allow(clippy::too_many_arguments)]
@@ -91,10 +101,7 @@ pub async fn queue(
     priority: i64,
     now: i64,
 ) -> sqlx::Result<String> {
-    let raw = message.formatted();
-    // lettre writes 7-bit (quoted-printable or base64) bodies and encoded
-    // headers, so the message is ASCII; the lossy step never changes it.
-    let body = String::from_utf8_lossy(&raw);
+    let body = message_text(message);
     let mail = NewMail {
         kind,
         user_id,

@@ -60,7 +60,8 @@ async fn run(state: web::Data<AppState>, owner: String, mut stopped: watch::Rece
     let mut done: Vec<Done> = Vec::new();
     loop {
         let stopping = *stopped.borrow();
-        let rows = match exchange(&state, &owner, &mut done, !stopping).await {
+        let held = state.mail_held.load(std::sync::atomic::Ordering::SeqCst);
+        let rows = match exchange(&state, &owner, &mut done, !stopping && !held).await {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "outbox: cannot record or claim mail");

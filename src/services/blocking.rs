@@ -1,7 +1,7 @@
 //! Block future invitations: every invitation carries a link signed for
 //! its address; confirming it stops further invitations to that address.
 
-use crate::security::secret::Secrets;
+use crate::security::secret::{DigestKey, Secrets};
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
 use crate::store::{self};
@@ -9,11 +9,15 @@ use crate::web::state::AppState;
 
 /// The signed Block future invitations link for an address.
 pub fn block_link(state: &AppState, address_lower: &str) -> String {
+    signed_block_link(&state.public_url, &state.secrets.block_links, address_lower)
+}
+
+/// The same link from the public URL and the key alone.
+pub fn signed_block_link(public_url: &str, key: &DigestKey, address_lower: &str) -> String {
     format!(
-        "{}/invitations/block?address={}&sig={}",
-        state.public_url,
+        "{public_url}/invitations/block?address={}&sig={}",
         crate::web::error::urlencode(address_lower),
-        block_signature(&state.secrets, address_lower)
+        key.digest(address_lower)
     )
 }
 

@@ -324,16 +324,60 @@ async fn recompute(tx: &mut Tx, group_id: &str, rule: &MembershipRule, now: i64)
 /// the Dynamic User groups whose rules match `subject`: the rules are read
 /// once, nothing else is.
 pub async fn join_dynamic_groups(tx: &mut Tx, subject: &RuleSubject, now: i64) -> sqlx::Result<()> {
-    for (group_id, rule_text) in store::groups::dynamic_groups(tx).await? {
-        let Ok(rule) = MembershipRule::parse(&rule_text) else {
-            tracing::warn!(group = %group_id, "a stored membership rule no longer parses");
-            continue;
-        };
-        if rule.matches(&attributes(subject)) {
-            store::groups::add_member(tx, &group_id, &subject.id, now).await?;
-        }
+    let rules = DynamicRules::load(tx).await?;
+    for group_id in rules.matching(subject) {
+        store::groups::add_member(tx, group_id, &subject.id, now).await?;
     }
     Ok(())
+}
+
+/// The Dynamic User groups with their rules parsed, for evaluating many
+/// new users: Bulk invite reads them once per transaction (so a group
+/// deleted meanwhile is not written to) and parses a rule only when its
+/// text changed.
+#[derive(Default)]
+pub struct DynamicRules {
+    groups: Vec<(String, String, MembershipRule)>,
+}
+
+impl DynamicRules {
+    pub async fn load(conn: &mut store::Conn) -> sqlx::Result<Self> {
+        let mut rules = Self::default();
+        rules.refresh(conn).await?;
+        Ok(rules)
+    }
+
+    /// Reads the groups again, keeping the parsed rules that did not change.
+    pub async fn refresh(&mut self, conn: &mut store::Conn) -> sqlx::Result<()> {
+        let mut previous = std::mem::take(&mut self.groups);
+        for (group_id, text) in store::groups::dynamic_groups(conn).await? {
+            let kept = previous.iter().position(|(id, t, _)| *id == group_id && *t == text);
+            let rule = match kept {
+                Some(i) => previous.swap_remove(i).2,
+                None => match MembershipRule::parse(&text) {
+                    Ok(rule) => rule,
+                    Err(_) => {
+                        tracing::warn!(group = %group_id, "a stored membership rule no longer parses");
+                        continue;
+                    }
+                },
+            };
+            self.groups.push((group_id, text, rule));
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The ids of the groups whose rules match `subject`.
+    pub fn matching<'a>(&'a self, subject: &'a RuleSubject) -> impl Iterator<Item = &'a str> + 'a {
+        self.groups
+            .iter()
+            .filter(move |(_, _, rule)| rule.matches(&attributes(subject)))
+            .map(|(id, _, _)| id.as_str())
+    }
 }
 
 /// Brings one user's dynamic memberships up to date, in the caller's

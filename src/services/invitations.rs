@@ -11,8 +11,9 @@ use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
 use crate::store::invitations::NewInvitation;
 use crate::store::organization::Organization;
+use crate::store::outbox::OutgoingMail;
 use crate::store::users::NewUser;
-use crate::store::{self, Tx};
+use crate::store::{self, Conn, Tx};
 use crate::web::state::AppState;
 
 pub use crate::services::invite_form::{
@@ -97,19 +98,25 @@ async fn grant_assignments(
 async fn address_is_free(tx: &mut Tx, email: &Email) -> sqlx::Result<Result<(), FieldErrors>> {
     let mut errors = FieldErrors::default();
     if let Some((id, deleted)) = store::invitations::holder_of_address(tx, email.normalized()).await? {
-        let message = if deleted {
-            format!("{email} belongs to a deleted user, who can be restored from Deleted users.")
-        } else {
-            format!("{email} is already in the directory: see /admin/users/{id}.")
-        };
-        errors.add("email", message);
+        errors.add("email", taken_message(email, &id, deleted));
     } else if store::invitations::is_blocked(tx, email.normalized()).await? {
-        errors.add(
-            "email",
-            format!("{email} has asked not to receive invitations from this organization."),
-        );
+        errors.add("email", blocked_message(email));
     }
     Ok(if errors.is_empty() { Ok(()) } else { Err(errors) })
+}
+
+/// Why an address held by user `id` cannot be invited.
+pub(crate) fn taken_message(email: &Email, id: &str, deleted: bool) -> String {
+    if deleted {
+        format!("{email} belongs to a deleted user, who can be restored from Deleted users.")
+    } else {
+        format!("{email} is already in the directory: see /admin/users/{id}.")
+    }
+}
+
+/// Why a blocked address cannot be invited.
+pub(crate) fn blocked_message(email: &Email) -> String {
+    format!("{email} has asked not to receive invitations from this organization.")
 }
 
 async fn write_invitation(
@@ -225,85 +232,124 @@ pub async fn queue_invitation_email(
     mail: &InvitationMail<'_>,
     now: i64,
 ) -> ServiceResult<()> {
-    let inviter = store::users::find_active(tx, mail.inviter_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let inviter_email = inviter
-        .mail
-        .clone()
-        .unwrap_or_else(|| inviter.user_principal_name.clone());
-    let email = InvitationEmail {
-        subject: format!(
-            "{} invited you to access applications within their organization",
-            inviter.display_name
-        ),
-        org_name: org.name.clone(),
-        org_domain: org.primary_domain.clone(),
-        inviter_name: inviter.display_name.clone(),
-        inviter_email: inviter_email.clone(),
-        invitee_name: mail.invitee_name.to_owned(),
-        invitee_email: mail.to.to_owned(),
-        message: mail.message.map(str::to_owned),
-        accept_url: format!("{}/redeem?ticket={}", state.public_url, mail.ticket),
-        privacy_url: org.privacy_statement_url.clone(),
-        block_url: crate::services::blocking::block_link(state, &mail.to.to_lowercase()),
-    };
-    let from_name = format!("{} Invitations", org.name);
-    let from = crate::mail::sender_address(&state.settings);
-    let (text, html) = email.render().map_err(anyhow::Error::from)?;
-    let message_id = crate::mail::new_message_id(&org.primary_domain);
-    let message = crate::mail::build_message(
-        &from_name,
-        &from,
-        Some(&inviter_email),
-        mail.to,
-        &email.subject,
-        text,
-        html,
-        Some(&email.block_url),
-        &message_id,
-    )?;
-    crate::mail::queue(
-        tx,
-        "invitation",
-        Some(mail.user_id),
-        &message,
-        mail.to,
-        &email.subject,
-        &message_id,
-        true,
-        0,
-        now,
-    )
-    .await?;
-    if let Some(cc) = mail.cc {
-        let (text, html) = email.render_cc().map_err(anyhow::Error::from)?;
-        let cc_id = crate::mail::new_message_id(&org.primary_domain);
-        let subject = format!("Copy: {}", email.subject);
+    let sender = InvitationSender::load(state, tx, org, mail.inviter_id).await?;
+    for message in sender.compose(mail)? {
+        store::outbox::enqueue(tx, &message.as_new_mail(), now).await?;
+    }
+    Ok(())
+}
+
+/// What every invitation from one inviter has in common: the organization,
+/// the inviter, the sender and the subject. Loaded once, it composes any
+/// number of emails (Bulk invite composes thousands).
+pub struct InvitationSender {
+    public_url: String,
+    block_links: crate::security::secret::DigestKey,
+    org_name: String,
+    org_domain: String,
+    privacy_url: Option<String>,
+    inviter_name: String,
+    inviter_email: String,
+    from_name: String,
+    from: String,
+    subject: String,
+}
+
+impl InvitationSender {
+    /// Reads the inviter, who must still be in the directory.
+    pub async fn load(state: &AppState, conn: &mut Conn, org: &Organization, inviter_id: &str) -> ServiceResult<Self> {
+        let inviter = store::users::find_active(conn, inviter_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let inviter_email = inviter.mail.unwrap_or(inviter.user_principal_name);
+        Ok(Self {
+            public_url: state.public_url.clone(),
+            block_links: state.secrets.block_links.clone(),
+            subject: format!(
+                "{} invited you to access applications within their organization",
+                inviter.display_name
+            ),
+            org_name: org.name.clone(),
+            org_domain: org.primary_domain.clone(),
+            privacy_url: org.privacy_statement_url.clone(),
+            inviter_name: inviter.display_name,
+            inviter_email,
+            from_name: format!("{} Invitations", org.name),
+            from: crate::mail::sender_address(&state.settings),
+        })
+    }
+
+    /// The invitation email, and the Cc copy when there is a Cc recipient.
+    pub fn compose(&self, mail: &InvitationMail<'_>) -> ServiceResult<Vec<OutgoingMail>> {
+        let email = InvitationEmail {
+            subject: self.subject.clone(),
+            org_name: self.org_name.clone(),
+            org_domain: self.org_domain.clone(),
+            inviter_name: self.inviter_name.clone(),
+            inviter_email: self.inviter_email.clone(),
+            invitee_name: mail.invitee_name.to_owned(),
+            invitee_email: mail.to.to_owned(),
+            message: mail.message.map(str::to_owned),
+            accept_url: format!("{}/redeem?ticket={}", self.public_url, mail.ticket),
+            privacy_url: self.privacy_url.clone(),
+            block_url: crate::services::blocking::signed_block_link(
+                &self.public_url,
+                &self.block_links,
+                &mail.to.to_lowercase(),
+            ),
+        };
+        let mut out = Vec::with_capacity(2);
+        let (text, html) = email.render().map_err(anyhow::Error::from)?;
+        out.push(self.message(
+            "invitation",
+            mail,
+            mail.to,
+            email.subject.clone(),
+            text,
+            html,
+            Some(&email.block_url),
+            true,
+        )?);
+        if let Some(cc) = mail.cc {
+            let (text, html) = email.render_cc().map_err(anyhow::Error::from)?;
+            let subject = format!("Copy: {}", email.subject);
+            out.push(self.message("invitation_cc", mail, cc, subject, text, html, None, false)?);
+        }
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn message(
+        &self,
+        kind: &'static str,
+        mail: &InvitationMail<'_>,
+        to: &str,
+        subject: String,
+        text: String,
+        html: String,
+        list_unsubscribe: Option<&str>,
+        carries_secret: bool,
+    ) -> ServiceResult<OutgoingMail> {
+        let message_id = crate::mail::new_message_id(&self.org_domain);
         let message = crate::mail::build_message(
-            &from_name,
-            &from,
-            Some(&inviter_email),
-            cc,
+            &self.from_name,
+            &self.from,
+            Some(&self.inviter_email),
+            to,
             &subject,
             text,
             html,
-            None,
-            &cc_id,
+            list_unsubscribe,
+            &message_id,
         )?;
-        crate::mail::queue(
-            tx,
-            "invitation_cc",
-            Some(mail.user_id),
-            &message,
-            cc,
-            &subject,
-            &cc_id,
-            false,
-            0,
-            now,
-        )
-        .await?;
+        Ok(OutgoingMail {
+            kind,
+            user_id: mail.user_id.to_owned(),
+            recipient: to.to_owned(),
+            subject,
+            message_id,
+            body: crate::mail::message_text(&message),
+            carries_secret,
+        })
     }
-    Ok(())
 }

@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod applications;
 pub mod assignments;
 pub mod blocking;
+pub mod bulk_invite;
+pub mod bulk_template;
 pub mod deleted_users;
 pub mod groups;
 pub mod invitations;

@@ -5,6 +5,7 @@
 //! and pages by key.
 
 use super::Conn;
+use super::bulk::Value;
 
 /// Who did it, and from where.
 #[derive(Clone, Debug, Default)]
@@ -93,6 +94,49 @@ pub async fn record_all(conn: &mut Conn, actor: &Actor, entries: &[AuditEntry<'_
             .bind(actor.client_ip.clone());
     }
     query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Many entries by one actor at one moment, in as few statements as the
+/// parameter limit allows (Bulk invite).
+pub async fn record_many(conn: &mut Conn, actor: &Actor, entries: &[AuditEntry<'_>], now: i64) -> sqlx::Result<()> {
+    const COLUMNS: &[&str] = &[
+        "id",
+        "occurred_at",
+        "activity",
+        "category",
+        "result",
+        "actor_id",
+        "actor_name",
+        "actor_name_lower",
+        "target_id",
+        "target_name",
+        "target_name_lower",
+        "details",
+        "client_ip",
+    ];
+    let actor_name_lower = actor.name.as_deref().map(str::to_lowercase);
+    let rows: Vec<Vec<Value>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                uuid::Uuid::now_v7().to_string().into(),
+                now.into(),
+                e.activity.into(),
+                e.category.into(),
+                "success".into(),
+                actor.id.clone().into(),
+                actor.name.clone().into(),
+                actor_name_lower.clone().into(),
+                e.target_id.map(str::to_owned).into(),
+                e.target_name.map(str::to_owned).into(),
+                e.target_name.map(str::to_lowercase).into(),
+                e.details.clone().into(),
+                actor.client_ip.clone().into(),
+            ]
+        })
+        .collect();
+    super::bulk::insert_owned_rows(conn, "audit_log", COLUMNS, rows, "").await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
-//! Bulk writes for `vestibule seed` and the benchmark: many rows per
-//! statement (multi-row `VALUES`, which both backends accept through the
-//! `Any` driver, where arrays for PostgreSQL's `UNNEST` are not available),
-//! many statements per transaction. Nothing here runs in a request.
+//! Bulk writes for Bulk invite, `vestibule seed` and the benchmark: many
+//! rows per statement (multi-row `VALUES`, which both backends accept
+//! through the `Any` driver, where arrays for PostgreSQL's `UNNEST` are not
+//! available), many statements per transaction.
 
 use sqlx::Executor;
 
@@ -46,9 +46,17 @@ impl From<Option<i64>> for Value {
     }
 }
 
-/// Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's
-/// 65,535, and big enough that the statement overhead vanishes.
-const MAX_PARAMS: usize = 16_000;
+/// Bound parameters per statement, under each backend's limit (SQLite
+/// 32,766, PostgreSQL 65,535): the fewer statements, the fewer round
+/// trips, and over TCP to PostgreSQL each large one may wait 40 ms for a
+/// delayed ACK (sqlx 0.9.0 leaves Nagle's algorithm on).
+fn max_params(conn: &Conn) -> usize {
+    if conn.backend_name() == "SQLite" {
+        32_000
+    } else {
+        65_000
+    }
+}
 
 /// Rows of `table` (each row holds one value per column, in order), written
 /// with as many rows per `INSERT` as the parameter limit allows. The caller
@@ -61,8 +69,22 @@ pub async fn insert_rows(
     rows: &[Vec<Value>],
     suffix: &str,
 ) -> sqlx::Result<u64> {
+    // Binding copies every text anyway; cloning first costs the same.
+    insert_owned_rows(conn, table, columns, rows.to_vec(), suffix).await
+}
+
+/// `insert_rows` for rows the caller gives up: their texts are bound
+/// without another copy (bulk invite binds a few hundred megabytes of
+/// email bodies).
+pub async fn insert_owned_rows(
+    conn: &mut Conn,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+    suffix: &str,
+) -> sqlx::Result<u64> {
     let width = columns.len();
-    let per_statement = (MAX_PARAMS / width).max(1);
+    let per_statement = (max_params(conn) / width).max(1);
     // SQLite gets anonymous `?` placeholders: sqlx looks every named `$n`
     // up among the statement's parameter names, which SQLite keeps in a
     // list, so binding n named parameters costs n² (a profile at 16,000
@@ -70,7 +92,9 @@ pub async fn insert_rows(
     let anonymous = conn.backend_name() == "SQLite";
     let mut written = 0;
     let mut full_sql: Option<String> = None;
-    for chunk in rows.chunks(per_statement) {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
         let sql = if chunk.len() == per_statement {
             full_sql
                 .get_or_insert_with(|| insert_sql(table, columns, per_statement, suffix, anonymous))
@@ -83,16 +107,31 @@ pub async fn insert_rows(
             debug_assert_eq!(row.len(), width, "a bulk row of {table} has the wrong width");
             for value in row {
                 q = match value {
-                    Value::Text(s) => q.bind(s.as_str()),
-                    Value::OptText(s) => q.bind(s.as_deref()),
-                    Value::Int(n) => q.bind(*n),
-                    Value::OptInt(n) => q.bind(*n),
+                    Value::Text(s) => q.bind(s),
+                    Value::OptText(s) => q.bind(s),
+                    Value::Int(n) => q.bind(n),
+                    Value::OptInt(n) => q.bind(n),
                 };
             }
         }
         written += q.execute(&mut *conn).await?.rows_affected();
     }
     Ok(written)
+}
+
+/// `n` placeholders separated by commas, numbered from `$first` on
+/// PostgreSQL and anonymous (`?`) on SQLite, for the reason given in
+/// `insert_owned_rows`; the caller binds every value in order, repeating a list
+/// it uses twice.
+pub(crate) fn placeholders(conn: &Conn, first: usize, n: usize) -> String {
+    if conn.backend_name() == "SQLite" {
+        vec!["?"; n].join(",")
+    } else {
+        (first..first + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 fn insert_sql(table: &str, columns: &[&str], rows: usize, suffix: &str, anonymous: bool) -> String {
@@ -137,6 +176,24 @@ pub async fn tune_for_loading(conn: &mut Conn, backend: Backend) -> sqlx::Result
     Ok(())
 }
 
+/// Sets how many pages SQLite's write-ahead log may hold before this
+/// connection copies them back into the database (SQLite's default is
+/// 1,000, about 4 MB), and returns the previous value; PostgreSQL has no
+/// such setting (`None`). A bulk load that checkpoints less often copies
+/// the index pages every transaction touches once per checkpoint instead
+/// of once per transaction.
+pub async fn wal_autocheckpoint(conn: &mut Conn, pages: i64) -> sqlx::Result<Option<i64>> {
+    if conn.backend_name() != "SQLite" {
+        return Ok(None);
+    }
+    let previous: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+        .fetch_one(&mut *conn)
+        .await?;
+    conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA wal_autocheckpoint = {pages}")))
+        .await?;
+    Ok(Some(previous))
+}
+
 /// Refreshes the planner's statistics after a bulk load, as any bulk load
 /// should: without them both planners guess row counts.
 pub async fn analyze(conn: &mut Conn, backend: Backend) -> sqlx::Result<()> {
@@ -169,6 +226,14 @@ pub async fn count(conn: &mut Conn, table: &str, filter: &str) -> sqlx::Result<i
     )))
     .fetch_one(&mut *conn)
     .await
+}
+
+/// Deletes the rows of `table` matching `filter`; returns how many.
+pub async fn delete(conn: &mut Conn, table: &str, filter: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE {filter}")))
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Default-role ids of up to 1,000 applications: (app id, role id).

@@ -183,6 +183,24 @@ pub async fn add_member(conn: &mut Conn, group_id: &str, user_id: &str, now: i64
     Ok(done.rows_affected() > 0)
 }
 
+/// Adds many (group, user) memberships in as few statements as the
+/// parameter limit allows (Bulk invite); existing ones are kept.
+pub async fn add_members_many(conn: &mut Conn, members: &[(&str, &str)], now: i64) -> sqlx::Result<()> {
+    let rows: Vec<Vec<super::bulk::Value>> = members
+        .iter()
+        .map(|(group_id, user_id)| vec![(*group_id).into(), (*user_id).into(), now.into()])
+        .collect();
+    super::bulk::insert_owned_rows(
+        conn,
+        "group_members",
+        &["group_id", "user_id", "added_at"],
+        rows,
+        "ON CONFLICT (group_id, user_id) DO NOTHING",
+    )
+    .await?;
+    Ok(())
+}
+
 pub async fn remove_member(conn: &mut Conn, group_id: &str, user_id: &str) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
         .bind(group_id)

@@ -1,6 +1,7 @@
 //! Invitations (one row per ticket issued), blocked addresses, and
 //! one-time form keys.
 
+use super::bulk::Value;
 use super::{Conn, flag};
 
 pub struct NewInvitation<'a> {
@@ -39,6 +40,46 @@ pub async fn insert(conn: &mut Conn, inv: &NewInvitation<'_>) -> sqlx::Result<()
     Ok(())
 }
 
+/// Several invitations in as few statements as the parameter limit
+/// allows (Bulk invite); the same columns as `insert`.
+pub async fn insert_many(conn: &mut Conn, new: &[NewInvitation<'_>]) -> sqlx::Result<()> {
+    const COLUMNS: &[&str] = &[
+        "id",
+        "user_id",
+        "ticket_digest",
+        "invited_email",
+        "redirect_url",
+        "send_invite_message",
+        "message",
+        "cc_recipient",
+        "language",
+        "invited_by",
+        "status",
+        "created_at",
+    ];
+    let rows: Vec<Vec<Value>> = new
+        .iter()
+        .map(|i| {
+            vec![
+                i.id.into(),
+                i.user_id.into(),
+                i.ticket_digest.into(),
+                i.invited_email.into(),
+                i.redirect_url.map(str::to_owned).into(),
+                flag(i.send_invite_message).into(),
+                i.message.map(str::to_owned).into(),
+                i.cc_recipient.map(str::to_owned).into(),
+                i.language.into(),
+                i.invited_by.map(str::to_owned).into(),
+                "pending".into(),
+                i.now.into(),
+            ]
+        })
+        .collect();
+    super::bulk::insert_owned_rows(conn, "invitations", COLUMNS, rows, "").await?;
+    Ok(())
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct InvitationRow {
     pub id: String,
@@ -74,6 +115,87 @@ pub async fn holder_of_address(conn: &mut Conn, lower: &str) -> sqlx::Result<Opt
             .fetch_optional(&mut *conn)
             .await?;
     Ok(row.map(|(id, deleted)| (id, deleted.is_some())))
+}
+
+/// Which of the lower-cased `addresses` users already have, live or
+/// deleted, as `holder_of_address` answers for one: address → (id, deleted).
+pub async fn holders_of_addresses(
+    conn: &mut Conn,
+    addresses: &[&str],
+) -> sqlx::Result<std::collections::HashMap<String, (String, bool)>> {
+    let mut holders = std::collections::HashMap::new();
+    if addresses.is_empty() {
+        return Ok(holders);
+    }
+    let mut query = sqlx::query_as::<_, (String, Option<i64>, Option<String>, String)>(sqlx::AssertSqlSafe(
+        holders_sql(conn, addresses.len()),
+    ));
+    for _ in 0..2 {
+        for address in addresses {
+            query = query.bind(*address);
+        }
+    }
+    let wanted: std::collections::HashSet<&str> = addresses.iter().copied().collect();
+    for (id, deleted_at, mail_lower, upn_lower) in query.fetch_all(&mut *conn).await? {
+        for key in mail_lower.into_iter().chain([upn_lower]) {
+            if wanted.contains(key.as_str()) {
+                holders.entry(key).or_insert_with(|| (id.clone(), deleted_at.is_some()));
+            }
+        }
+    }
+    Ok(holders)
+}
+
+/// One index search per column: with `mail_lower IN (…) OR upn_lower IN
+/// (…)` SQLite scans the whole table once the lists are long.
+fn holders_sql(conn: &Conn, n: usize) -> String {
+    const SELECT: &str = "SELECT id, deleted_at, mail_lower, upn_lower FROM users";
+    format!(
+        "{SELECT} WHERE mail_lower IN ({}) UNION ALL {SELECT} WHERE upn_lower IN ({})",
+        super::bulk::placeholders(conn, 1, n),
+        super::bulk::placeholders(conn, n + 1, n)
+    )
+}
+
+/// The database's plan for `holders_of_addresses` with `n` addresses, for
+/// a test that checks it searches the unique indexes (EXPLAIN QUERY PLAN
+/// on SQLite, EXPLAIN on PostgreSQL).
+pub async fn explain_holders(conn: &mut Conn, n: usize) -> sqlx::Result<String> {
+    use sqlx::Row;
+    let postgres = conn.backend_name() == "PostgreSQL";
+    let explain = if postgres { "EXPLAIN" } else { "EXPLAIN QUERY PLAN" };
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("{explain} {}", holders_sql(conn, n))));
+    for i in 0..2 * n {
+        query = query.bind(format!("nobody.{}@example.com", i % n));
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            if postgres {
+                r.try_get::<String, _>(0).unwrap_or_default()
+            } else {
+                r.try_get::<String, _>("detail").unwrap_or_default()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+/// Which of the lower-cased `addresses` asked not to be invited.
+pub async fn blocked_among(conn: &mut Conn, addresses: &[&str]) -> sqlx::Result<std::collections::HashSet<String>> {
+    if addresses.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT address_lower FROM blocked_addresses WHERE address_lower IN ({})",
+        super::bulk::placeholders(conn, 1, addresses.len())
+    );
+    let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+    for address in addresses {
+        query = query.bind(*address);
+    }
+    Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
 }
 
 pub async fn is_blocked(conn: &mut Conn, lower: &str) -> sqlx::Result<bool> {

@@ -4,6 +4,7 @@
 //! one PostgreSQL — never send one row twice, and a worker that dies holding
 //! a lease only delays its rows until the lease expires.
 
+use super::bulk::Value;
 use super::{Conn, flag};
 
 /// A message to queue.
@@ -45,6 +46,77 @@ pub async fn enqueue(conn: &mut Conn, mail: &NewMail<'_>, now: i64) -> sqlx::Res
     .execute(&mut *conn)
     .await?;
     Ok(id)
+}
+
+/// A composed message that owns its parts, for `enqueue_many`.
+#[derive(Clone, Debug)]
+pub struct OutgoingMail {
+    pub kind: &'static str,
+    pub user_id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message_id: String,
+    /// The whole RFC 5322 message.
+    pub body: String,
+    pub carries_secret: bool,
+}
+
+impl OutgoingMail {
+    pub fn as_new_mail(&self) -> NewMail<'_> {
+        NewMail {
+            kind: self.kind,
+            user_id: Some(&self.user_id),
+            recipient: &self.recipient,
+            subject: &self.subject,
+            message_id: &self.message_id,
+            body: &self.body,
+            carries_secret: self.carries_secret,
+            priority: 0,
+        }
+    }
+}
+
+/// Queues several messages, due at once, in as few statements as the
+/// parameter limit allows (Bulk invite). The bodies are bound as they are,
+/// without a copy.
+pub async fn enqueue_many(conn: &mut Conn, mails: Vec<OutgoingMail>, now: i64) -> sqlx::Result<()> {
+    const COLUMNS: &[&str] = &[
+        "id",
+        "created_at",
+        "kind",
+        "user_id",
+        "recipient",
+        "subject",
+        "message_id",
+        "body",
+        "carries_secret",
+        "priority",
+        "status",
+        "attempts",
+        "next_attempt_at",
+    ];
+    let rows: Vec<Vec<Value>> = mails
+        .into_iter()
+        .map(|m| {
+            vec![
+                uuid::Uuid::now_v7().to_string().into(),
+                now.into(),
+                m.kind.into(),
+                Some(m.user_id).into(),
+                m.recipient.into(),
+                m.subject.into(),
+                m.message_id.into(),
+                m.body.into(),
+                flag(m.carries_secret).into(),
+                0i64.into(),
+                "queued".into(),
+                0i64.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    super::bulk::insert_owned_rows(conn, "outbox", COLUMNS, rows, "").await?;
+    Ok(())
 }
 
 /// A row a worker holds the lease of, with what it needs to send it.

@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::bulk::Value;
 use super::{Conn, flag};
 use crate::domain::{DisplayName, Email, ExternalUserState, UserType};
 
@@ -112,6 +113,58 @@ pub async fn insert(conn: &mut Conn, new: &NewUser<'_>) -> sqlx::Result<()> {
     .bind(new.invited_by)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Several new rows in as few statements as the parameter limit allows
+/// (Bulk invite); the same columns as `insert`.
+pub async fn insert_many(conn: &mut Conn, new: &[NewUser<'_>]) -> sqlx::Result<()> {
+    const COLUMNS: &[&str] = &[
+        "id",
+        "display_name",
+        "display_name_lower",
+        "mail",
+        "mail_lower",
+        "user_principal_name",
+        "upn_lower",
+        "user_type",
+        "creation_type",
+        "external_user_state",
+        "external_user_state_changed_at",
+        "company_name",
+        "password_hash",
+        "must_change_password",
+        "account_enabled",
+        "session_epoch",
+        "created_at",
+        "invited_by",
+    ];
+    let rows: Vec<Vec<Value>> = new
+        .iter()
+        .map(|u| {
+            vec![
+                u.id.into(),
+                u.display_name.as_str().into(),
+                u.display_name.sort_key().into(),
+                u.mail.map(|m| m.as_str().to_owned()).into(),
+                u.mail.map(|m| m.normalized().to_owned()).into(),
+                u.user_principal_name.into(),
+                u.user_principal_name.to_lowercase().into(),
+                u.user_type.as_str().into(),
+                u.creation_type.map(str::to_owned).into(),
+                u.external_user_state.map(|s| s.as_str().to_owned()).into(),
+                u.external_user_state.map(|_| u.now).into(),
+                u.company_name.map(str::to_owned).into(),
+                u.password_hash.map(str::to_owned).into(),
+                flag(u.must_change_password).into(),
+                1i64.into(),
+                0i64.into(),
+                u.now.into(),
+                u.invited_by.map(str::to_owned).into(),
+            ]
+        })
+        .collect();
+    super::bulk::insert_owned_rows(conn, "users", COLUMNS, rows, "").await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use crate::common::{new_client, spawn_app};
 
-fn vestibule(dir: &std::path::Path) -> Command {
+pub fn vestibule(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vestibule"));
     cmd.current_dir(dir);
     for (key, _) in std::env::vars() {
@@ -63,6 +63,7 @@ fn every_command_has_help() {
         vec!["serve", "--help"],
         vec!["migrate", "--help"],
         vec!["admin", "create", "--help"],
+        vec!["invite-bulk", "--help"],
     ] {
         let out = vestibule(dir.path()).args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");

@@ -8,6 +8,7 @@ mod common;
 mod applications;
 mod audit;
 mod audit_export;
+mod bulk_invite;
 mod cli;
 mod csrf;
 mod deleted_users;

@@ -51,7 +51,7 @@ async fn state_of(app: &TestApp, email: &str) -> (String, String) {
 }
 
 /// Open the link, Send code, enter it: the guest is on Review permissions.
-async fn prove_address(app: &TestApp, sink: &SmtpSink, guest: &Client, ticket: &str, email: &str) {
+pub async fn prove_address(app: &TestApp, sink: &SmtpSink, guest: &Client, ticket: &str, email: &str) {
     let link = format!("/redeem?ticket={ticket}");
     let sent_before = sink.messages().len();
     let res = post(app, guest, &link, "/redeem/code", &[]).await;

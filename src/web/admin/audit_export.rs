@@ -8,6 +8,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use futures_util::stream;
 
+use crate::domain::csv::write_record;
 use crate::store::Db;
 use crate::store::audit::{self, AuditQuery, AuditRow};
 use crate::web::admin::audit::{AuditParams, Filters, render_audit_page};
@@ -125,65 +126,4 @@ fn write_row(out: &mut String, r: &AuditRow) {
             opt(&r.details),
         ],
     );
-}
-
-/// One CSV record ending with CRLF.
-fn write_record<'a>(out: &mut String, cells: impl IntoIterator<Item = &'a str>) {
-    for (i, cell) in cells.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_cell(out, cell);
-    }
-    out.push_str("\r\n");
-}
-
-/// A field per RFC 4180: quoted (quotes doubled) when it holds a comma, a
-/// quote or a line break. A value a spreadsheet would run as a formula
-/// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a
-/// leading `'` so it is shown as text (OWASP's advice on CSV injection).
-fn write_cell(out: &mut String, value: &str) {
-    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let quoted = value.contains([',', '"', '\n', '\r']);
-    if quoted {
-        out.push('"');
-    }
-    if formula {
-        out.push('\'');
-    }
-    if quoted {
-        out.push_str(&value.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(value);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(cells: &[&str]) -> String {
-        let mut out = String::new();
-        write_record(&mut out, cells.iter().copied());
-        out
-    }
-
-    #[test]
-    fn fields_are_quoted_only_when_they_must_be() {
-        assert_eq!(record(&["a", "b c", ""]), "a,b c,\r\n");
-        assert_eq!(
-            record(&["x,y", "say \"hi\"", "two\nlines"]),
-            "\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
-        );
-    }
-
-    #[test]
-    fn formulas_are_neutralised() {
-        assert_eq!(
-            record(&["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "a=b"]),
-            "\"'=HYPERLINK(\"\"http://x\"\")\",'+1,'-2,'@SUM(A1),'\tx,a=b\r\n"
-        );
-        assert_eq!(record(&["\r=1"]), "\"'\r=1\"\r\n");
-    }
 }

@@ -1,0 +1,267 @@
+//! Entra's bulk invite template, read as Entra reads it: row 1 is the
+//! version row (`version:v1.0`), row 2 the headings, each naming its
+//! property in brackets (`Email address to invite [inviteeEmail] Required`),
+//! then one guest per row. Columns are found by their bracketed property
+//! names, in any order; other columns are ignored. The template's examples
+//! row must be removed. And the results file: row, email, status, reason.
+
+use crate::domain::csv;
+use crate::services::bulk_invite::{BulkRow, MAX_FILE_BYTES, MAX_ROWS, RowResult};
+
+pub const VERSION: &str = "version:v1.0";
+
+/// The columns Vestibule reads, by property name.
+const EMAIL: &str = "inviteeEmail";
+const REDIRECT: &str = "inviteRedirectURL";
+const SEND: &str = "sendEmail";
+const MESSAGE: &str = "customizedMessageBody";
+const NAME: &str = "inviteeName";
+
+/// Where each known column is.
+#[derive(Default)]
+struct Columns {
+    email: usize,
+    redirect: Option<usize>,
+    send: Option<usize>,
+    message: Option<usize>,
+    name: Option<usize>,
+}
+
+/// The rows of a filled-in template, or why the file cannot be used.
+pub fn read(text: &str) -> Result<Vec<BulkRow>, String> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "The file is larger than {} MB: split it into several files.",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    let records = csv::parse(text)?;
+    let mut records = records.into_iter();
+    check_version(records.next())?;
+    let columns = columns(records.next())?;
+    let mut rows = Vec::new();
+    let mut first = true;
+    for record in records.filter(|r| !r.is_blank()) {
+        if first && is_examples_row(&record) {
+            return Err(format!(
+                "Row {} is the template's examples row: remove it, keep rows 1 and 2 as they are, \
+                 and list one guest per row below them.",
+                record.number
+            ));
+        }
+        first = false;
+        if rows.len() == MAX_ROWS {
+            return Err(format!(
+                "The file has more than {MAX_ROWS} guests: split it into several files."
+            ));
+        }
+        rows.push(row(&record, &columns));
+    }
+    if rows.is_empty() {
+        return Err("The file has no guests to invite: list one per row under the headings.".into());
+    }
+    Ok(rows)
+}
+
+fn check_version(record: Option<csv::Record>) -> Result<(), String> {
+    let first = record.as_ref().map(|r| r.get(0).trim()).unwrap_or("");
+    let rest_blank = record
+        .as_ref()
+        .is_none_or(|r| r.fields.iter().skip(1).all(|f| f.trim().is_empty()));
+    if first.eq_ignore_ascii_case(VERSION) && rest_blank {
+        return Ok(());
+    }
+    if first.to_ascii_lowercase().starts_with("version:") {
+        return Err(format!(
+            "Row 1 says {first}; Vestibule reads the template of {VERSION}: download the bulk invite \
+             template again."
+        ));
+    }
+    Err(format!(
+        "Row 1 must be the template's version row, {VERSION}: keep the first two rows of the bulk \
+         invite template as they are."
+    ))
+}
+
+/// The property named in brackets in a heading, if any.
+fn property(heading: &str) -> Option<&str> {
+    let start = heading.find('[')? + 1;
+    let end = heading[start..].find(']')? + start;
+    Some(heading[start..end].trim())
+}
+
+fn columns(record: Option<csv::Record>) -> Result<Columns, String> {
+    let record = record.ok_or(
+        "Row 2 must hold the template's column headings, such as \
+        Email address to invite [inviteeEmail] Required.",
+    )?;
+    let mut email = None;
+    let mut columns = Columns::default();
+    for (i, heading) in record.fields.iter().enumerate() {
+        let Some(name) = property(heading) else { continue };
+        let slot = if name.eq_ignore_ascii_case(EMAIL) {
+            &mut email
+        } else if name.eq_ignore_ascii_case(REDIRECT) {
+            &mut columns.redirect
+        } else if name.eq_ignore_ascii_case(SEND) {
+            &mut columns.send
+        } else if name.eq_ignore_ascii_case(MESSAGE) {
+            &mut columns.message
+        } else if name.eq_ignore_ascii_case(NAME) {
+            &mut columns.name
+        } else {
+            continue;
+        };
+        if slot.is_some() {
+            return Err(format!("Row 2 has two [{name}] columns: keep one."));
+        }
+        *slot = Some(i);
+    }
+    columns.email = email.ok_or(
+        "Row 2, the headings, has no Email address to invite [inviteeEmail] column: keep the first \
+         two rows of the bulk invite template as they are.",
+    )?;
+    Ok(columns)
+}
+
+/// The template's examples row: Entra marks its first cell "Example:".
+fn is_examples_row(record: &csv::Record) -> bool {
+    record
+        .fields
+        .iter()
+        .map(|f| f.trim().to_ascii_lowercase())
+        .find(|f| !f.is_empty())
+        .is_some_and(|f| f == "example" || f.starts_with("example:") || f.starts_with("examples:"))
+}
+
+fn row(record: &csv::Record, columns: &Columns) -> BulkRow {
+    let cell = |i: Option<usize>| i.map(|i| record.get(i).to_owned()).unwrap_or_default();
+    let mut row = BulkRow {
+        row: record.number,
+        email: record.get(columns.email).to_owned(),
+        display_name: cell(columns.name),
+        redirect_url: my_apps_or(cell(columns.redirect)),
+        send_message: true,
+        message: cell(columns.message),
+        error: None,
+    };
+    match cell(columns.send).trim().to_ascii_lowercase().as_str() {
+        "" | "true" | "yes" | "1" => {}
+        "false" | "no" | "0" => row.send_message = false,
+        other => row.error = Some(format!("Send invitation message must be true or false, not {other:?}.")),
+    }
+    row
+}
+
+/// Entra's My Apps addresses, which files written for Entra carry, mean
+/// this portal's My Apps.
+fn my_apps_or(url: String) -> String {
+    let host = url::Url::parse(url.trim())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    match host.as_deref() {
+        Some("myapps.microsoft.com" | "myapplications.microsoft.com") => String::new(),
+        _ => url,
+    }
+}
+
+/// The results file: one line per row of the file, in its order.
+pub fn results_csv(rows: &[RowResult]) -> String {
+    let mut out = String::with_capacity(64 * (rows.len() + 1));
+    csv::write_record(&mut out, ["row", "email", "status", "reason"]);
+    for r in rows {
+        let number = r.row.to_string();
+        csv::write_record(&mut out, [number.as_str(), &r.email, r.status_label(), r.reason()]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADINGS: &str = "Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] \
+        Required,Send invitation message (true or false) [sendEmail],Customized invitation message \
+        [customizedMessageBody]";
+
+    fn file(rows: &[&str]) -> String {
+        let mut text = format!("{VERSION}\r\n{HEADINGS}\r\n");
+        for r in rows {
+            text.push_str(r);
+            text.push_str("\r\n");
+        }
+        text
+    }
+
+    #[test]
+    fn the_template_reads_row_by_row() {
+        let rows = read(&file(&[
+            "grace@fabrikam.example,https://apps.fabrikam.example,true,\"Welcome, Grace\"",
+            "",
+            "alan@fabrikam.example,https://myapps.microsoft.com/?tenantid=x,false,",
+            "ada@fabrikam.example,,,",
+        ]))
+        .unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].row, 3);
+        assert_eq!(rows[0].email, "grace@fabrikam.example");
+        assert_eq!(rows[0].redirect_url, "https://apps.fabrikam.example");
+        assert!(rows[0].send_message);
+        assert_eq!(rows[0].message, "Welcome, Grace");
+        assert_eq!(rows[1].row, 5, "the blank row still counts");
+        assert_eq!(rows[1].redirect_url, "", "Entra's My Apps is this portal's");
+        assert!(!rows[1].send_message);
+        assert!(rows[2].send_message, "an empty flag sends the message");
+    }
+
+    #[test]
+    fn columns_are_found_by_property_in_any_order_and_others_ignored() {
+        let text = "version:v1.0,,\nNotes [notes],Name of invitee [inviteeName],Email [inviteeEmail] Required\n\
+            a note,Grace Hopper,grace@fabrikam.example\n";
+        let rows = read(text).unwrap();
+        assert_eq!(rows[0].email, "grace@fabrikam.example");
+        assert_eq!(rows[0].display_name, "Grace Hopper");
+        assert_eq!(rows[0].redirect_url, "");
+    }
+
+    #[test]
+    fn an_unusable_file_says_why() {
+        let no_version = format!("{HEADINGS}\ngrace@fabrikam.example,,,\n");
+        assert!(read(&no_version).unwrap_err().contains("version row"));
+        let other_version = file(&["g@fabrikam.example"]).replace(VERSION, "version:v2.0");
+        assert!(read(&other_version).unwrap_err().contains("version:v2.0"));
+        let no_email = "version:v1.0\nRedirection url [inviteRedirectURL] Required\nhttps://x.example\n";
+        assert!(read(no_email).unwrap_err().contains("[inviteeEmail]"));
+        let examples = file(&[
+            "Example:,https://myapps.microsoft.com,true,Hello",
+            "g@fabrikam.example,,,",
+        ]);
+        assert!(read(&examples).unwrap_err().contains("examples row"));
+        assert!(
+            read(&file(&["\"g@fabrikam.example,,,"]))
+                .unwrap_err()
+                .contains("never closed")
+        );
+        assert!(read(&file(&[])).unwrap_err().contains("no guests"));
+        assert!(
+            read(&file(&["g@fabrikam.example,,maybe,"])).unwrap()[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("true or false")
+        );
+    }
+
+    #[test]
+    fn results_are_csv() {
+        let rows = [RowResult {
+            row: 3,
+            email: "=evil@fabrikam.example".into(),
+            status: crate::services::bulk_invite::RowStatus::Failed("Bad, very bad.".into()),
+        }];
+        assert_eq!(
+            results_csv(&rows),
+            "row,email,status,reason\r\n3,'=evil@fabrikam.example,Failed,\"Bad, very bad.\"\r\n"
+        );
+    }
+}
