@@ -300,7 +300,6 @@ pub async fn activities(conn: &mut Conn) -> sqlx::Result<Vec<String>> {
 /// The database's plan for a list query, for tests that check the indexes
 /// are used (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL).
 pub async fn explain_list(conn: &mut Conn, query: &AuditQuery, limit: i64) -> sqlx::Result<String> {
-    use sqlx::Row;
     let (sql, binds) = list_sql(query, limit);
     let postgres = conn.backend_name() == "PostgreSQL";
     let explain = if postgres {
@@ -316,15 +315,5 @@ pub async fn explain_list(conn: &mut Conn, query: &AuditQuery, limit: i64) -> sq
         };
     }
     let rows = q.fetch_all(&mut *conn).await?;
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            if postgres {
-                r.try_get::<String, _>(0).unwrap_or_default()
-            } else {
-                r.try_get::<String, _>("detail").unwrap_or_default()
-            }
-        })
-        .collect();
-    Ok(lines.join("\n"))
+    Ok(super::plan_text(&rows, postgres))
 }

@@ -414,18 +414,7 @@ pub async fn explain_list(conn: &mut Conn, query: &UserQuery, limit: i64) -> sql
             q = q.bind(v);
         }
         let rows = q.fetch_all(&mut *conn).await?;
-        use sqlx::Row;
-        let lines: Vec<String> = rows
-            .iter()
-            .map(|r| {
-                if postgres {
-                    r.try_get::<String, _>(0).unwrap_or_default()
-                } else {
-                    r.try_get::<String, _>("detail").unwrap_or_default()
-                }
-            })
-            .collect();
-        plans.push((label, lines.join("\n")));
+        plans.push((label, super::plan_text(&rows, postgres)));
     }
     Ok(plans)
 }

@@ -161,7 +161,6 @@ fn holders_sql(conn: &Conn, n: usize) -> String {
 /// a test that checks it searches the unique indexes (EXPLAIN QUERY PLAN
 /// on SQLite, EXPLAIN on PostgreSQL).
 pub async fn explain_holders(conn: &mut Conn, n: usize) -> sqlx::Result<String> {
-    use sqlx::Row;
     let postgres = conn.backend_name() == "PostgreSQL";
     let explain = if postgres { "EXPLAIN" } else { "EXPLAIN QUERY PLAN" };
     let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("{explain} {}", holders_sql(conn, n))));
@@ -169,17 +168,7 @@ pub async fn explain_holders(conn: &mut Conn, n: usize) -> sqlx::Result<String> 
         query = query.bind(format!("nobody.{}@example.com", i % n));
     }
     let rows = query.fetch_all(&mut *conn).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            if postgres {
-                r.try_get::<String, _>(0).unwrap_or_default()
-            } else {
-                r.try_get::<String, _>("detail").unwrap_or_default()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n"))
+    Ok(super::plan_text(&rows, postgres))
 }
 
 /// Which of the lower-cased `addresses` asked not to be invited.

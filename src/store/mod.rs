@@ -186,6 +186,24 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
     )
 }
 
+/// The text of an EXPLAIN (PostgreSQL: its one column) or EXPLAIN QUERY
+/// PLAN (SQLite: the `detail` column), a line per row, for tests that
+/// check which indexes a query uses.
+pub(crate) fn plan_text(rows: &[sqlx::any::AnyRow], postgres: bool) -> String {
+    use sqlx::Row;
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            if postgres {
+                r.try_get::<String, _>(0).unwrap_or_default()
+            } else {
+                r.try_get::<String, _>("detail").unwrap_or_default()
+            }
+        })
+        .collect();
+    lines.join("\n")
+}
+
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
 }
