@@ -95,18 +95,7 @@ pub async fn build(db: &Db, hasher: &PasswordHasherService, password: &str) -> a
         rows.push(assignment_row(app, role, "Group", group, now));
     }
     insert_assignment_rows(&mut tx, &rows).await?;
-    let members: Vec<Vec<Value>> = groups
-        .iter()
-        .map(|g| vec![g.clone().into(), guest_id.clone().into(), now.into()])
-        .collect();
-    bulk::insert_rows(
-        &mut tx,
-        "group_members",
-        &["group_id", "user_id", "added_at"],
-        &members,
-        "",
-    )
-    .await?;
+    add_to_groups(&mut tx, &groups, &guest_id, now).await?;
     tx.commit().await?;
 
     // A member in 200 groups, which hold 20 apps between them.
@@ -134,18 +123,7 @@ pub async fn build(db: &Db, hasher: &PasswordHasherService, password: &str) -> a
         .map(|(i, id)| group_row(id, &format!("Portfolio group {i}"), None, now))
         .collect();
     insert_group_rows(&mut tx, &rows).await?;
-    let members: Vec<Vec<Value>> = ids
-        .iter()
-        .map(|g| vec![g.clone().into(), member.id.clone().into(), now.into()])
-        .collect();
-    bulk::insert_rows(
-        &mut tx,
-        "group_members",
-        &["group_id", "user_id", "added_at"],
-        &members,
-        "",
-    )
-    .await?;
+    add_to_groups(&mut tx, &ids, &member.id, now).await?;
     let rows: Vec<Vec<Value>> = ids
         .iter()
         .enumerate()
@@ -330,4 +308,13 @@ pub async fn discard_bulk(state: &AppState) -> anyhow::Result<()> {
 pub async fn user_count(state: &AppState) -> anyhow::Result<i64> {
     let mut conn = state.db.pool().acquire().await?;
     Ok(bulk::count(&mut conn, "users", "deleted_at IS NULL").await?)
+}
+
+/// Makes `user_id` a member of every group in `group_ids`.
+async fn add_to_groups(tx: &mut crate::store::Tx, group_ids: &[String], user_id: &str, now: i64) -> sqlx::Result<u64> {
+    let members: Vec<Vec<Value>> = group_ids
+        .iter()
+        .map(|g| vec![g.clone().into(), user_id.into(), now.into()])
+        .collect();
+    bulk::insert_rows(tx, "group_members", &["group_id", "user_id", "added_at"], &members, "").await
 }

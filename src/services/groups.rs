@@ -383,24 +383,20 @@ impl DynamicRules {
 /// Brings one user's dynamic memberships up to date, in the caller's
 /// transaction; called wherever a user is created or changed.
 pub async fn refresh_user(tx: &mut Tx, user_id: &str, now: i64) -> sqlx::Result<()> {
-    let dynamic = store::groups::dynamic_groups(tx).await?;
-    if dynamic.is_empty() {
+    let rules = DynamicRules::load(tx).await?;
+    if rules.is_empty() {
         return Ok(());
     }
     let subject = store::groups::rule_subject(tx, user_id).await?;
     // One read of the user's dynamic memberships instead of one per group.
     let current = store::groups::dynamic_groups_of_user(tx, user_id).await?;
-    for (group_id, rule_text) in dynamic {
-        let Ok(rule) = MembershipRule::parse(&rule_text) else {
-            tracing::warn!(group = %group_id, "a stored membership rule no longer parses");
-            continue;
-        };
+    for (group_id, _, rule) in &rules.groups {
         let should = subject.as_ref().is_some_and(|s| rule.matches(&attributes(s)));
-        let is = current.contains(&group_id);
+        let is = current.contains(group_id);
         if should && !is {
-            store::groups::add_member(tx, &group_id, user_id, now).await?;
+            store::groups::add_member(tx, group_id, user_id, now).await?;
         } else if !should && is && subject.is_some() {
-            store::groups::remove_member(tx, &group_id, user_id).await?;
+            store::groups::remove_member(tx, group_id, user_id).await?;
         }
     }
     Ok(())

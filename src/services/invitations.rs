@@ -3,16 +3,14 @@
 //! outbox, and the audit entries. The email is always sent; "Send invite
 //! message" only adds the personal message and the Cc recipient.
 
-use crate::domain::{Email, ExternalUserState, Permission, role::any_allows};
+use crate::domain::{Email, Permission, role::any_allows};
 use crate::mail::invitation::InvitationEmail;
 use crate::security::secret::random_token;
 use crate::services::users::Admin;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
-use crate::store::invitations::NewInvitation;
 use crate::store::organization::Organization;
 use crate::store::outbox::OutgoingMail;
-use crate::store::users::NewUser;
 use crate::store::{self, Conn, Tx};
 use crate::web::state::AppState;
 
@@ -130,50 +128,13 @@ async fn write_invitation(
 ) -> ServiceResult<()> {
     let org = store::organization::get(tx).await?.ok_or(ServiceError::NotFound)?;
     let upn = guest_upn(&invite.email, &org.primary_domain);
-    store::users::insert(
-        tx,
-        &NewUser {
-            id: user_id,
-            display_name: &invite.display_name,
-            mail: Some(&invite.email),
-            user_principal_name: &upn,
-            user_type: invite.user_type,
-            creation_type: Some("Invitation"),
-            external_user_state: Some(ExternalUserState::PendingAcceptance),
-            company_name: invite.company_name.as_deref(),
-            password_hash: None,
-            must_change_password: false,
-            invited_by: Some(admin.id),
-            now,
-        },
-    )
-    .await?;
-    let subject = store::groups::RuleSubject {
-        id: user_id.to_owned(),
-        display_name: invite.display_name.to_string(),
-        mail: Some(invite.email.as_str().to_owned()),
-        user_principal_name: upn.clone(),
-        user_type: invite.user_type.as_str().to_owned(),
-        company_name: invite.company_name.clone(),
-        account_enabled: 1,
-        external_user_state: Some(ExternalUserState::PendingAcceptance.as_str().to_owned()),
-    };
-    crate::services::groups::join_dynamic_groups(tx, &subject, now).await?;
+    store::users::insert(tx, &invite.guest_row(user_id, &upn, admin.id, now)).await?;
+    crate::services::groups::join_dynamic_groups(tx, &invite.rule_subject(user_id, &upn), now).await?;
+    let invitation_id = uuid::Uuid::new_v4().to_string();
+    let digest = state.secrets.tickets.digest(ticket);
     store::invitations::insert(
         tx,
-        &NewInvitation {
-            id: &uuid::Uuid::new_v4().to_string(),
-            user_id,
-            ticket_digest: &state.secrets.tickets.digest(ticket),
-            invited_email: invite.email.as_str(),
-            redirect_url: invite.redirect_url.as_ref().map(|r| r.as_str()),
-            send_invite_message: invite.send_message,
-            message: invite.message.as_deref(),
-            cc_recipient: invite.cc.as_ref().map(|c| c.as_str()),
-            language: "en",
-            invited_by: Some(admin.id),
-            now,
-        },
+        &invite.invitation_row(&invitation_id, user_id, &digest, admin.id, now),
     )
     .await?;
 

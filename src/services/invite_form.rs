@@ -3,8 +3,11 @@
 
 use crate::domain::redirect::RedirectUrl;
 use crate::domain::user::parse_company_name;
-use crate::domain::{DisplayName, Email, UserType};
+use crate::domain::{DisplayName, Email, ExternalUserState, UserType};
 use crate::services::FieldErrors;
+use crate::store::groups::RuleSubject;
+use crate::store::invitations::NewInvitation;
+use crate::store::users::NewUser;
 
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
@@ -78,6 +81,67 @@ pub struct ValidInvite {
     pub user_type: UserType,
     pub company_name: Option<String>,
     pub redirect_url: Option<RedirectUrl>,
+}
+
+/// What an invitation writes for its guest, the same for the wizard and for
+/// Bulk invite.
+impl ValidInvite {
+    /// The guest's user row: pending acceptance, invited by `inviter`.
+    pub fn guest_row<'a>(&'a self, id: &'a str, upn: &'a str, inviter: &'a str, now: i64) -> NewUser<'a> {
+        NewUser {
+            id,
+            display_name: &self.display_name,
+            mail: Some(&self.email),
+            user_principal_name: upn,
+            user_type: self.user_type,
+            creation_type: Some("Invitation"),
+            external_user_state: Some(ExternalUserState::PendingAcceptance),
+            company_name: self.company_name.as_deref(),
+            password_hash: None,
+            must_change_password: false,
+            invited_by: Some(inviter),
+            now,
+        }
+    }
+
+    /// The guest as dynamic membership rules see it, equal to what
+    /// `guest_row` stores.
+    pub fn rule_subject(&self, id: &str, upn: &str) -> RuleSubject {
+        RuleSubject {
+            id: id.to_owned(),
+            display_name: self.display_name.to_string(),
+            mail: Some(self.email.as_str().to_owned()),
+            user_principal_name: upn.to_owned(),
+            user_type: self.user_type.as_str().to_owned(),
+            company_name: self.company_name.clone(),
+            account_enabled: 1,
+            external_user_state: Some(ExternalUserState::PendingAcceptance.as_str().to_owned()),
+        }
+    }
+
+    /// The invitation row, holding only the ticket's digest.
+    pub fn invitation_row<'a>(
+        &'a self,
+        id: &'a str,
+        user_id: &'a str,
+        ticket_digest: &'a str,
+        inviter: &'a str,
+        now: i64,
+    ) -> NewInvitation<'a> {
+        NewInvitation {
+            id,
+            user_id,
+            ticket_digest,
+            invited_email: self.email.as_str(),
+            redirect_url: self.redirect_url.as_ref().map(|r| r.as_str()),
+            send_invite_message: self.send_message,
+            message: self.message.as_deref(),
+            cc_recipient: self.cc.as_ref().map(|c| c.as_str()),
+            language: "en",
+            invited_by: Some(inviter),
+            now,
+        }
+    }
 }
 
 /// Checks the fields; `may_invite_members` is false for Guest Inviters.

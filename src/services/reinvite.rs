@@ -74,6 +74,32 @@ async fn reissue(
     Ok(ticket)
 }
 
+/// Queues the invitation email again, with the first invitation's message
+/// and Cc, for the new ticket.
+#[allow(clippy::too_many_arguments)]
+async fn queue_again(
+    state: &AppState,
+    tx: &mut Tx,
+    inviter_id: &str,
+    user: &User,
+    previous: &InvitationRow,
+    to: &str,
+    ticket: &str,
+    now: i64,
+) -> ServiceResult<()> {
+    let org = store::organization::get(tx).await?.ok_or(ServiceError::NotFound)?;
+    let mail = InvitationMail {
+        inviter_id,
+        user_id: &user.id,
+        to,
+        invitee_name: &user.display_name,
+        message: previous.message.as_deref(),
+        cc: previous.cc_recipient.as_deref(),
+        ticket,
+    };
+    queue_invitation_email(state, tx, &org, &mail, now).await
+}
+
 async fn audit(
     tx: &mut Tx,
     admin: &Admin<'_>,
@@ -129,23 +155,7 @@ pub async fn resend(state: &AppState, admin: &Admin<'_>, user_id: &str, form_key
     }
     let to = user.mail.clone().unwrap_or(previous.invited_email.clone());
     let ticket = reissue(state, &mut tx, admin, &user, &previous, &to, None, now).await?;
-    let org = store::organization::get(&mut tx).await?.ok_or(ServiceError::NotFound)?;
-    queue_invitation_email(
-        state,
-        &mut tx,
-        &org,
-        &InvitationMail {
-            inviter_id: admin.id,
-            user_id: &user.id,
-            to: &to,
-            invitee_name: &user.display_name,
-            message: previous.message.as_deref(),
-            cc: previous.cc_recipient.as_deref(),
-            ticket: &ticket,
-        },
-        now,
-    )
-    .await?;
+    queue_again(state, &mut tx, admin.id, &user, &previous, &to, &ticket, now).await?;
     audit(
         &mut tx,
         admin,
@@ -232,23 +242,7 @@ pub async fn reset_redemption(
         now,
     )
     .await?;
-    let org = store::organization::get(&mut tx).await?.ok_or(ServiceError::NotFound)?;
-    queue_invitation_email(
-        state,
-        &mut tx,
-        &org,
-        &InvitationMail {
-            inviter_id: admin.id,
-            user_id: &user.id,
-            to: &to,
-            invitee_name: &user.display_name,
-            message: previous.message.as_deref(),
-            cc: previous.cc_recipient.as_deref(),
-            ticket: &ticket,
-        },
-        now,
-    )
-    .await?;
+    queue_again(state, &mut tx, admin.id, &user, &previous, &to, &ticket, now).await?;
     let details = match &new_email {
         Some(email) => format!("New address: {email}"),
         None => "Same address".to_owned(),

@@ -6,14 +6,12 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::{Ready, RowStatus, refusals};
-use crate::domain::ExternalUserState;
 use crate::security::secret::{DigestKey, random_token};
 use crate::services::groups::DynamicRules;
 use crate::services::invitations::{InvitationMail, InvitationSender, ValidInvite, guest_upn};
 use crate::services::users::Admin;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
-use crate::store::groups::RuleSubject;
 use crate::store::invitations::NewInvitation;
 use crate::store::outbox::OutgoingMail;
 use crate::store::users::NewUser;
@@ -283,35 +281,13 @@ async fn write_rows(
     }
     let users: Vec<NewUser<'_>> = written
         .iter()
-        .map(|(p, invite)| NewUser {
-            id: &p.user_id,
-            display_name: &invite.display_name,
-            mail: Some(&invite.email),
-            user_principal_name: &p.upn,
-            user_type: invite.user_type,
-            creation_type: Some("Invitation"),
-            external_user_state: Some(ExternalUserState::PendingAcceptance),
-            company_name: invite.company_name.as_deref(),
-            password_hash: None,
-            must_change_password: false,
-            invited_by: Some(admin.id),
-            now,
-        })
+        .map(|(p, invite)| invite.guest_row(&p.user_id, &p.upn, admin.id, now))
         .collect();
     store::users::insert_many(tx, &users).await?;
     if !rules.is_empty() {
         let mut members: Vec<(String, &str)> = Vec::new();
         for (p, invite) in &written {
-            let subject = RuleSubject {
-                id: p.user_id.clone(),
-                display_name: invite.display_name.to_string(),
-                mail: Some(invite.email.as_str().to_owned()),
-                user_principal_name: p.upn.clone(),
-                user_type: invite.user_type.as_str().to_owned(),
-                company_name: invite.company_name.clone(),
-                account_enabled: 1,
-                external_user_state: Some(ExternalUserState::PendingAcceptance.as_str().to_owned()),
-            };
+            let subject = invite.rule_subject(&p.user_id, &p.upn);
             members.extend(rules.matching(&subject).map(|g| (g.to_owned(), p.user_id.as_str())));
         }
         let members: Vec<(&str, &str)> = members.iter().map(|(g, u)| (g.as_str(), *u)).collect();
@@ -319,19 +295,7 @@ async fn write_rows(
     }
     let invitations: Vec<NewInvitation<'_>> = written
         .iter()
-        .map(|(p, invite)| NewInvitation {
-            id: &p.invitation_id,
-            user_id: &p.user_id,
-            ticket_digest: &p.ticket_digest,
-            invited_email: invite.email.as_str(),
-            redirect_url: invite.redirect_url.as_ref().map(|r| r.as_str()),
-            send_invite_message: invite.send_message,
-            message: invite.message.as_deref(),
-            cc_recipient: invite.cc.as_ref().map(|c| c.as_str()),
-            language: "en",
-            invited_by: Some(admin.id),
-            now,
-        })
+        .map(|(p, invite)| invite.invitation_row(&p.invitation_id, &p.user_id, &p.ticket_digest, admin.id, now))
         .collect();
     store::invitations::insert_many(tx, &invitations).await?;
     store::outbox::enqueue_many(tx, mails, now).await?;
