@@ -134,6 +134,7 @@ fn new_state(
         mail_wake: Default::default(),
         mail_held: Default::default(),
         organization: Default::default(),
+        directory_above_cap: Default::default(),
     })
 }
 

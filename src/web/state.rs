@@ -29,6 +29,9 @@ pub struct AppState {
     pub mail_held: std::sync::atomic::AtomicBool,
     /// The organization row, kept for a moment between reads.
     pub organization: crate::services::organization::OrganizationCache,
+    /// When each All users filter (user type, state) was last counted above
+    /// the cap, in clock seconds; see `web::admin::directory`.
+    pub directory_above_cap: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 
 impl AppState {

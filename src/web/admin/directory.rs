@@ -1,8 +1,5 @@
 //! All users: the directory list, searched, filtered and paged by key.
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
-
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -31,27 +28,25 @@ const COUNT_CAP: i64 = 10_000;
 /// and searches vary.)
 const ABOVE_CAP_FOR: i64 = 10;
 
-/// When each (user type, state, database) was last counted above the cap;
-/// keyed by database because one process may run several portals.
-static ABOVE_CAP: LazyLock<Mutex<HashMap<String, i64>>> = LazyLock::new(Default::default);
-
 /// The capped count of `query`, from memory when it is a filter-only
 /// count found above the cap a moment ago.
 async fn count(state: &AppState, conn: &mut crate::store::Conn, query: &UserQuery) -> sqlx::Result<i64> {
     if query.search.is_some() {
         return directory::count_capped(conn, query, COUNT_CAP).await;
     }
-    let key = format!(
-        "{:?} {:?} {}",
-        query.user_type, query.state, state.settings.database_url
-    );
+    let key = format!("{:?} {:?}", query.user_type, query.state);
     let now = state.clock.now();
-    let remembered = ABOVE_CAP.lock().unwrap_or_else(|e| e.into_inner()).get(&key).copied();
+    let remembered = state
+        .directory_above_cap
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .copied();
     if remembered.is_some_and(|at| now - at < ABOVE_CAP_FOR) {
         return Ok(COUNT_CAP + 1);
     }
     let n = directory::count_capped(conn, query, COUNT_CAP).await?;
-    let mut above = ABOVE_CAP.lock().unwrap_or_else(|e| e.into_inner());
+    let mut above = state.directory_above_cap.lock().unwrap_or_else(|e| e.into_inner());
     if n > COUNT_CAP {
         above.insert(key, now);
     } else {
