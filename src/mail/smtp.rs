@@ -221,7 +221,7 @@ impl SmtpPool {
     /// The most recently used connection that still answers NOOP, or a new one.
     async fn checkout(&self) -> Result<AsyncSmtpConnection, SendError> {
         loop {
-            let parked = self.idle.lock().expect("smtp pool lock").pop();
+            let parked = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let Some((mut conn, since)) = parked else {
                 return self.server.connect().await;
             };
@@ -233,7 +233,7 @@ impl SmtpPool {
     }
 
     fn park(&self, conn: AsyncSmtpConnection) {
-        let mut idle = self.idle.lock().expect("smtp pool lock");
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < self.max_idle {
             idle.push((conn, Instant::now()));
         }
