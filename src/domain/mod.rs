@@ -13,6 +13,7 @@ pub mod password;
 pub mod redirect;
 pub mod role;
 pub mod user;
+pub mod user_action;
 
 pub use display_name::DisplayName;
 pub use email::Email;

@@ -1,6 +1,8 @@
 //! Users and groups of an application: Assign a role, Edit it, Remove it.
 
 use crate::clock::Clock;
+use crate::domain::user_action::UserAction;
+use crate::services::users::{Admin, check_reach};
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::audit::{Actor, AuditEntry};
 use crate::store::{self, Db, Tx};
@@ -29,11 +31,27 @@ impl Principal {
 
 pub const MAX_AT_ONCE: usize = 100;
 
+/// Refuses a change to `principal`'s assignments when it is a user out of
+/// the admin's reach. Groups have no reach of their own.
+async fn check_principal(
+    tx: &mut Tx,
+    admin: &Admin<'_>,
+    principal_type: &str,
+    principal_id: &str,
+) -> ServiceResult<()> {
+    if principal_type == "User"
+        && let Some(user) = store::users::find_any(tx, principal_id).await?
+    {
+        check_reach(tx, admin, UserAction::ChangeApps, &user).await?;
+    }
+    Ok(())
+}
+
 /// Assign: every principal gets the role; all or nothing.
 pub async fn assign(
     db: &Db,
     clock: &Clock,
-    actor: &Actor,
+    admin: &Admin<'_>,
     app_id: &str,
     role_id: &str,
     principals: &[Principal],
@@ -50,7 +68,8 @@ pub async fn assign(
     let mut tx = db.begin().await?;
     let mut added = 0;
     for principal in principals {
-        added += usize::from(assign_in(&mut tx, actor, app_id, role_id, principal, now).await?);
+        check_principal(&mut tx, admin, principal.kind(), principal.id()).await?;
+        added += usize::from(assign_in(&mut tx, &admin.actor, app_id, role_id, principal, now).await?);
     }
     tx.commit().await?;
     Ok(added)
@@ -126,7 +145,7 @@ pub async fn assign_in(
 pub async fn change_role(
     db: &Db,
     clock: &Clock,
-    actor: &Actor,
+    admin: &Admin<'_>,
     assignment_id: &str,
     role_id: &str,
 ) -> ServiceResult<String> {
@@ -135,6 +154,7 @@ pub async fn change_role(
     let current = store::assignments::find(&mut tx, assignment_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    check_principal(&mut tx, admin, &current.principal_type, &current.principal_id).await?;
     let role = store::applications::find_role(&mut tx, role_id).await?;
     let Some(role) = role.filter(|r| r.app_id == current.app_id && r.enabled) else {
         return Err(ServiceError::Refused("Choose one of this application's roles.".into()));
@@ -156,7 +176,7 @@ pub async fn change_role(
         }
         store::audit::record(
             &mut tx,
-            actor,
+            &admin.actor,
             &AuditEntry {
                 activity: "Update app role assignment",
                 category: "ApplicationManagement",
@@ -172,12 +192,13 @@ pub async fn change_role(
     Ok(current.app_id)
 }
 
-pub async fn remove(db: &Db, clock: &Clock, actor: &Actor, assignment_id: &str) -> ServiceResult<String> {
+pub async fn remove(db: &Db, clock: &Clock, admin: &Admin<'_>, assignment_id: &str) -> ServiceResult<String> {
     let now = clock.now();
     let mut tx = db.begin().await?;
     let current = store::assignments::find(&mut tx, assignment_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    check_principal(&mut tx, admin, &current.principal_type, &current.principal_id).await?;
     store::assignments::delete(&mut tx, assignment_id).await?;
     let activity = if current.principal_type == "Group" {
         "Remove app role assignment from group"
@@ -186,7 +207,7 @@ pub async fn remove(db: &Db, clock: &Clock, actor: &Actor, assignment_id: &str) 
     };
     store::audit::record(
         &mut tx,
-        actor,
+        &admin.actor,
         &AuditEntry {
             activity,
             category: "ApplicationManagement",

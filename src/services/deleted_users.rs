@@ -1,11 +1,11 @@
 //! Deleted users: Restore user and Delete permanently. A soft-deleted user
 //! keeps their row, groups, app assignments and roles for the retention
 //! period; restoring brings all of it back, deleting permanently removes it.
-//! A User Administrator cannot do either to a Global Administrator.
+//! Only a Global Administrator does either to a user who holds a role.
 
 use crate::clock::Clock;
-use crate::domain::Role;
-use crate::services::users::{Admin, audit};
+use crate::domain::user_action::UserAction;
+use crate::services::users::{Admin, audit, check_reach};
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::audit::Actor;
 use crate::store::users::User;
@@ -14,17 +14,12 @@ use crate::store::{self, Db, Tx};
 /// Entra's activity name for a permanent deletion.
 pub const HARD_DELETE: &str = "Hard delete user";
 
-/// Loads a soft-deleted user the admin may act on, or says why not.
-async fn deleted_target(tx: &mut Tx, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
+/// Loads a soft-deleted user the admin may do `action` to, or says why not.
+async fn deleted_target(tx: &mut Tx, admin: &Admin<'_>, action: UserAction, id: &str) -> ServiceResult<User> {
     let user = store::users::find_deleted(tx, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let roles = store::roles::roles_of(tx, id).await?;
-    if roles.contains(&Role::GlobalAdministrator) && !admin.roles.contains(&Role::GlobalAdministrator) {
-        return Err(ServiceError::Denied(
-            "Only a Global Administrator can restore or delete a Global Administrator.".into(),
-        ));
-    }
+    check_reach(tx, admin, action, &user).await?;
     Ok(user)
 }
 
@@ -43,7 +38,7 @@ fn address_taken(user: &User) -> ServiceError {
 pub async fn restore_user(db: &Db, clock: &Clock, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
     let now = clock.now();
     let mut tx = db.begin().await?;
-    let user = deleted_target(&mut tx, admin, id).await?;
+    let user = deleted_target(&mut tx, admin, UserAction::Restore, id).await?;
     if store::users::address_taken_by_other_live_user(&mut tx, id).await? {
         return Err(address_taken(&user));
     }
@@ -63,7 +58,7 @@ pub async fn restore_user(db: &Db, clock: &Clock, admin: &Admin<'_>, id: &str) -
 pub async fn delete_permanently(db: &Db, clock: &Clock, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
     let now = clock.now();
     let mut tx = db.begin().await?;
-    let user = deleted_target(&mut tx, admin, id).await?;
+    let user = deleted_target(&mut tx, admin, UserAction::DeletePermanently, id).await?;
     if !hard_delete_in(&mut tx, &admin.actor, &user, i64::MAX, None, now).await? {
         return Err(ServiceError::NotFound);
     }

@@ -5,6 +5,8 @@
 
 use crate::clock::Clock;
 use crate::domain::membership_rule::{MembershipRule, UserAttributes};
+use crate::domain::user_action::UserAction;
+use crate::services::users::{Admin, check_reach};
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::{Actor, AuditEntry};
 use crate::store::groups::{Group, NewGroup, RuleSubject};
@@ -191,11 +193,11 @@ pub async fn delete_group(db: &Db, clock: &Clock, actor: &Actor, id: &str) -> Se
     Ok(group)
 }
 
-/// Add members: live users only, and never into a dynamic group.
+/// Add members: live users the admin reaches, and never into a dynamic group.
 pub async fn add_members(
     db: &Db,
     clock: &Clock,
-    actor: &Actor,
+    admin: &Admin<'_>,
     group_id: &str,
     user_ids: &[String],
 ) -> ServiceResult<usize> {
@@ -212,7 +214,10 @@ pub async fn add_members(
         .ok_or(ServiceError::NotFound)?;
     let mut added = 0;
     for user_id in user_ids {
-        added += usize::from(add_member_in(&mut tx, actor, &group, user_id, now).await?);
+        if let Some(user) = store::users::find_active(&mut tx, user_id).await? {
+            check_reach(&mut tx, admin, UserAction::ChangeGroups, &user).await?;
+        }
+        added += usize::from(add_member_in(&mut tx, &admin.actor, &group, user_id, now).await?);
     }
     tx.commit().await?;
     Ok(added)
@@ -248,7 +253,13 @@ pub async fn add_member_in(tx: &mut Tx, actor: &Actor, group: &Group, user_id: &
     Ok(added)
 }
 
-pub async fn remove_member(db: &Db, clock: &Clock, actor: &Actor, group_id: &str, user_id: &str) -> ServiceResult<()> {
+pub async fn remove_member(
+    db: &Db,
+    clock: &Clock,
+    admin: &Admin<'_>,
+    group_id: &str,
+    user_id: &str,
+) -> ServiceResult<()> {
     let now = clock.now();
     let mut tx = db.begin().await?;
     let group = store::groups::find(&mut tx, group_id)
@@ -260,12 +271,16 @@ pub async fn remove_member(db: &Db, clock: &Clock, actor: &Actor, group_id: &str
             group.display_name
         )));
     }
+    // A deleted user keeps their memberships: the rule looks at them too.
+    if let Some(user) = store::users::find_any(&mut tx, user_id).await? {
+        check_reach(&mut tx, admin, UserAction::ChangeGroups, &user).await?;
+    }
     if !store::groups::remove_member(&mut tx, group_id, user_id).await? {
         return Err(ServiceError::NotFound);
     }
     audit(
         &mut tx,
-        actor,
+        &admin.actor,
         "Remove member from group",
         (group_id, &group.display_name),
         Some(user_id.to_owned()),

@@ -1,13 +1,15 @@
 //! The B2B collaboration box: Resend invitation (pending guests), Reset
 //! redemption status (accepted guests) and Copy redemption URL. Only the
 //! ticket's digest is stored, so each issues a fresh ticket and the older
-//! link then says it was replaced by a newer one.
+//! link then says it was replaced by a newer one. Each passes the reach rule
+//! (`domain::user_action`): only a Global Administrator re-invites a user
+//! who holds a directory role, since a new link signs its holder in as them.
 
-use crate::domain::role::any_allows;
-use crate::domain::{Email, ExternalUserState, Permission};
+use crate::domain::user_action::UserAction;
+use crate::domain::{Email, ExternalUserState};
 use crate::security::secret::random_token;
 use crate::services::invitations::{InvitationMail, queue_invitation_email};
-use crate::services::users::Admin;
+use crate::services::users::{Admin, check_reach};
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
 use crate::store::invitations::{InvitationRow, NewInvitation};
@@ -15,19 +17,18 @@ use crate::store::users::User;
 use crate::store::{self, Tx};
 use crate::web::state::AppState;
 
-fn require(admin: &Admin<'_>, permission: Permission) -> ServiceResult<()> {
-    if any_allows(admin.roles, permission) {
-        Ok(())
-    } else {
-        Err(ServiceError::Denied("Your role cannot do this.".into()))
-    }
-}
-
-/// The invited user and their newest invitation.
-async fn invited(tx: &mut Tx, user_id: &str) -> ServiceResult<(User, InvitationRow)> {
+/// The invited user and their newest invitation, when the admin may do
+/// `action` to them.
+async fn invited(
+    tx: &mut Tx,
+    admin: &Admin<'_>,
+    action: UserAction,
+    user_id: &str,
+) -> ServiceResult<(User, InvitationRow)> {
     let user = store::users::find_active(tx, user_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    check_reach(tx, admin, action, &user).await?;
     if user.creation_type.as_deref() != Some("Invitation") {
         return Err(ServiceError::Refused(
             "This user was not invited: there is no invitation to work with.".into(),
@@ -135,19 +136,19 @@ async fn first_submit(tx: &mut Tx, form_key: &str, now: i64) -> sqlx::Result<boo
 /// message and Cc, leading to My Apps (a link that led to one app now
 /// leads to My Apps, as in Entra).
 pub async fn resend(state: &AppState, admin: &Admin<'_>, user_id: &str, form_key: &str) -> ServiceResult<()> {
-    require(admin, Permission::ResendInvitation)?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if !first_submit(&mut tx, form_key, now).await? {
         return Ok(());
     }
-    // Counted after the form key, so a double submit does not use up a turn.
+    let (user, previous) = invited(&mut tx, admin, UserAction::ResendInvitation, user_id).await?;
+    // Counted after the form key and the reach rule, so neither a double
+    // submit nor a refused attempt uses up a turn.
     if state.limits.resend_per_user.check(&user_id.to_owned()).is_err() {
         return Err(ServiceError::Refused(
             "This invitation was just resent. Wait a minute before sending it again.".into(),
         ));
     }
-    let (user, previous) = invited(&mut tx, user_id).await?;
     if user.external_user_state != Some(ExternalUserState::PendingAcceptance) {
         return Err(ServiceError::Refused(
             "The guest has already accepted: use Reset redemption status instead.".into(),
@@ -180,7 +181,6 @@ pub async fn reset_redemption(
     new_email: &str,
     form_key: &str,
 ) -> ServiceResult<()> {
-    require(admin, Permission::ResetRedemption)?;
     let new_email = match new_email.trim() {
         "" => None,
         text => Some(Email::parse(text).map_err(|e| {
@@ -194,7 +194,7 @@ pub async fn reset_redemption(
     if !first_submit(&mut tx, form_key, now).await? {
         return Ok(());
     }
-    let (user, previous) = invited(&mut tx, user_id).await?;
+    let (user, previous) = invited(&mut tx, admin, UserAction::ResetRedemption, user_id).await?;
     if user.external_user_state != Some(ExternalUserState::Accepted) {
         return Err(ServiceError::Refused(
             "The guest has not accepted yet: use Resend invitation instead.".into(),
@@ -264,10 +264,9 @@ pub async fn reset_redemption(
 /// Copy redemption URL: a fresh link shown once to the admin; the emailed
 /// link stops working. Pending guests only.
 pub async fn copy_redemption_url(state: &AppState, admin: &Admin<'_>, user_id: &str) -> ServiceResult<String> {
-    require(admin, Permission::ResendInvitation)?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let (user, previous) = invited(&mut tx, user_id).await?;
+    let (user, previous) = invited(&mut tx, admin, UserAction::CopyRedemptionUrl, user_id).await?;
     if user.external_user_state != Some(ExternalUserState::PendingAcceptance) {
         return Err(ServiceError::Refused(
             "The guest has already accepted: there is no redemption link to copy.".into(),

@@ -1,10 +1,12 @@
 //! Managing users in the directory: New user, Edit properties, Block
-//! sign-in, Reset password, Delete user. A User Administrator cannot touch
-//! a Global Administrator (SPEC §6), and no one can lock the directory out
-//! of its last Global Administrator.
+//! sign-in, Reset password, Delete user. Every action on a user passes
+//! `check_reach` (only a Global Administrator acts on a user who holds a
+//! directory role, SPEC §6), and no one can lock the directory out of its
+//! last Global Administrator.
 
 use crate::clock::Clock;
 use crate::domain::user::parse_company_name;
+use crate::domain::user_action::{Refusal, Target, UserAction, may_act_on};
 use crate::domain::{DisplayName, Email, NewPassword, Role, UserType};
 use crate::security::password::PasswordHasherService;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
@@ -19,15 +21,32 @@ pub struct Admin<'a> {
     pub roles: &'a [Role],
 }
 
-/// Loads a live user the admin may change, or says why not.
-async fn target_for_change(tx: &mut Tx, admin: &Admin<'_>, id: &str) -> ServiceResult<(User, Vec<Role>)> {
+/// Refuses `action` on `user` unless the admin's roles reach them; returns
+/// the user's directory roles. Reads the roles in the caller's transaction,
+/// so the decision and the change it guards commit together.
+pub(crate) async fn check_reach(
+    tx: &mut Tx,
+    admin: &Admin<'_>,
+    action: UserAction,
+    user: &User,
+) -> ServiceResult<Vec<Role>> {
+    let roles = store::roles::roles_of(tx, &user.id).await?;
+    let target = Target {
+        roles: &roles,
+        user_type: user.user_type,
+    };
+    may_act_on(admin.roles, action, target).map_err(refusal)?;
+    Ok(roles)
+}
+
+pub(crate) fn refusal(refusal: Refusal) -> ServiceError {
+    ServiceError::Denied(refusal.message().into())
+}
+
+/// Loads a live user the admin may do `action` to, or says why not.
+async fn target_for(tx: &mut Tx, admin: &Admin<'_>, action: UserAction, id: &str) -> ServiceResult<(User, Vec<Role>)> {
     let user = store::users::find_active(tx, id).await?.ok_or(ServiceError::NotFound)?;
-    let roles = store::roles::roles_of(tx, id).await?;
-    if roles.contains(&Role::GlobalAdministrator) && !admin.roles.contains(&Role::GlobalAdministrator) {
-        return Err(ServiceError::Denied(
-            "Only a Global Administrator can change a Global Administrator.".into(),
-        ));
-    }
+    let roles = check_reach(tx, admin, action, &user).await?;
     Ok((user, roles))
 }
 
@@ -166,7 +185,7 @@ pub async fn edit_properties(
     };
     let now = clock.now();
     let mut tx = db.begin().await?;
-    let (user, roles) = target_for_change(&mut tx, admin, id).await?;
+    let (user, roles) = target_for(&mut tx, admin, UserAction::Edit, id).await?;
     if user_type == UserType::Guest && !roles.is_empty() {
         return Err(ServiceError::Refused(
             "A user with a directory role stays a member: take the roles away first.".into(),
@@ -208,7 +227,7 @@ pub async fn reset_password(
     let hash = hasher.hash(password.expose().to_owned()).await?;
     let now = clock.now();
     let mut tx = db.begin().await?;
-    let (user, _) = target_for_change(&mut tx, admin, id).await?;
+    let (user, _) = target_for(&mut tx, admin, UserAction::ResetPassword, id).await?;
     if user.user_type != UserType::Member || user.creation_type.as_deref() == Some("Invitation") {
         return Err(ServiceError::Refused(
             "Guests sign in with a code sent to their address; they have no password to reset.".into(),
@@ -225,7 +244,7 @@ pub async fn reset_password(
 pub async fn delete_user(db: &Db, clock: &Clock, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
     let now = clock.now();
     let mut tx = db.begin().await?;
-    let (user, roles) = target_for_change(&mut tx, admin, id).await?;
+    let (user, roles) = target_for(&mut tx, admin, UserAction::Delete, id).await?;
     if user.id == admin.id {
         return Err(ServiceError::Refused("You cannot delete your own account.".into()));
     }

@@ -14,6 +14,8 @@ pub struct AssignmentRow {
     pub principal_type: String,
     pub principal_id: String,
     pub principal_name: String,
+    /// The user type of a User principal; none for a group.
+    pub principal_user_type: Option<String>,
     pub created_at: i64,
 }
 
@@ -41,7 +43,7 @@ pub async fn insert(
 }
 
 const SELECT: &str = "SELECT a.id, a.app_id, a.app_role_id, r.display_name AS role_name, a.principal_type, a.principal_id, \
-    COALESCE(u.display_name, g.display_name, '') AS principal_name, a.created_at \
+    COALESCE(u.display_name, g.display_name, '') AS principal_name, u.user_type AS principal_user_type, a.created_at \
     FROM app_role_assignments a JOIN app_roles r ON r.id = a.app_role_id \
     LEFT JOIN users u ON a.principal_type = 'User' AND u.id = a.principal_id \
     LEFT JOIN groups g ON a.principal_type = 'Group' AND g.id = a.principal_id";

@@ -15,6 +15,35 @@ pub async fn roles_of(conn: &mut Conn, user_id: &str) -> sqlx::Result<Vec<Role>>
 }
 
 /// Adds the role; false when the user already held it.
+/// The roles each of `user_ids` holds (users without roles are absent).
+pub async fn roles_of_users(
+    conn: &mut Conn,
+    user_ids: &[&str],
+) -> sqlx::Result<std::collections::HashMap<String, Vec<Role>>> {
+    let mut held: std::collections::HashMap<String, Vec<Role>> = std::collections::HashMap::new();
+    if user_ids.is_empty() {
+        return Ok(held);
+    }
+    let placeholders: Vec<String> = (1..=user_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT user_id, role FROM directory_role_assignments WHERE user_id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+    for id in user_ids {
+        query = query.bind(*id);
+    }
+    for (user_id, key) in query.fetch_all(&mut *conn).await? {
+        if let Some(role) = Role::from_key(&key) {
+            held.entry(user_id).or_default().push(role);
+        }
+    }
+    for roles in held.values_mut() {
+        roles.sort();
+    }
+    Ok(held)
+}
+
 pub async fn grant(conn: &mut Conn, user_id: &str, role: Role, by: Option<&str>, now: i64) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "INSERT INTO directory_role_assignments (user_id, role, assigned_at, assigned_by) \

@@ -350,6 +350,16 @@ pub async fn reset_to_pending(conn: &mut Conn, id: &str, new_mail: Option<&Email
     Ok(())
 }
 
+/// A user, live or soft-deleted.
+pub async fn find_any(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(User::from))
+}
+
 /// A soft-deleted user (Deleted users), with their row as it was.
 pub async fn find_deleted(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NOT NULL");

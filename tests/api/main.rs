@@ -28,4 +28,5 @@ mod sessions;
 mod settings;
 mod signin;
 mod store_types;
+mod target_reach;
 mod users;

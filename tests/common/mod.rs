@@ -4,6 +4,7 @@
 //! clock, and a cookie-keeping HTTP client that does not follow redirects.
 #![allow(dead_code)]
 
+pub mod directory;
 pub mod postgres;
 pub mod smtp;
 

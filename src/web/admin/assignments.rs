@@ -7,10 +7,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::clock::format_time;
+use crate::domain::UserType;
+use crate::domain::user_action::UserAction;
 use crate::services::ServiceError;
 use crate::services::assignments::{self as assignment_service, Principal};
 use crate::store::applications::{AppRole, Application};
 use crate::web::admin::picker::{Candidate, PickerPage, picked, user_candidates};
+use crate::web::admin::users::reachable_ids;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::Authorized;
@@ -40,6 +43,7 @@ struct AssignmentView {
     principal_type: String,
     role_name: String,
     assigned: String,
+    can_change: bool,
 }
 
 #[derive(Template)]
@@ -58,10 +62,22 @@ pub async fn users_and_groups(
 ) -> Result<HttpResponse, AppError> {
     let (app, _) = load(&state, &id).await?;
     let mut conn = state.db.pool().acquire().await?;
-    let assignments = crate::store::assignments::for_app(&mut conn, &app.id)
-        .await?
+    let rows = crate::store::assignments::for_app(&mut conn, &app.id).await?;
+    drop(conn);
+    let users: Vec<(&str, UserType)> = rows
+        .iter()
+        .filter_map(|a| {
+            Some((
+                a.principal_id.as_str(),
+                UserType::parse(a.principal_user_type.as_deref()?)?,
+            ))
+        })
+        .collect();
+    let changeable = reachable_ids(&state, &admin, UserAction::ChangeApps, &users).await?;
+    let assignments = rows
         .into_iter()
         .map(|a| AssignmentView {
+            can_change: a.principal_type == "Group" || changeable.contains(&a.principal_id),
             id: a.id,
             principal_name: a.principal_name,
             principal_type: a.principal_type,
@@ -146,7 +162,7 @@ pub async fn assign(
         .find(|(k, _)| k == "app_role_id")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    match assignment_service::assign(&state.db, &state.clock, &admin.actor(), &id, role_id, &principals).await {
+    match assignment_service::assign(&state.db, &state.clock, &admin.as_admin(), &id, role_id, &principals).await {
         Ok(n) => {
             let words = if n == 1 {
                 "1 assignment was added.".to_owned()
@@ -193,6 +209,12 @@ async fn edit_page(
         .await?
         .filter(|a| a.app_id == app.id)
         .ok_or(AppError::NotFound)?;
+    if assignment.principal_type == "User"
+        && let Some(user) = crate::store::users::find_any(&mut conn, &assignment.principal_id).await?
+    {
+        let held = crate::store::roles::roles_of(&mut conn, &user.id).await?;
+        admin.check_reach(UserAction::ChangeApps, &user, &held)?;
+    }
     Ok(EditPage {
         layout: Layout::signed_in("Edit Assignment", admin, Section::Apps),
         app_id: app.id,
@@ -231,7 +253,7 @@ pub async fn change_role(
     match assignment_service::change_role(
         &state.db,
         &state.clock,
-        &admin.actor(),
+        &admin.as_admin(),
         &assignment_id,
         &form.app_role_id,
     )
@@ -260,7 +282,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, AppError> {
     let (app_id, assignment_id) = path.into_inner();
     edit_page(&admin, &state, &app_id, &assignment_id, None).await?;
-    assignment_service::remove(&state.db, &state.clock, &admin.actor(), &assignment_id).await?;
+    assignment_service::remove(&state.db, &state.clock, &admin.as_admin(), &assignment_id).await?;
     admin.session.flash(FlashKind::Success, "The assignment was removed.");
     Ok(see_other(&format!("/admin/apps/{app_id}/assignments")))
 }

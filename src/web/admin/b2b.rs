@@ -6,11 +6,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::user_action::UserAction;
 use crate::services::{ServiceError, reinvite};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
-use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::{ResendInvitation, ResetRedemption};
+use crate::web::extractors::{Authorized, CurrentUser};
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
 use crate::web::state::AppState;
@@ -62,12 +63,26 @@ async fn user(state: &AppState, id: &str) -> Result<crate::store::users::User, A
         .ok_or(AppError::NotFound)
 }
 
+/// The user behind an action's page, when this admin may do `action` to them.
+async fn reachable_user(
+    state: &AppState,
+    admin: &CurrentUser,
+    action: UserAction,
+    id: &str,
+) -> Result<crate::store::users::User, AppError> {
+    let user = user(state, id).await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let roles = crate::store::roles::roles_of(&mut conn, id).await?;
+    admin.check_reach(action, &user, &roles)?;
+    Ok(user)
+}
+
 pub async fn reset_form(
     admin: Authorized<ResetRedemption>,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = user(&state, &id).await?;
+    let user = reachable_user(&state, &admin, UserAction::ResetRedemption, &id).await?;
     render(&ResetPage {
         layout: Layout::signed_in("Reset redemption status", &admin, Section::Users),
         user_id: user.id,
@@ -132,7 +147,7 @@ pub async fn redemption_url_form(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = user(&state, &id).await?;
+    let user = reachable_user(&state, &admin, UserAction::CopyRedemptionUrl, &id).await?;
     render(&RedemptionUrlPage {
         layout: Layout::signed_in("Copy redemption URL", &admin, Section::Users),
         user_id: user.id,

@@ -8,7 +8,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::clock::format_time;
-use crate::domain::Role;
+use crate::domain::UserType;
+use crate::domain::user_action::{Target, UserAction, may_act_on};
 use crate::services::ServiceError;
 use crate::services::deleted_users as service;
 use crate::store::users::User;
@@ -30,6 +31,8 @@ struct Row {
     user_type: String,
     deleted_on: String,
     days_left: i64,
+    can_restore: bool,
+    can_delete_permanently: bool,
 }
 
 #[derive(Template)]
@@ -73,9 +76,11 @@ pub async fn deleted_users(
         PAGE_SIZE + 1,
     )
     .await?;
-    drop(conn);
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let held = crate::store::roles::roles_of_users(&mut conn, &ids).await?;
+    drop(conn);
     let first_href = format!("/admin/users/deleted?search={}", urlencode(&search));
     let next_href = match (more, rows.last()) {
         (true, Some(last)) => Some(format!(
@@ -89,13 +94,22 @@ pub async fn deleted_users(
     let now = state.clock.now();
     let rows = rows
         .into_iter()
-        .map(|r| Row {
-            days_left: days_left(r.deleted_at, retention_days, now),
-            deleted_on: format_time(r.deleted_at),
-            address: r.mail.unwrap_or(r.user_principal_name),
-            id: r.id,
-            display_name: r.display_name,
-            user_type: r.user_type,
+        .map(|r| {
+            let target = Target {
+                roles: held.get(&r.id).map(Vec::as_slice).unwrap_or_default(),
+                user_type: UserType::parse(&r.user_type).unwrap_or(UserType::Guest),
+            };
+            let may = |action| may_act_on(&admin.roles, action, target).is_ok();
+            Row {
+                can_restore: may(UserAction::Restore),
+                can_delete_permanently: may(UserAction::DeletePermanently),
+                days_left: days_left(r.deleted_at, retention_days, now),
+                deleted_on: format_time(r.deleted_at),
+                address: r.mail.unwrap_or(r.user_principal_name),
+                id: r.id,
+                display_name: r.display_name,
+                user_type: r.user_type,
+            }
         })
         .collect();
     render(&DeletedUsersPage {
@@ -109,18 +123,20 @@ pub async fn deleted_users(
     })
 }
 
-/// The deleted user behind a confirmation page, if this admin may act on them.
-async fn load_deleted(state: &AppState, admin: &Authorized<DeleteUsers>, id: &str) -> Result<User, AppError> {
+/// The deleted user behind a confirmation page, if this admin may do
+/// `action` to them.
+async fn load_deleted(
+    state: &AppState,
+    admin: &Authorized<DeleteUsers>,
+    action: UserAction,
+    id: &str,
+) -> Result<User, AppError> {
     let mut conn = state.db.pool().acquire().await?;
     let user = crate::store::users::find_deleted(&mut conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let roles = crate::store::roles::roles_of(&mut conn, id).await?;
-    if roles.contains(&Role::GlobalAdministrator) && !admin.roles.contains(&Role::GlobalAdministrator) {
-        return Err(AppError::Denied(
-            "Only a Global Administrator can restore or delete a Global Administrator.".into(),
-        ));
-    }
+    admin.check_reach(action, &user, &roles)?;
     Ok(user)
 }
 
@@ -151,7 +167,7 @@ pub async fn restore_form(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = load_deleted(&state, &admin, &id).await?;
+    let user = load_deleted(&state, &admin, UserAction::Restore, &id).await?;
     render(&RestorePage::new(&admin, user, None))
 }
 
@@ -172,7 +188,7 @@ pub async fn restore_user(
             Ok(see_other("/admin/users/deleted"))
         }
         Err(ServiceError::Refused(message)) => {
-            let user = load_deleted(&state, &admin, &id).await?;
+            let user = load_deleted(&state, &admin, UserAction::Restore, &id).await?;
             render_with(
                 &RestorePage::new(&admin, user, Some(message)),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -196,7 +212,7 @@ pub async fn delete_permanently_form(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user = load_deleted(&state, &admin, &id).await?;
+    let user = load_deleted(&state, &admin, UserAction::DeletePermanently, &id).await?;
     render(&DeletePermanentlyPage {
         layout: Layout::signed_in("Delete permanently", &admin, Section::Users),
         address: user.mail.unwrap_or(user.user_principal_name),

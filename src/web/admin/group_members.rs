@@ -6,11 +6,14 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::UserType;
+use crate::domain::user_action::UserAction;
 use crate::services::ServiceError;
 use crate::services::groups as group_service;
 use crate::store::groups::{Group, MemberRow};
 use crate::web::admin::groups::{Admin, SearchQuery, load};
 use crate::web::admin::picker::{PickerPage, picked, user_candidates};
+use crate::web::admin::users::reachable_ids;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, urlencode};
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
@@ -33,6 +36,7 @@ struct MemberView {
     display_name: String,
     mail: String,
     user_type: String,
+    can_remove: bool,
 }
 
 const MEMBERS_PAGE: i64 = 50;
@@ -63,11 +67,23 @@ async fn members_page(
     } else {
         None
     };
+    drop(conn);
+    let users: Vec<(&str, UserType)> = rows
+        .iter()
+        .map(|m| {
+            (
+                m.user_id.as_str(),
+                UserType::parse(&m.user_type).unwrap_or(UserType::Guest),
+            )
+        })
+        .collect();
+    let removable = reachable_ids(state, admin, UserAction::ChangeGroups, &users).await?;
     Ok(MembersPage {
         layout: Layout::signed_in(&group.display_name, admin, Section::Groups),
         members: rows
             .into_iter()
             .map(|m| MemberView {
+                can_remove: removable.contains(&m.user_id),
                 user_id: m.user_id,
                 display_name: m.display_name,
                 mail: m.mail.unwrap_or_default(),
@@ -154,7 +170,7 @@ pub async fn add_members(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let user_ids: Vec<String> = picked(&pairs, "User").into_iter().map(str::to_owned).collect();
-    match group_service::add_members(&state.db, &state.clock, &admin.actor(), &id, &user_ids).await {
+    match group_service::add_members(&state.db, &state.clock, &admin.as_admin(), &id, &user_ids).await {
         Ok(n) => {
             let words = if n == 1 {
                 "1 member was added.".to_owned()
@@ -187,7 +203,7 @@ pub async fn remove_member(
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<RemoveForm>,
 ) -> Result<HttpResponse, AppError> {
-    match group_service::remove_member(&state.db, &state.clock, &admin.actor(), &id, &form.user_id).await {
+    match group_service::remove_member(&state.db, &state.clock, &admin.as_admin(), &id, &form.user_id).await {
         Ok(()) => {
             admin.session.flash(FlashKind::Success, "The member was removed.");
             Ok(see_other(&format!("/admin/groups/{id}/members")))

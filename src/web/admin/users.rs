@@ -7,9 +7,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::clock::format_time;
+use crate::domain::user_action::{Target, UserAction, may_act_on};
 use crate::domain::{ExternalUserState, Permission, Role, UserType};
 use crate::services::users::{self as user_service, Admin, Properties};
 use crate::services::{FieldErrors, ServiceError};
+use crate::store::users::User;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::permits::{DeleteUsers, EditUsers, ReadUsers};
@@ -27,6 +29,45 @@ impl CurrentUser {
             roles: &self.roles,
         }
     }
+
+    /// Whether this admin may do `action` to `user`, who holds `roles`: what
+    /// a page shows follows the same rule the services enforce.
+    pub fn reaches(&self, action: UserAction, user: &User, roles: &[Role]) -> bool {
+        self.check_reach(action, user, roles).is_ok()
+    }
+
+    /// 403 for an action's page when `user` is out of this admin's reach.
+    pub fn check_reach(&self, action: UserAction, user: &User, roles: &[Role]) -> Result<(), AppError> {
+        let target = Target {
+            roles,
+            user_type: user.user_type,
+        };
+        may_act_on(&self.roles, action, target).map_err(|r| AppError::Denied(r.message().into()))
+    }
+}
+
+/// Of `users` (id and user type), the ids this admin may do `action` to, so
+/// that a list shows a row's buttons only when they would work.
+pub(crate) async fn reachable_ids(
+    state: &AppState,
+    admin: &CurrentUser,
+    action: UserAction,
+    users: &[(&str, UserType)],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    let ids: Vec<&str> = users.iter().map(|(id, _)| *id).collect();
+    let mut conn = state.db.pool().acquire().await?;
+    let held = crate::store::roles::roles_of_users(&mut conn, &ids).await?;
+    Ok(users
+        .iter()
+        .filter(|(id, user_type)| {
+            let target = Target {
+                roles: held.get(*id).map(Vec::as_slice).unwrap_or_default(),
+                user_type: *user_type,
+            };
+            may_act_on(&admin.roles, action, target).is_ok()
+        })
+        .map(|(id, _)| (*id).to_owned())
+        .collect())
 }
 
 #[derive(Template)]
@@ -131,6 +172,7 @@ struct ProfilePage {
     invitation_state: Option<&'static str>,
     state_changed: String,
     can_edit: bool,
+    can_reset_password: bool,
     can_delete: bool,
     /// The Audit logs link: the entries about this user.
     can_read_audit: bool,
@@ -141,6 +183,7 @@ struct ProfilePage {
     apps: Vec<crate::store::assignments::UserAppRow>,
     /// Resend and Copy redemption URL: pending invited users.
     can_resend: bool,
+    can_copy_url: bool,
     /// Reset redemption status: accepted invited users.
     can_reset: bool,
     form_key: String,
@@ -162,7 +205,7 @@ struct EmailView {
     attempts: i64,
 }
 
-async fn load_user(state: &AppState, id: &str) -> Result<(crate::store::users::User, Vec<Role>), AppError> {
+async fn load_user(state: &AppState, id: &str) -> Result<(User, Vec<Role>), AppError> {
     let mut conn = state.db.pool().acquire().await?;
     let user = crate::store::users::find_active(&mut conn, id)
         .await?
@@ -209,8 +252,7 @@ pub async fn user_profile(
     drop(conn);
     let invited = user.creation_type.as_deref() == Some("Invitation");
     let state_is = |s: ExternalUserState| user.external_user_state == Some(s);
-    let touches_global_admin =
-        roles.contains(&Role::GlobalAdministrator) && !admin.roles.contains(&Role::GlobalAdministrator);
+    let may = |action: UserAction| admin.reaches(action, &user, &roles);
     render(&ProfilePage {
         layout: Layout::signed_in(&user.display_name, &admin, Section::Users),
         mail: user.mail.clone().unwrap_or_default(),
@@ -220,14 +262,14 @@ pub async fn user_profile(
         roles: roles.iter().map(|r| r.label()).collect(),
         invitation_state: user.external_user_state.map(|s| s.label()),
         state_changed: user.external_user_state_changed_at.map(format_time).unwrap_or_default(),
-        can_edit: admin.may(Permission::EditUsers) && !touches_global_admin,
-        can_delete: admin.may(Permission::DeleteUsers) && !touches_global_admin && user.id != admin.user.user.id,
+        can_edit: may(UserAction::Edit),
+        can_reset_password: may(UserAction::ResetPassword),
+        can_delete: may(UserAction::Delete) && user.id != admin.user.user.id,
         can_read_audit: admin.may(Permission::ReadAuditLogs),
         is_member_with_password: user.user_type == UserType::Member && user.password_hash.is_some(),
-        can_resend: invited
-            && state_is(ExternalUserState::PendingAcceptance)
-            && admin.may(Permission::ResendInvitation),
-        can_reset: invited && state_is(ExternalUserState::Accepted) && admin.may(Permission::ResetRedemption),
+        can_resend: invited && state_is(ExternalUserState::PendingAcceptance) && may(UserAction::ResendInvitation),
+        can_copy_url: invited && state_is(ExternalUserState::PendingAcceptance) && may(UserAction::CopyRedemptionUrl),
+        can_reset: invited && state_is(ExternalUserState::Accepted) && may(UserAction::ResetRedemption),
         form_key: crate::security::secret::random_token(16),
         invitation,
         emails,
@@ -255,7 +297,8 @@ pub async fn edit_form(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (user, _) = load_user(&state, &id).await?;
+    let (user, roles) = load_user(&state, &id).await?;
+    admin.check_reach(UserAction::Edit, &user, &roles)?;
     render(&EditPage {
         layout: Layout::signed_in("Edit properties", &admin, Section::Users),
         user_id: user.id,
@@ -361,7 +404,8 @@ pub async fn delete_form(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (user, _) = load_user(&state, &id).await?;
+    let (user, roles) = load_user(&state, &id).await?;
+    admin.check_reach(UserAction::Delete, &user, &roles)?;
     render(&DeletePage {
         layout: Layout::signed_in("Delete user", &admin, Section::Users),
         user_id: user.id,
