@@ -168,14 +168,19 @@ pub async fn insert_many(conn: &mut Conn, new: &[NewUser<'_>]) -> sqlx::Result<(
     Ok(())
 }
 
-/// A user who has not been deleted.
-pub async fn find_active(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL");
+/// The user `id` when `condition` (a constant SQL condition) holds.
+async fn find_one(conn: &mut Conn, id: &str, condition: &'static str) -> sqlx::Result<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND {condition}");
     let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
     Ok(row.map(User::from))
+}
+
+/// A user who has not been deleted.
+pub async fn find_active(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>> {
+    find_one(conn, id, "deleted_at IS NULL").await
 }
 
 /// A user who has not been deleted, with the directory roles they hold,
@@ -352,22 +357,12 @@ pub async fn reset_to_pending(conn: &mut Conn, id: &str, new_mail: Option<&Email
 
 /// A user, live or soft-deleted.
 pub async fn find_any(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map(User::from))
+    find_one(conn, id, "TRUE").await
 }
 
 /// A soft-deleted user (Deleted users), with their row as it was.
 pub async fn find_deleted(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NOT NULL");
-    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map(User::from))
+    find_one(conn, id, "deleted_at IS NOT NULL").await
 }
 
 /// Whether another live user now holds the mail or user principal name of

@@ -14,6 +14,7 @@ use crate::clock::format_time;
 use crate::store::outbox::{self, OutboxMessage};
 use crate::web::error::AppError;
 use crate::web::layout::{Layout, render};
+use crate::web::routes::route_table;
 use crate::web::state::AppState;
 
 /// The policy of a served HTML part: no script, no plugins, no network;
@@ -32,11 +33,11 @@ const SHOWN_HEADERS: [&str; 8] = [
     "List-Unsubscribe",
 ];
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/mailbox", web::get().to(mailbox))
-        .route("/mailbox/{id}", web::get().to(mailbox_message))
-        .route("/mailbox/{id}/html", web::get().to(mailbox_message_html));
-}
+route_table!(ROUTES, routes, "/dev", {
+    get "/mailbox" => mailbox,
+    get "/mailbox/{id}" => mailbox_message,
+    get "/mailbox/{id}/html" => mailbox_message_html,
+});
 
 struct Line {
     id: String,

@@ -14,61 +14,67 @@ pub mod health;
 pub mod home;
 pub mod layout;
 pub mod middleware;
+pub mod routes;
 pub mod session;
 pub mod state;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
 
-/// Every route of the portal.
+use crate::web::routes::route_table;
+
+route_table!(PLAIN_ROUTES, plain_routes, "", {
+    get "/" => home::start_page,
+    get "/healthz" => health::healthz,
+    get "/readyz" => health::readyz,
+    get "/static/{file:.*}" => assets::static_file,
+    get "/account/organizations" => guest::organizations::organizations,
+    get "/account/organizations/leave" => guest::organizations::leave_form,
+    post "/account/organizations/leave" => guest::organizations::leave,
+    post "/signout" => auth::signout,
+    get "/account/password" => auth::change_password_form,
+    post "/account/password" => auth::change_password,
+    get "/myapps" => home::my_apps,
+    get "/apps/{id}/logo" => admin::apps::app_logo,
+    get "/invitations/block" => block::block_page,
+    post "/invitations/block" => block::confirm_block,
+});
+
+route_table!(resource SIGNIN_ROUTES, signin_resource, "/signin", {
+    get => auth::signin_form,
+    post => auth::signin,
+});
+
+route_table!(SIGNIN_CODE_ROUTES, signin_code_routes, "/signin/code", {
+    post "" => guest::signin_code::request_code,
+    post "/verify" => guest::signin_code::verify_code,
+});
+
+route_table!(REDEEM_ROUTES, redeem_routes, "/redeem", {
+    get "" => guest::redeem::redeem_page,
+    post "/code" => guest::redeem::send_code,
+    get "/verify" => guest::redeem::verify_form,
+    post "/verify" => guest::redeem::verify_code,
+    post "/continue" => guest::redeem::continue_without_code,
+    get "/consent" => guest::redeem::consent_page,
+    post "/accept" => guest::redeem::accept,
+    post "/cancel" => guest::redeem::cancel,
+});
+
+/// Every route of the portal (`routes::all` lists them).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::start_page))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/static/{file:.*}", web::get().to(assets::static_file))
-        .service(
-            web::resource("/signin")
-                .wrap(from_fn(middleware::limit_signin_per_ip))
-                .route(web::get().to(auth::signin_form))
-                .route(web::post().to(auth::signin)),
-        )
+    cfg.configure(plain_routes)
+        .service(signin_resource().wrap(from_fn(middleware::limit_signin_per_ip)))
         .service(
             web::scope("/signin/code")
                 .wrap(from_fn(middleware::limit_guest_flow_per_ip))
-                .route("", web::post().to(guest::signin_code::request_code))
-                .route("/verify", web::post().to(guest::signin_code::verify_code)),
+                .configure(signin_code_routes),
         )
         .service(
             web::scope("/redeem")
                 .wrap(from_fn(middleware::limit_guest_flow_per_ip))
-                .route("", web::get().to(guest::redeem::redeem_page))
-                .route("/code", web::post().to(guest::redeem::send_code))
-                .route("/verify", web::get().to(guest::redeem::verify_form))
-                .route("/verify", web::post().to(guest::redeem::verify_code))
-                .route("/continue", web::post().to(guest::redeem::continue_without_code))
-                .route("/consent", web::get().to(guest::redeem::consent_page))
-                .route("/accept", web::post().to(guest::redeem::accept))
-                .route("/cancel", web::post().to(guest::redeem::cancel)),
+                .configure(redeem_routes),
         )
-        .route(
-            "/account/organizations",
-            web::get().to(guest::organizations::organizations),
-        )
-        .route(
-            "/account/organizations/leave",
-            web::get().to(guest::organizations::leave_form),
-        )
-        .route(
-            "/account/organizations/leave",
-            web::post().to(guest::organizations::leave),
-        )
-        .route("/signout", web::post().to(auth::signout))
-        .route("/account/password", web::get().to(auth::change_password_form))
-        .route("/account/password", web::post().to(auth::change_password))
-        .route("/myapps", web::get().to(home::my_apps))
-        .route("/apps/{id}/logo", web::get().to(admin::apps::app_logo))
-        .route("/invitations/block", web::get().to(block::block_page))
-        .route("/invitations/block", web::post().to(block::confirm_block))
         .service(web::scope("/admin").configure(admin::routes))
         .service(web::scope("/dev").configure(dev_mailbox::routes));
 }

@@ -17,113 +17,77 @@ pub mod sections;
 pub mod settings;
 pub mod users;
 
-use actix_web::web;
+use crate::web::routes::route_table;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(sections::overview))
-        .route("/", web::get().to(sections::overview))
-        .route("/users", web::get().to(directory::all_users))
-        .route("/users/invite", web::get().to(invite::invite_form))
-        .route("/users/invite", web::post().to(invite::invite_user))
-        .route("/users/invite/review", web::post().to(invite::review_invite))
-        .route("/users/invite/edit", web::post().to(invite::edit_invite))
-        .route("/users/new", web::get().to(users::new_user_form))
-        .route("/users/new", web::post().to(users::create_user))
-        // Before "/users/{id}", which would otherwise take "deleted" for an id.
-        .route("/users/deleted", web::get().to(deleted_users::deleted_users))
-        .route(
-            "/users/deleted/{id}/restore",
-            web::get().to(deleted_users::restore_form),
-        )
-        .route(
-            "/users/deleted/{id}/restore",
-            web::post().to(deleted_users::restore_user),
-        )
-        .route(
-            "/users/deleted/{id}/delete",
-            web::get().to(deleted_users::delete_permanently_form),
-        )
-        .route(
-            "/users/deleted/{id}/delete",
-            web::post().to(deleted_users::delete_permanently),
-        )
-        .route("/users/{id}", web::get().to(users::user_profile))
-        .route("/users/{id}/edit", web::get().to(users::edit_form))
-        .route("/users/{id}/edit", web::post().to(users::edit_user))
-        .route("/users/{id}/reset-password", web::post().to(users::reset_password))
-        .route("/users/{id}/delete", web::get().to(users::delete_form))
-        .route("/users/{id}/delete", web::post().to(users::delete_user))
-        .route("/users/{id}/resend", web::post().to(b2b::resend))
-        .route("/users/{id}/reset-redemption", web::get().to(b2b::reset_form))
-        .route("/users/{id}/reset-redemption", web::post().to(b2b::reset))
-        .route("/users/{id}/redemption-url", web::get().to(b2b::redemption_url_form))
-        .route("/users/{id}/redemption-url", web::post().to(b2b::create_redemption_url))
-        .route("/apps/{id}/assignments", web::get().to(assignments::users_and_groups))
-        .route(
-            "/apps/{id}/assignments/add",
-            web::get().to(assignments::add_assignment_form),
-        )
-        .route("/apps/{id}/assignments/add", web::post().to(assignments::assign))
-        .route(
-            "/apps/{id}/assignments/{aid}/edit",
-            web::get().to(assignments::edit_form),
-        )
-        .route(
-            "/apps/{id}/assignments/{aid}/edit",
-            web::post().to(assignments::change_role),
-        )
-        .route(
-            "/apps/{id}/assignments/{aid}/remove",
-            web::post().to(assignments::remove),
-        )
-        .route("/groups", web::get().to(groups::all_groups))
-        .route("/groups/new", web::get().to(groups::new_group_form))
-        .route("/groups/new", web::post().to(groups::create_group))
-        .route("/groups/new/validate", web::post().to(groups::validate_new_rule))
-        .route("/groups/{id}", web::get().to(groups::group_page))
-        .route("/groups/{id}/edit", web::get().to(groups::edit_form))
-        .route("/groups/{id}/edit", web::post().to(groups::update_group))
-        .route(
-            "/groups/{id}/edit/validate",
-            web::post().to(groups::validate_edited_rule),
-        )
-        .route("/groups/{id}/delete", web::get().to(groups::delete_form))
-        .route("/groups/{id}/delete", web::post().to(groups::delete_group))
-        .route("/groups/{id}/members", web::get().to(group_members::members))
-        .route(
-            "/groups/{id}/members/add",
-            web::get().to(group_members::add_members_form),
-        )
-        .route("/groups/{id}/members/add", web::post().to(group_members::add_members))
-        .route(
-            "/groups/{id}/members/remove",
-            web::post().to(group_members::remove_member),
-        )
-        .route("/apps", web::get().to(apps::all_apps))
-        .route("/apps/new", web::get().to(apps::new_app_form))
-        .route("/apps/new", web::post().to(apps::create_custom_app))
-        .route("/apps/new/{key}", web::get().to(apps::gallery_create_form))
-        .route("/apps/new/{key}", web::post().to(apps::create_gallery_app))
-        .route("/apps/{id}", web::get().to(apps::app_properties))
-        .route("/apps/{id}", web::post().to(apps::save_properties))
-        .route("/apps/{id}/delete", web::get().to(apps::delete_form))
-        .route("/apps/{id}/delete", web::post().to(apps::delete_app))
-        .route("/apps/{id}/roles", web::get().to(apps::roles_page))
-        .route("/apps/{id}/roles", web::post().to(apps::add_role))
-        .route("/apps/{id}/roles/{role_id}", web::get().to(apps::edit_role_form))
-        .route("/apps/{id}/roles/{role_id}", web::post().to(apps::save_role))
-        .route(
-            "/apps/{id}/roles/{role_id}/enabled",
-            web::post().to(apps::set_role_enabled),
-        )
-        .route("/settings", web::get().to(settings::settings_index))
-        .route("/settings/organization", web::get().to(settings::organization_form))
-        .route("/settings/organization", web::post().to(settings::save_organization))
-        .route("/settings/collaboration", web::get().to(settings::collaboration_form))
-        .route("/settings/collaboration", web::post().to(settings::save_collaboration))
-        .route("/audit", web::get().to(audit::audit_logs))
-        .route("/audit/export.csv", web::get().to(audit_export::export_audit_csv))
-        .route("/roles", web::get().to(roles::roles_page))
-        .route("/roles/add", web::post().to(roles::add_role))
-        .route("/roles/remove", web::post().to(roles::remove_role));
-}
+route_table!(ROUTES, routes, "/admin", {
+    get "" => sections::overview,
+    get "/" => sections::overview,
+    get "/users" => directory::all_users,
+    get "/users/invite" => invite::invite_form,
+    post "/users/invite" => invite::invite_user,
+    post "/users/invite/review" => invite::review_invite,
+    post "/users/invite/edit" => invite::edit_invite,
+    get "/users/new" => users::new_user_form,
+    post "/users/new" => users::create_user,
+    // Before "/users/{id}", which would otherwise take "deleted" for an id.
+    get "/users/deleted" => deleted_users::deleted_users,
+    get "/users/deleted/{id}/restore" => deleted_users::restore_form,
+    post "/users/deleted/{id}/restore" => deleted_users::restore_user,
+    get "/users/deleted/{id}/delete" => deleted_users::delete_permanently_form,
+    post "/users/deleted/{id}/delete" => deleted_users::delete_permanently,
+    get "/users/{id}" => users::user_profile,
+    get "/users/{id}/edit" => users::edit_form,
+    post "/users/{id}/edit" => users::edit_user,
+    post "/users/{id}/reset-password" => users::reset_password,
+    get "/users/{id}/delete" => users::delete_form,
+    post "/users/{id}/delete" => users::delete_user,
+    post "/users/{id}/resend" => b2b::resend,
+    get "/users/{id}/reset-redemption" => b2b::reset_form,
+    post "/users/{id}/reset-redemption" => b2b::reset,
+    get "/users/{id}/redemption-url" => b2b::redemption_url_form,
+    post "/users/{id}/redemption-url" => b2b::create_redemption_url,
+    get "/apps/{id}/assignments" => assignments::users_and_groups,
+    get "/apps/{id}/assignments/add" => assignments::add_assignment_form,
+    post "/apps/{id}/assignments/add" => assignments::assign,
+    get "/apps/{id}/assignments/{aid}/edit" => assignments::edit_form,
+    post "/apps/{id}/assignments/{aid}/edit" => assignments::change_role,
+    post "/apps/{id}/assignments/{aid}/remove" => assignments::remove,
+    get "/groups" => groups::all_groups,
+    get "/groups/new" => groups::new_group_form,
+    post "/groups/new" => groups::create_group,
+    post "/groups/new/validate" => groups::validate_new_rule,
+    get "/groups/{id}" => groups::group_page,
+    get "/groups/{id}/edit" => groups::edit_form,
+    post "/groups/{id}/edit" => groups::update_group,
+    post "/groups/{id}/edit/validate" => groups::validate_edited_rule,
+    get "/groups/{id}/delete" => groups::delete_form,
+    post "/groups/{id}/delete" => groups::delete_group,
+    get "/groups/{id}/members" => group_members::members,
+    get "/groups/{id}/members/add" => group_members::add_members_form,
+    post "/groups/{id}/members/add" => group_members::add_members,
+    post "/groups/{id}/members/remove" => group_members::remove_member,
+    get "/apps" => apps::all_apps,
+    get "/apps/new" => apps::new_app_form,
+    post "/apps/new" => apps::create_custom_app,
+    get "/apps/new/{key}" => apps::gallery_create_form,
+    post "/apps/new/{key}" => apps::create_gallery_app,
+    get "/apps/{id}" => apps::app_properties,
+    post "/apps/{id}" => apps::save_properties,
+    get "/apps/{id}/delete" => apps::delete_form,
+    post "/apps/{id}/delete" => apps::delete_app,
+    get "/apps/{id}/roles" => apps::roles_page,
+    post "/apps/{id}/roles" => apps::add_role,
+    get "/apps/{id}/roles/{role_id}" => apps::edit_role_form,
+    post "/apps/{id}/roles/{role_id}" => apps::save_role,
+    post "/apps/{id}/roles/{role_id}/enabled" => apps::set_role_enabled,
+    get "/settings" => settings::settings_index,
+    get "/settings/organization" => settings::organization_form,
+    post "/settings/organization" => settings::save_organization,
+    get "/settings/collaboration" => settings::collaboration_form,
+    post "/settings/collaboration" => settings::save_collaboration,
+    get "/audit" => audit::audit_logs,
+    get "/audit/export.csv" => audit_export::export_audit_csv,
+    get "/roles" => roles::roles_page,
+    post "/roles/add" => roles::add_role,
+    post "/roles/remove" => roles::remove_role,
+});
