@@ -112,8 +112,8 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    if settings.smtp_url.is_none() && !settings.is_loopback() {
-        tracing::warn!("no SMTP server is configured (VESTIBULE_SMTP_URL): email cannot leave this portal");
+    if let Some(warning) = settings.mail_warning() {
+        tracing::warn!("{warning}");
     }
     let app = Application::build(settings, Clock::system()).await?;
     let signin_url = format!("{}/signin", app.public_url());

@@ -2,11 +2,12 @@
 //! environment variables. Every key is applied through one function, so the
 //! file and the environment accept the same names and give the same errors.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::security::client_ip::TrustedProxies;
+use crate::security::origin::Origin;
 
 /// Where an invalid value came from, so the message names the key the
 /// operator actually typed.
@@ -38,7 +39,9 @@ pub struct Settings {
     pub database_url: String,
     pub database_max_connections: u32,
     /// The address guests and admins use; links in email are built from it.
-    /// `None` means "http://{bind}".
+    /// `None` means "http://{bind}", so it is required when the bind
+    /// address is every address (0.0.0.0 or [::]). Requests for any other
+    /// host are refused.
     pub public_url: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
@@ -328,10 +331,24 @@ impl Settings {
                 "argon2 needs at least 8 KiB of memory per lane",
             ));
         }
+        if self.public_url.is_none() && self.bind.ip().is_unspecified() {
+            return Err(err(
+                "VESTIBULE_PUBLIC_URL",
+                "required when VESTIBULE_BIND listens on every address (0.0.0.0 or [::]): set the address \
+                 people use to reach the portal, like https://guests.example.org; links in email are built \
+                 from it and requests for any other host are refused",
+            ));
+        }
         if self.session_key.is_none() && !self.is_loopback() {
+            let why = if self.bind.ip().is_loopback() {
+                "required when the public URL is not on loopback"
+            } else {
+                "required when VESTIBULE_BIND is not a loopback address, since the portal can then be reached \
+                 from the network"
+            };
             return Err(err(
                 "VESTIBULE_SESSION_KEY",
-                "required when the public URL is not on loopback (base64 of at least 64 random bytes)",
+                &format!("{why} (base64 of at least 64 random bytes: `openssl rand -base64 64`)"),
             ));
         }
         Ok(())
@@ -345,22 +362,40 @@ impl Settings {
         }
     }
 
-    /// True for the default local run: the portal is only reachable from
-    /// this machine, so a kept session key and a development mailbox are safe.
+    /// True for the default local run: the portal listens on loopback only
+    /// and is addressed as this machine, so a kept session key and a
+    /// development mailbox are safe. A loopback public URL on a wider bind
+    /// (the usual container setting) is not: the port, mailbox included,
+    /// answers on the network.
     pub fn is_loopback(&self) -> bool {
+        self.bind.ip().is_loopback() && self.public_url_is_loopback()
+    }
+
+    /// True when the public URL (without one, the bind address) names
+    /// this machine.
+    pub fn public_url_is_loopback(&self) -> bool {
         match &self.public_url {
             None => self.bind.ip().is_loopback(),
-            Some(url) => {
-                let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-                let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-                let host = match host.rsplit_once(':') {
-                    Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-                    _ => host,
-                };
-                let host = host.trim_start_matches('[').trim_end_matches(']');
-                host.eq_ignore_ascii_case("localhost")
-                    || host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
-            }
+            Some(url) => Origin::of_url(url).is_some_and(|o| o.is_loopback()),
+        }
+    }
+
+    /// What start-up says about where mail goes, when it cannot leave.
+    pub fn mail_warning(&self) -> Option<String> {
+        if self.smtp_url.is_some() {
+            None
+        } else if self.public_url_is_loopback() && !self.bind.ip().is_loopback() {
+            Some(format!(
+                "the development mailbox is off because VESTIBULE_BIND ({}) can be reached from the network, \
+                 and no SMTP server is configured, so mail stays queued: set VESTIBULE_BIND=127.0.0.1:{} to read \
+                 it at /dev/mailbox, or VESTIBULE_SMTP_URL to send it",
+                self.bind,
+                self.bind.port()
+            ))
+        } else if !self.is_loopback() {
+            Some("no SMTP server is configured (VESTIBULE_SMTP_URL): email cannot leave this portal".into())
+        } else {
+            None
         }
     }
 
@@ -453,6 +488,52 @@ mod tests {
             s.apply("public_url", url).unwrap();
             assert!(s.is_loopback(), "{url}");
         }
+    }
+
+    #[test]
+    fn a_bind_reachable_from_the_network_needs_a_session_key_even_with_a_loopback_public_url() {
+        let container = [
+            ("VESTIBULE_BIND", "0.0.0.0:8080"),
+            ("VESTIBULE_PUBLIC_URL", "http://localhost:8080"),
+        ];
+        let err = Settings::load(None, env(&container)).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_SESSION_KEY");
+        assert!(err.message.contains("VESTIBULE_BIND"), "{}", err.message);
+        let err = Settings::load(None, env(&[("VESTIBULE_BIND", "192.0.2.10:8080")])).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_SESSION_KEY");
+
+        let key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 64]);
+        let mut with_key = env(&container);
+        with_key.extend(env(&[("VESTIBULE_SESSION_KEY", &key)]));
+        let s = Settings::load(None, with_key).unwrap();
+        assert!(s.public_url_is_loopback() && !s.is_loopback());
+        let warning = s.mail_warning().expect("start-up warns that the mailbox is off");
+        assert!(
+            warning.contains("development mailbox is off")
+                && warning.contains("VESTIBULE_BIND=127.0.0.1:8080")
+                && warning.contains("VESTIBULE_SMTP_URL"),
+            "{warning}"
+        );
+    }
+
+    #[test]
+    fn listening_on_every_address_needs_a_public_url() {
+        let key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 64]);
+        for bind in ["0.0.0.0:8080", "[::]:8080"] {
+            let err =
+                Settings::load(None, env(&[("VESTIBULE_BIND", bind), ("VESTIBULE_SESSION_KEY", &key)])).unwrap_err();
+            assert_eq!(err.key, "VESTIBULE_PUBLIC_URL", "{bind}");
+        }
+    }
+
+    #[test]
+    fn mail_warnings_follow_the_settings() {
+        let mut s = Settings::default();
+        assert_eq!(s.mail_warning(), None, "the default run reads mail at /dev/mailbox");
+        s.public_url = Some("https://portal.contoso.test".into());
+        assert!(s.mail_warning().unwrap().contains("email cannot leave"));
+        s.smtp_url = Some("smtp://127.0.0.1:2525".into());
+        assert_eq!(s.mail_warning(), None);
     }
 
     #[test]

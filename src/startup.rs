@@ -51,7 +51,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let public_url = match &settings.public_url {
             Some(url) => url.clone(),
-            None => format!("http://{}:{port}", settings.bind.ip()),
+            // The bind address with the port it got: IPv6 in brackets.
+            None => format!("http://{}", std::net::SocketAddr::new(settings.bind.ip(), port)),
         };
         let state = web::Data::new(new_state(settings, clock, db, hasher, &master_key, public_url)?);
 

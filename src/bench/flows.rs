@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::web;
 
-use super::http::{Client, form_value};
+use super::http::{self, Client, form_value};
 use crate::domain::Role;
 use crate::services::invitations::{InviteForm, invite};
 use crate::services::users::Admin;
@@ -113,7 +113,10 @@ pub fn invitee(run: &str, worker: usize, n: u64) -> String {
 
 /// Invitations through the wizard's form by signed-in admins, one
 /// connection each, for `duration`: each opens the form (a fresh CSRF
-/// token and form key) and posts Invite. Returns (invited, failed).
+/// token and form key) and posts Invite. An invitation counts when the
+/// answer is the wizard's redirect to All users; any other answer (the form
+/// again with an error, a redirect to Sign in) is a failure. Returns
+/// (invited, failed).
 pub async fn invite_over_http(clients: Vec<Client>, run: &str, duration: Duration) -> (u64, u64) {
     let deadline = Instant::now() + duration;
     let mut tasks = Vec::new();
@@ -125,7 +128,7 @@ pub async fn invite_over_http(clients: Vec<Client>, run: &str, duration: Duratio
             while Instant::now() < deadline {
                 n += 1;
                 let email = invitee(&run, worker, n);
-                let outcome: anyhow::Result<u16> = async {
+                let outcome: anyhow::Result<http::Response> = async {
                     let page = client.get("/admin/users/invite").await?.text();
                     let token = form_value(&page, "csrf_token").unwrap_or_default();
                     let key = form_value(&page, "form_key").unwrap_or_default();
@@ -140,11 +143,11 @@ pub async fn invite_over_http(clients: Vec<Client>, run: &str, duration: Duratio
                             ],
                         )
                         .await?;
-                    Ok(res.status)
+                    Ok(res)
                 }
                 .await;
                 match outcome {
-                    Ok(303) => ok += 1,
+                    Ok(res) if invited(&res) => ok += 1,
                     _ => failed += 1,
                 }
             }
@@ -160,6 +163,14 @@ pub async fn invite_over_http(clients: Vec<Client>, run: &str, duration: Duratio
     }
     totals
 }
+
+/// The wizard's answer to a successful Invite: 303 to All users.
+fn invited(res: &http::Response) -> bool {
+    res.status == 303 && res.location.as_deref() == Some(INVITED_LANDING)
+}
+
+/// Where the wizard sends the admin after an invitation.
+const INVITED_LANDING: &str = "/admin/users";
 
 /// Invitations through `services::invitations::invite`, `concurrency` at a
 /// time on the calling thread, for `duration`. Returns each invitee's
@@ -212,4 +223,26 @@ pub async fn invite_directly(
         failed += f;
     }
     (all, failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, location: Option<&str>) -> http::Response {
+        http::Response {
+            status,
+            location: location.map(str::to_owned),
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_the_redirect_to_all_users_counts_as_an_invitation() {
+        assert!(invited(&answer(303, Some("/admin/users"))));
+        assert!(!invited(&answer(303, Some("/signin?next=%2Fadmin%2Fusers%2Finvite"))));
+        assert!(!invited(&answer(303, Some("/account/password"))));
+        assert!(!invited(&answer(303, None)));
+        assert!(!invited(&answer(422, None)));
+    }
 }

@@ -108,6 +108,8 @@ impl Client {
     }
 }
 
+/// `Host` is the address connected to: the benchmark's portal has no public
+/// URL, so its public URL is that address, the one host it answers.
 pub fn build_request(method: &str, path: &str, addr: &SocketAddr, cookie: &str, form: Option<&str>) -> Vec<u8> {
     let mut r = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: vestibule-bench\r\n");
     if !cookie.is_empty() {

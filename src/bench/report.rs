@@ -58,6 +58,11 @@ fn thousands(n: f64) -> String {
     out
 }
 
+/// What "CPU per invite" counts, under the table.
+const CPU_PER_INVITE_NOTE: &str = "\n\"CPU per invite\" is the Vestibule process's CPU (less the load generator's \
+    threads) divided by the invitations. On SQLite it includes the database's work, which runs in the process; \
+    PostgreSQL's own CPU, in its server's processes, is not in it, so the two columns are not comparable.\n";
+
 fn ms(x: f64) -> String {
     if x < 10.0 { format!("{x:.2}") } else { format!("{x:.1}") }
 }
@@ -275,9 +280,14 @@ pub fn table(results: &[StoreResult], machine: &Machine) -> String {
             String::new(),
         );
     }
+    let cpu_note = if results.iter().any(|r| !r.invites.is_empty()) {
+        CPU_PER_INVITE_NOTE
+    } else {
+        ""
+    };
     format!(
         "Machine: {} cores ({}), {:.0} GB RAM, Linux {}. Load generator in the same process on its own 2 threads, \
-         sharing the cores with the server.\n\n{}",
+         sharing the cores with the server.\n\n{}{cpu_note}",
         machine.cores,
         machine.cpu,
         machine.memory_gb,

@@ -26,81 +26,120 @@ impl Record {
     }
 }
 
+/// No file this portal reads has more columns; a line of millions of
+/// commas is refused instead of becoming millions of fields.
+pub const MAX_FIELDS: usize = 1_000;
+
 /// Reads every record of `text`.
 pub fn parse(text: &str) -> Result<Vec<Record>, String> {
+    records(text).collect()
+}
+
+/// The records of `text`, read one at a time, so a reader that has seen
+/// enough can stop without the rest being parsed. After an error there
+/// are no more records.
+pub fn records(text: &str) -> Records<'_> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut records = Vec::new();
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    // The line the current record starts on, and the current line.
-    let mut line = 1;
-    let mut number = 1;
-    // At the start of a field, nothing read yet.
-    let mut fresh = true;
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if fresh => {
-                let opened_on = line;
-                loop {
-                    match chars.next() {
-                        Some('"') if chars.peek() == Some(&'"') => {
-                            chars.next();
-                            field.push('"');
-                        }
-                        Some('"') => break,
-                        Some(c) => {
-                            if c == '\n' {
-                                line += 1;
+    Records {
+        chars: text.chars().peekable(),
+        line: 1,
+        number: 1,
+        done: false,
+    }
+}
+
+pub struct Records<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    /// The current line (a quoted field may span several).
+    line: usize,
+    /// The number of the next record.
+    number: usize,
+    done: bool,
+}
+
+impl Records<'_> {
+    fn fail(&mut self, message: String) -> Option<Result<Record, String>> {
+        self.done = true;
+        Some(Err(message))
+    }
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<Record, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let number = self.number;
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        // At the start of a field, nothing read yet.
+        let mut fresh = true;
+        while let Some(c) = self.chars.next() {
+            match c {
+                '"' if fresh => {
+                    let opened_on = self.line;
+                    loop {
+                        match self.chars.next() {
+                            Some('"') if self.chars.peek() == Some(&'"') => {
+                                self.chars.next();
+                                field.push('"');
                             }
-                            field.push(c);
+                            Some('"') => break,
+                            Some(c) => {
+                                if c == '\n' {
+                                    self.line += 1;
+                                }
+                                field.push(c);
+                            }
+                            None => {
+                                return self.fail(format!(
+                                    "Row {number}: the quoted field that starts on line {opened_on} is never closed."
+                                ));
+                            }
                         }
-                        None => {
-                            return Err(format!(
-                                "Row {number}: the quoted field that starts on line {opened_on} is never closed."
+                    }
+                    match self.chars.peek() {
+                        None | Some(',' | '\n' | '\r') => {}
+                        Some(_) => {
+                            return self.fail(format!(
+                                "Row {number}: a quoted field must end at its closing quote; \
+                                 double any quote inside it (\"\")."
                             ));
                         }
                     }
+                    fresh = false;
                 }
-                match chars.peek() {
-                    None | Some(',' | '\n' | '\r') => {}
-                    Some(_) => {
-                        return Err(format!(
-                            "Row {number}: a quoted field must end at its closing quote; \
-                             double any quote inside it (\"\")."
-                        ));
+                ',' => {
+                    if fields.len() + 1 == MAX_FIELDS {
+                        return self.fail(format!("Row {number} has more than {MAX_FIELDS} columns."));
                     }
+                    fields.push(std::mem::take(&mut field));
+                    fresh = true;
                 }
-                fresh = false;
-            }
-            ',' => {
-                fields.push(std::mem::take(&mut field));
-                fresh = true;
-            }
-            '\r' | '\n' => {
-                if c == '\r' && chars.peek() == Some(&'\n') {
-                    chars.next();
+                '\r' | '\n' => {
+                    if c == '\r' && self.chars.peek() == Some(&'\n') {
+                        self.chars.next();
+                    }
+                    fields.push(field);
+                    self.line += 1;
+                    self.number += 1;
+                    return Some(Ok(Record { number, fields }));
                 }
-                fields.push(std::mem::take(&mut field));
-                records.push(Record {
-                    number,
-                    fields: std::mem::take(&mut fields),
-                });
-                line += 1;
-                number += 1;
-                fresh = true;
-            }
-            c => {
-                field.push(c);
-                fresh = false;
+                c => {
+                    field.push(c);
+                    fresh = false;
+                }
             }
         }
+        self.done = true;
+        if !fresh || !field.is_empty() || !fields.is_empty() {
+            fields.push(field);
+            return Some(Ok(Record { number, fields }));
+        }
+        None
     }
-    if !fresh || !field.is_empty() || !fields.is_empty() {
-        fields.push(field);
-        records.push(Record { number, fields });
-    }
-    Ok(records)
 }
 
 /// One CSV record ending with CRLF.
@@ -187,6 +226,23 @@ mod tests {
         assert!(err.contains("Row 2") && err.contains("never closed"), "{err}");
         let err = parse("\"closed\" then text,b\n").unwrap_err();
         assert!(err.contains("Row 1") && err.contains("closing quote"), "{err}");
+    }
+
+    #[test]
+    fn records_are_read_one_at_a_time_and_end_at_an_error() {
+        let mut records = records("a\nb\n\"never closed\nc\n");
+        assert_eq!(records.next().unwrap().unwrap().fields, ["a"]);
+        assert_eq!(records.next().unwrap().unwrap().fields, ["b"]);
+        assert!(records.next().unwrap().unwrap_err().contains("Row 3"));
+        assert!(records.next().is_none());
+    }
+
+    #[test]
+    fn a_record_of_too_many_columns_is_refused() {
+        let wide = ",".repeat(MAX_FIELDS - 1);
+        assert_eq!(parse(&wide).unwrap()[0].fields.len(), MAX_FIELDS);
+        let err = parse(&format!("a\n{wide},")).unwrap_err();
+        assert_eq!(err, format!("Row 2 has more than {MAX_FIELDS} columns."));
     }
 
     #[test]

@@ -28,8 +28,8 @@ pub enum SendError {
 }
 
 impl Transport {
-    /// SMTP when a URL is set; else the mailbox for a loopback run; else
-    /// nothing.
+    /// SMTP when a URL is set; else the mailbox when both the bind address
+    /// and the public URL are loopback; else nothing.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         if let Some(url) = &settings.smtp_url {
             let server = Server::from_url(url).map_err(|e| {
@@ -85,6 +85,13 @@ mod tests {
     async fn the_transport_follows_the_settings() {
         let mut settings = Settings::default();
         assert!(Transport::from_settings(&settings).unwrap().is_mailbox());
+        settings.bind = "0.0.0.0:8080".parse().unwrap();
+        settings.public_url = Some("http://localhost:8080".into());
+        assert!(
+            Transport::from_settings(&settings).unwrap().is_disabled(),
+            "a loopback public URL on a bind reachable from the network gets no mailbox"
+        );
+        settings.bind = Settings::default().bind;
         settings.public_url = Some("https://portal.contoso.test".into());
         assert!(Transport::from_settings(&settings).unwrap().is_disabled());
         settings.smtp_url = Some("smtp://127.0.0.1:2525".into());

@@ -35,13 +35,22 @@ pub fn read(text: &str) -> Result<Vec<BulkRow>, String> {
             MAX_FILE_BYTES / (1024 * 1024)
         ));
     }
-    let records = csv::parse(text)?;
-    let mut records = records.into_iter();
-    check_version(records.next())?;
-    let columns = columns(records.next())?;
+    read_records(csv::records(text))
+}
+
+/// The rows of a template, read record by record: reading stops at the
+/// first unusable record or at the first guest past the cap, so a huge
+/// file is never held as a huge list.
+fn read_records(mut records: impl Iterator<Item = Result<csv::Record, String>>) -> Result<Vec<BulkRow>, String> {
+    check_version(records.next().transpose()?)?;
+    let columns = columns(records.next().transpose()?)?;
     let mut rows = Vec::new();
     let mut first = true;
-    for record in records.filter(|r| !r.is_blank()) {
+    for record in records {
+        let record = record?;
+        if record.is_blank() {
+            continue;
+        }
         if first && is_examples_row(&record) {
             return Err(format!(
                 "Row {} is the template's examples row: remove it, keep rows 1 and 2 as they are, \
@@ -51,9 +60,7 @@ pub fn read(text: &str) -> Result<Vec<BulkRow>, String> {
         }
         first = false;
         if rows.len() == MAX_ROWS {
-            return Err(format!(
-                "The file has more than {MAX_ROWS} guests: split it into several files."
-            ));
+            return Err(too_many_rows());
         }
         rows.push(row(&record, &columns));
     }
@@ -61,6 +68,10 @@ pub fn read(text: &str) -> Result<Vec<BulkRow>, String> {
         return Err("The file has no guests to invite: list one per row under the headings.".into());
     }
     Ok(rows)
+}
+
+fn too_many_rows() -> String {
+    format!("The file has more than {MAX_ROWS} guests: split it into several files.")
 }
 
 fn check_version(record: Option<csv::Record>) -> Result<(), String> {
@@ -249,6 +260,52 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .contains("true or false")
+        );
+    }
+
+    fn record(number: usize, cells: &[&str]) -> Result<csv::Record, String> {
+        Ok(csv::Record {
+            number,
+            fields: cells.iter().map(|c| (*c).to_owned()).collect(),
+        })
+    }
+
+    #[test]
+    fn reading_stops_at_the_first_guest_past_the_cap() {
+        // Ten times the cap, with a blank line after every guest: the reader
+        // must take the guests up to one past the cap and not a record more.
+        let pulled = std::cell::Cell::new(0usize);
+        let guests = (0..MAX_ROWS * 20).map(|i| {
+            pulled.set(pulled.get() + 1);
+            if i % 2 == 1 {
+                record(i + 3, &["", " ", ""])
+            } else {
+                record(i + 3, &["guest@fabrikam.example"])
+            }
+        });
+        let head = [record(1, &[VERSION]), record(2, &[HEADINGS])];
+        let err = read_records(head.into_iter().chain(guests)).unwrap_err();
+        assert_eq!(err, too_many_rows());
+        assert_eq!(
+            pulled.get(),
+            2 * MAX_ROWS + 1,
+            "{MAX_ROWS} guests and their blank lines, then the guest past the cap"
+        );
+    }
+
+    #[test]
+    fn a_file_over_the_cap_is_refused_before_the_rest_is_parsed() {
+        let mut text = file(&[]);
+        for _ in 0..=MAX_ROWS {
+            text.push_str("g@fabrikam.example\r\n,,,\r\n");
+        }
+        // An error after the cap is never reached: the cap is what is reported.
+        text.push_str("\"never closed\r\n");
+        assert_eq!(read(&text).unwrap_err(), too_many_rows());
+        assert!(
+            read(&text.replacen("g@fabrikam.example\r\n", "", 1))
+                .unwrap_err()
+                .contains("never closed")
         );
     }
 

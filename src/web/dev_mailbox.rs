@@ -1,5 +1,7 @@
-//! The development mailbox: with no SMTP server and a loopback address,
-//! mail stays in the outbox and is read here. Off (404) in any other run.
+//! The development mailbox: with no SMTP server, a loopback bind address
+//! and a loopback public URL, mail stays in the outbox and is read here.
+//! Off (404) in any other run. The Host check of every request (see
+//! `web::middleware`) keeps a DNS-rebinding page from reading it.
 //!
 //! The HTML part of a message is never put into our page (our CSP forbids
 //! its inline styles, and it would be a way in for script): it is served on

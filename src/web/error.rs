@@ -33,6 +33,10 @@ pub enum AppError {
     /// A well-formed request the current state refuses, with the reason.
     #[error("refused: {0}")]
     Refused(String),
+    /// The request names another host than the public URL's (a DNS
+    /// rebinding page, a wrong address): nothing is served.
+    #[error("misdirected request")]
+    WrongHost { public_url: String },
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("payload too large")]
@@ -88,6 +92,8 @@ pub struct ErrorPage {
     pub status: u16,
     pub heading: String,
     pub message: String,
+    /// Where "Go to the start page" leads.
+    pub home: String,
 }
 
 impl ErrorPage {
@@ -97,6 +103,7 @@ impl ErrorPage {
             status: status.as_u16(),
             heading: heading.to_owned(),
             message: message.to_owned(),
+            home: "/".into(),
         }
     }
 
@@ -126,6 +133,7 @@ pub fn words_for(status: StatusCode) -> (&'static str, &'static str) {
         410 => ("Gone", "This page is no longer available."),
         413 => ("Too large", "What was sent is larger than this page accepts."),
         415 => ("Unsupported", "What was sent is not in a form this page accepts."),
+        421 => ("Wrong address", "This portal does not answer at this address."),
         422 => ("This cannot be done", "Some of what was entered is not valid."),
         429 => (
             "Too many attempts",
@@ -149,6 +157,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Denied(_) | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::WrongHost { .. } => StatusCode::MISDIRECTED_REQUEST,
             AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -179,13 +188,20 @@ impl ResponseError for AppError {
         }
         let (heading, default_message) = words_for(status);
         let message = match self {
-            AppError::BadRequest(msg) | AppError::Denied(msg) | AppError::Refused(msg) => msg.as_str(),
+            AppError::BadRequest(msg) | AppError::Denied(msg) | AppError::Refused(msg) => msg.clone(),
             AppError::CsrfRejected => {
-                "This form has expired or did not come from this site. Go back, reload the page and try again."
+                "This form has expired or did not come from this site. Go back, reload the page and try again.".into()
             }
-            _ => default_message,
+            AppError::WrongHost { public_url } => {
+                format!("{default_message} Vestibule is served at {public_url}: open it there.")
+            }
+            _ => default_message.into(),
         };
-        let mut response = ErrorPage::new(status, heading, message).respond();
+        let mut page = ErrorPage::new(status, heading, &message);
+        if let AppError::WrongHost { public_url } = self {
+            page.home = format!("{public_url}/");
+        }
+        let mut response = page.respond();
         if let AppError::TooManyRequests { retry_after_secs } = self {
             response
                 .headers_mut()

@@ -1,6 +1,7 @@
 //! Middleware of every request: the client address, the access log (paths
-//! only: tickets travel in query strings), the same-origin check on every
-//! state-changing request, security headers, and per-address rate limits.
+//! only: tickets travel in query strings), the Host check, the same-origin
+//! check on every state-changing request, security headers, and
+//! per-address rate limits.
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -11,6 +12,7 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
+use crate::security::origin::Origin;
 use crate::security::rate_limit::{KeyedLimit, RateLimits};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -24,8 +26,8 @@ pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
     req.extensions().get::<ClientIp>().map(|ip| ip.0.to_string())
 }
 
-/// Works out the client address, refuses cross-site state changes, and logs
-/// the request without its query string.
+/// Works out the client address, refuses requests for another host and
+/// cross-site state changes, and logs the request without its query string.
 pub async fn request_context<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
@@ -48,6 +50,15 @@ pub async fn request_context<B: MessageBody + 'static>(
     let method = req.method().clone();
     let path = req.path().to_owned();
 
+    if let Some(state) = &state
+        && !addressed_to_public_host(&req, &state.public_url)
+    {
+        tracing::warn!(%method, %path, host = request_host(&req).unwrap_or(""), "refused a request for another host");
+        let error = AppError::WrongHost {
+            public_url: state.public_url.clone(),
+        };
+        return Ok(req.error_response(error).map_into_right_body());
+    }
     if !is_safe_method(&method) && !same_origin(&req) {
         tracing::warn!(%method, %path, "refused a cross-site request");
         return Ok(req.error_response(AppError::CsrfRejected).map_into_right_body());
@@ -65,32 +76,64 @@ fn is_safe_method(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Paths answered whatever host a request names. Health probes of load
+/// balancers and orchestrators address an instance by its IP address;
+/// static files are the same for everyone, and let the 421 page be styled.
+/// None of them shows anything of the directory or the mail.
+fn answers_any_host(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz") || path.starts_with("/static/")
+}
+
+/// The host a request names: its target's authority when it has one (an
+/// absolute-form target, HTTP/2), else its `Host` header.
+fn request_host(req: &ServiceRequest) -> Option<&str> {
+    match req.uri().authority() {
+        Some(authority) => Some(authority.as_str()),
+        None => req.headers().get(header::HOST).and_then(|v| v.to_str().ok()),
+    }
+}
+
+/// A request must name the public URL's host and port. Otherwise it was
+/// sent to another name that resolves here, as a DNS-rebinding page does
+/// to read this origin from a visitor's browser, or to an address the
+/// portal is not published at.
+fn addressed_to_public_host(req: &ServiceRequest, public_url: &str) -> bool {
+    if answers_any_host(req.path()) {
+        return true;
+    }
+    let Some(public) = Origin::of_url(public_url) else {
+        return false;
+    };
+    let host_header = req.headers().get(header::HOST).map(|v| v.to_str().unwrap_or(""));
+    request_host(req).is_some_and(|host| public.is_addressed_by(host))
+        && host_header.is_none_or(|host| public.is_addressed_by(host))
+}
+
 /// A state-changing request must not come from another site: browsers say
 /// so in `Sec-Fetch-Site` (which pages cannot forge), and in `Origin`, which
-/// must name this host. Under `Referrer-Policy: no-referrer` browsers send
-/// `Origin: null` on form posts, so `null` passes only with
-/// `Sec-Fetch-Site: same-origin`.
+/// must be the public URL's origin (scheme, host and port). Under
+/// `Referrer-Policy: no-referrer` browsers send `Origin: null` on form
+/// posts, so `null` passes only with `Sec-Fetch-Site: same-origin`.
 fn same_origin(req: &ServiceRequest) -> bool {
     let headers = req.headers();
     let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     if site.is_some_and(|s| s.eq_ignore_ascii_case("cross-site")) {
         return false;
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("")) else {
         // Not a browser form post (scripts, older clients): the CSRF token decides.
         return true;
     };
     if origin == "null" {
         return site.is_some_and(|s| s.eq_ignore_ascii_case("same-origin"));
     }
-    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let public = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.public_url.clone())
-        .unwrap_or_default();
-    let public_host = public.split_once("://").map(|(_, h)| h).unwrap_or("");
-    origin_host.eq_ignore_ascii_case(host) || origin_host.eq_ignore_ascii_case(public_host)
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return false;
+    };
+    match (Origin::of_url(origin), Origin::of_url(&state.public_url)) {
+        (Some(origin), Some(public)) => origin.same_as(&public),
+        _ => false,
+    }
 }
 
 /// The headers of every response. HSTS only when the public URL is https.

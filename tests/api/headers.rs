@@ -1,4 +1,4 @@
-use crate::common::{spawn_app, spawn_app_with};
+use crate::common::spawn_app;
 
 #[tokio::test]
 async fn every_page_carries_the_security_headers() {
@@ -21,23 +21,15 @@ async fn every_page_carries_the_security_headers() {
 
 #[tokio::test]
 async fn hsts_is_sent_when_the_public_url_is_https() {
-    let app = spawn_app_with(|s| {
-        s.public_url = Some("https://portal.contoso.test".into());
-        s.session_key = Some(base64_key());
-    })
-    .await;
-    let res = app.get("/signin").await;
+    let app = crate::host::spawn_https_portal().await;
+    let res = app.get_for_host("/signin", "portal.contoso.test").await;
+    assert_eq!(res.status(), 200);
     assert!(
         res.headers()["strict-transport-security"]
             .to_str()
             .unwrap()
             .contains("max-age=31536000")
     );
-}
-
-fn base64_key() -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode([42u8; 64])
 }
 
 #[tokio::test]

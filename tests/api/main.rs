@@ -17,6 +17,7 @@ mod errors;
 mod groups;
 mod headers;
 mod health;
+mod host;
 mod invitations;
 mod my_apps;
 mod outbox;

@@ -497,5 +497,8 @@ async fn without_smtp_on_a_public_address_mail_stays_queued_and_the_mailbox_is_o
     let r = row(&app, &id).await;
     assert_eq!((r.status.as_str(), r.attempts), ("queued", 0), "nothing claims it");
     assert!(r.body.is_some());
-    assert_eq!(app.get("/dev/mailbox").await.status(), 404);
+    assert_eq!(
+        app.get_for_host("/dev/mailbox", "portal.contoso.test").await.status(),
+        404
+    );
 }

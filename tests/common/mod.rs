@@ -163,6 +163,17 @@ impl TestApp {
         self.get(path).await.text().await.expect("a body")
     }
 
+    /// GET with the main client, naming `host` in the `Host` header, as a
+    /// reverse proxy or a DNS-rebinding page would.
+    pub async fn get_for_host(&self, path: &str, host: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .header("host", host)
+            .send()
+            .await
+            .expect("GET")
+    }
+
     /// Posts a form as it is, without adding a CSRF token.
     pub async fn post_raw(&self, client: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
         client.post(self.url(path)).form(fields).send().await.expect("POST")
