@@ -16,6 +16,9 @@ const AXE_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22
 /// Page type (path pattern) → the violations found on it, for every page
 /// audited in this process.
 static AUDITED: Mutex<BTreeMap<String, Vec<String>>> = Mutex::new(BTreeMap::new());
+/// Every audited page: its page type and its HTML, which tell the
+/// templates it was rendered from (see `templates`).
+static RENDERED: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
 /// What was already audited in this process: a page type with its heading
 /// and whether a notice showed (one audit of each is enough).
 static SEEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
@@ -63,6 +66,11 @@ pub fn audited_page_types() -> BTreeSet<String> {
     AUDITED.lock().unwrap().keys().cloned().collect()
 }
 
+/// Page type and HTML of every page audited so far in this process.
+pub fn rendered_pages() -> Vec<(String, String)> {
+    RENDERED.lock().unwrap().clone()
+}
+
 /// Every violation found so far, as "page type → rule-id: selector…".
 pub fn all_violations() -> Vec<String> {
     AUDITED
@@ -98,6 +106,11 @@ impl Browser {
     /// a violation (unless `collect_violations`).
     pub async fn audit_as(&self, page_type: &str) {
         let found = self.audit_accessibility().await;
+        let html = self.execute("return document.documentElement.outerHTML;", vec![]).await;
+        RENDERED
+            .lock()
+            .unwrap()
+            .push((page_type.to_owned(), html.as_str().unwrap_or_default().to_owned()));
         let mut audited = AUDITED.lock().unwrap();
         let entry = audited.entry(page_type.to_owned()).or_default();
         for v in &found {

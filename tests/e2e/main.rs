@@ -4,7 +4,8 @@
 //!
 //! Every page a test lands on is audited with axe-core (see `checks`); the
 //! test `a11y::every_page_type_passes_axe` walks every page type itself and
-//! fails when fewer than `a11y::PAGE_TYPES` were audited.
+//! fails when fewer than `a11y::PAGE_TYPES` were audited, or when a file
+//! under `templates/` was never rendered on an audited page (`templates`).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -17,6 +18,7 @@ mod admin;
 mod guest;
 mod layout;
 mod lifecycle;
+mod templates;
 
 use std::time::Duration;
 
