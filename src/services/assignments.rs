@@ -31,17 +31,19 @@ impl Principal {
 
 pub const MAX_AT_ONCE: usize = 100;
 
-/// Refuses a change to `principal`'s assignments when it is a user out of
-/// the admin's reach. Groups have no reach of their own.
+/// Refuses a change to a user principal's assignments when the user is
+/// deleted (their assignments wait, unchanged, for a restore) or out of the
+/// admin's reach. Groups have no reach of their own.
 async fn check_principal(
     tx: &mut Tx,
     admin: &Admin<'_>,
     principal_type: &str,
     principal_id: &str,
 ) -> ServiceResult<()> {
-    if principal_type == "User"
-        && let Some(user) = store::users::find_any(tx, principal_id).await?
-    {
+    if principal_type == "User" {
+        let user = store::users::find_active(tx, principal_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         check_reach(tx, admin, UserAction::ChangeApps, &user).await?;
     }
     Ok(())
@@ -68,7 +70,11 @@ pub async fn assign(
     let mut tx = db.begin().await?;
     let mut added = 0;
     for principal in principals {
-        check_principal(&mut tx, admin, principal.kind(), principal.id()).await?;
+        if let Principal::User(id) = principal
+            && let Some(user) = store::users::find_active(&mut tx, id).await?
+        {
+            check_reach(&mut tx, admin, UserAction::ChangeApps, &user).await?;
+        }
         added += usize::from(assign_in(&mut tx, &admin.actor, app_id, role_id, principal, now).await?);
     }
     tx.commit().await?;

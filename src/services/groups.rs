@@ -271,10 +271,11 @@ pub async fn remove_member(
             group.display_name
         )));
     }
-    // A deleted user keeps their memberships: the rule looks at them too.
-    if let Some(user) = store::users::find_any(&mut tx, user_id).await? {
-        check_reach(&mut tx, admin, UserAction::ChangeGroups, &user).await?;
-    }
+    // A deleted user's memberships wait, unchanged, for a restore.
+    let user = store::users::find_active(&mut tx, user_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    check_reach(&mut tx, admin, UserAction::ChangeGroups, &user).await?;
     if !store::groups::remove_member(&mut tx, group_id, user_id).await? {
         return Err(ServiceError::NotFound);
     }

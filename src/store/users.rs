@@ -355,11 +355,6 @@ pub async fn reset_to_pending(conn: &mut Conn, id: &str, new_mail: Option<&Email
     Ok(())
 }
 
-/// A user, live or soft-deleted.
-pub async fn find_any(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>> {
-    find_one(conn, id, "TRUE").await
-}
-
 /// A soft-deleted user (Deleted users), with their row as it was.
 pub async fn find_deleted(conn: &mut Conn, id: &str) -> sqlx::Result<Option<User>> {
     find_one(conn, id, "deleted_at IS NOT NULL").await

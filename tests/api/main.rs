@@ -25,6 +25,7 @@ mod passwords;
 mod redemption;
 mod reinvite;
 mod roles;
+mod route_access;
 mod sessions;
 mod settings;
 mod signin;

@@ -83,8 +83,16 @@ impl TestApp {
     }
 
     /// Every row of every table, as text, in a stable order: equal snapshots
-    /// before and after a request mean it wrote nothing.
+    /// before and after a request mean it wrote nothing. Queued mail is
+    /// waited for first (up to 10 s), so the outbox worker's own writes are
+    /// not taken for the request's.
     pub async fn snapshot(&self) -> Vec<String> {
+        for _ in 0..500 {
+            if self.count("SELECT COUNT(*) FROM outbox WHERE status = 'queued'").await == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         let tables: Vec<String> = if self.settings.database_url.starts_with("postgres") {
             sqlx::query_scalar(
                 "SELECT table_name::text FROM information_schema.tables \

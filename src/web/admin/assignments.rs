@@ -209,9 +209,11 @@ async fn edit_page(
         .await?
         .filter(|a| a.app_id == app.id)
         .ok_or(AppError::NotFound)?;
-    if assignment.principal_type == "User"
-        && let Some(user) = crate::store::users::find_any(&mut conn, &assignment.principal_id).await?
-    {
+    if assignment.principal_type == "User" {
+        // A deleted user's assignments wait, unchanged, for a restore.
+        let user = crate::store::users::find_active(&mut conn, &assignment.principal_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let held = crate::store::roles::roles_of(&mut conn, &user.id).await?;
         admin.check_reach(UserAction::ChangeApps, &user, &held)?;
     }
