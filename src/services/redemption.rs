@@ -16,7 +16,8 @@ use crate::web::state::AppState;
 
 /// How long a one-time passcode works.
 pub const CODE_LIFETIME_SECS: i64 = 30 * 60;
-/// Wrong attempts allowed before a new code is needed.
+/// Attempts allowed on one code, the right one included: after four
+/// wrong ones the fifth attempt is the last.
 pub const CODE_MAX_ATTEMPTS: i64 = 5;
 
 /// What a redemption link leads to.
@@ -122,22 +123,22 @@ pub enum CodeCheck {
     NeedNew,
 }
 
+/// Checks a code. Every check counts as an attempt before the code is
+/// compared, in the statement that finds the code, so at most
+/// `CODE_MAX_ATTEMPTS` guesses are ever compared with one code, however
+/// many arrive at once.
 pub async fn check_code(state: &AppState, purpose: Purpose, address: &str, code: &str) -> ServiceResult<CodeCheck> {
     let lower = address.trim().to_lowercase();
     let now = state.clock.now();
     let given: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let mut tx = state.db.begin().await?;
-    let Some(row) = store::codes::current(&mut tx, purpose, &lower).await? else {
+    let Some(row) = store::codes::count_attempt(&mut tx, purpose, &lower, now, CODE_MAX_ATTEMPTS).await? else {
         return Ok(CodeCheck::NeedNew);
     };
-    if row.expires_at < now || row.attempts >= CODE_MAX_ATTEMPTS {
-        return Ok(CodeCheck::NeedNew);
-    }
     let right = given.len() <= 16 && constant_time_eq(&state.secrets.codes.digest(&given), &row.code_digest);
     if !right {
-        store::codes::count_attempt(&mut tx, &row.id).await?;
         tx.commit().await?;
-        return Ok(if row.attempts + 1 >= CODE_MAX_ATTEMPTS {
+        return Ok(if row.attempts >= CODE_MAX_ATTEMPTS {
             CodeCheck::NeedNew
         } else {
             CodeCheck::Wrong

@@ -60,25 +60,35 @@ pub async fn insert(conn: &mut Conn, code: &NewCode<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// The address's newest unused code for a purpose, expired or not.
-pub async fn current(conn: &mut Conn, purpose: Purpose, address_lower: &str) -> sqlx::Result<Option<CodeRow>> {
+/// Counts one attempt on the address's newest unused code for a purpose
+/// and returns it with the count that includes this attempt, or `None`
+/// when there is no code with an attempt left: none sent, used, expired,
+/// or out of attempts. Checking and counting are one statement, so
+/// concurrent guesses cannot all pass a check made before any of them was
+/// counted: the row's lock (on SQLite, the write lock) makes them take
+/// their turns until the caller's transaction ends, and each sees the count
+/// the one before it left.
+pub async fn count_attempt(
+    conn: &mut Conn,
+    purpose: Purpose,
+    address_lower: &str,
+    now: i64,
+    max_attempts: i64,
+) -> sqlx::Result<Option<CodeRow>> {
     sqlx::query_as(
-        "SELECT id, user_id, code_digest, attempts, expires_at FROM one_time_codes \
-         WHERE address_lower = $1 AND purpose = $2 AND used_at IS NULL \
-         ORDER BY created_at DESC, id DESC LIMIT 1",
+        "UPDATE one_time_codes SET attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM one_time_codes \
+                     WHERE address_lower = $1 AND purpose = $2 AND used_at IS NULL \
+                     ORDER BY created_at DESC, id DESC LIMIT 1) \
+         AND used_at IS NULL AND expires_at >= $3 AND attempts < $4 \
+         RETURNING id, user_id, code_digest, attempts, expires_at",
     )
     .bind(address_lower)
     .bind(purpose.key())
+    .bind(now)
+    .bind(max_attempts)
     .fetch_optional(&mut *conn)
     .await
-}
-
-pub async fn count_attempt(conn: &mut Conn, id: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 /// Uses the code up; false if it was already used (a concurrent request).

@@ -10,7 +10,7 @@ use crate::invitations::{app_with_sink, invite};
 
 /// Invites `email` (with `extra` wizard fields) and returns the ticket from
 /// the email that arrived.
-async fn invite_guest(app: &TestApp, sink: &SmtpSink, email: &str, extra: &[(&str, &str)]) -> String {
+pub async fn invite_guest(app: &TestApp, sink: &SmtpSink, email: &str, extra: &[(&str, &str)]) -> String {
     let before = sink.messages().len();
     let mut fields = vec![("email", email), ("display_name", "Grace Guest")];
     fields.extend_from_slice(extra);
@@ -26,7 +26,7 @@ async fn invite_guest(app: &TestApp, sink: &SmtpSink, email: &str, extra: &[(&st
 }
 
 /// The newest code sent to `address`.
-async fn code_for(sink: &SmtpSink, address: &str, count: usize) -> String {
+pub async fn code_for(sink: &SmtpSink, address: &str, count: usize) -> String {
     let mail = sink.wait_for(count, Duration::from_secs(10)).await;
     let m = mail
         .iter()
