@@ -100,3 +100,57 @@ pub async fn mark_used(conn: &mut Conn, id: &str, now: i64) -> sqlx::Result<bool
         .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// A queued request for a sign-in code.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SignInRequest {
+    pub id: String,
+    pub address: String,
+    pub requested_at: i64,
+}
+
+/// Queues a request for a sign-in code to `address`, whoever it belongs to.
+pub async fn queue_sign_in_request(conn: &mut Conn, address: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO sign_in_code_requests (id, address, requested_at) VALUES ($1, $2, $3)")
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(address)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Takes the oldest queued request off the queue; it is gone once the
+/// transaction commits. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets
+/// another instance take the next one meanwhile.
+pub async fn take_sign_in_request(conn: &mut Conn) -> sqlx::Result<Option<SignInRequest>> {
+    let lock = if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM sign_in_code_requests WHERE id = \
+         (SELECT id FROM sign_in_code_requests ORDER BY requested_at, id LIMIT 1{lock}) \
+         RETURNING id, address, requested_at"
+    )))
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Drops one request (one that could not be worked off).
+pub async fn drop_sign_in_request(conn: &mut Conn, id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sign_in_code_requests WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// How many requests for `address` are still queued (or being worked off).
+pub async fn queued_sign_in_requests(conn: &mut Conn, address: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_code_requests WHERE address = $1")
+        .bind(address)
+        .fetch_one(&mut *conn)
+        .await
+}

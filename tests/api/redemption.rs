@@ -443,6 +443,65 @@ async fn signing_in_with_a_code_does_not_tell_which_addresses_exist() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(sink.messages().len(), sent + 1);
     assert_eq!(mail.last().unwrap().to, ["pending@fabrikam.example"]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sign_in_code_requests").await,
+        0,
+        "every request was worked off"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM one_time_codes").await, 1);
+}
+
+#[tokio::test]
+async fn asking_for_a_sign_in_code_only_queues_the_address_whoever_it_belongs_to() {
+    let (app, sink) = app_with_sink().await;
+    app.create_member("member@contoso.test", "Member-passw0rd", "").await;
+    app.sign_in_as_admin().await;
+    invite_guest(&app, &sink, "pending@fabrikam.example", &[]).await;
+    let outbox = app.count("SELECT COUNT(*) FROM outbox").await;
+    // What the request does, on a state with no task working off the
+    // queue: as if the instance stopped right after answering.
+    let stopped = vestibule::startup::command_state(app.settings.clone(), app.clock.clone())
+        .await
+        .unwrap();
+    let addresses = [
+        "pending@fabrikam.example",
+        "member@contoso.test",
+        "nobody@fabrikam.example",
+    ];
+    for address in addresses {
+        vestibule::services::sign_in_codes::request(&stopped, address)
+            .await
+            .unwrap();
+    }
+    let queued: Vec<String> = sqlx::query_scalar("SELECT address FROM sign_in_code_requests ORDER BY address")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    let mut expected = addresses.map(str::to_owned);
+    expected.sort();
+    assert_eq!(queued, expected, "one row of the same kind for every address");
+    assert_eq!(app.count("SELECT COUNT(*) FROM one_time_codes").await, 0, "no code yet");
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, outbox, "no email yet");
+
+    // The next instance to start works the queue off: only the guest gets a code.
+    let sent = sink.messages().len();
+    let url = sink.url();
+    let database_url = app.settings.database_url.clone();
+    let _next = crate::common::spawn_app_with(|s| {
+        s.database_url = database_url;
+        s.smtp_url = Some(url);
+        s.mail_poll = Duration::from_millis(50);
+    })
+    .await;
+    code_for(&sink, "pending@fabrikam.example", sent + 1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(sink.messages().len(), sent + 1, "one code, to the guest");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sign_in_code_requests").await, 0);
+    let owners: Vec<Option<String>> = sqlx::query_scalar("SELECT user_id FROM one_time_codes")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(owners, [Some(state_of(&app, "pending@fabrikam.example").await.0)]);
 }
 
 #[tokio::test]
