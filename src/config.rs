@@ -61,7 +61,8 @@ pub struct Settings {
     pub password_cost: PasswordCost,
     /// Sign-in attempts allowed per minute from one client address.
     pub signin_limit_per_ip: u32,
-    /// Sign-in attempts allowed per minute against one account.
+    /// Failed sign-ins allowed per minute against one account, after which
+    /// the addresses that failed are refused for it (others still may try).
     pub signin_limit_per_account: u32,
     /// One-time passcodes sent per minute to one address.
     pub code_limit_per_address: u32,

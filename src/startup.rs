@@ -60,6 +60,7 @@ impl Application {
         spawn_housekeeping(state.clone());
         let mail_worker = mail_worker::spawn(state.clone());
         let purge_job = purge::spawn(state.clone());
+        crate::services::sign_in_codes::spawn(state.clone());
         Ok(Self {
             port,
             server,
@@ -134,6 +135,7 @@ fn new_state(
         mail,
         mail_wake: Default::default(),
         mail_held: Default::default(),
+        sign_in_codes_wake: Default::default(),
         organization: Default::default(),
         directory_above_cap: Default::default(),
     })

@@ -65,6 +65,13 @@ pub async fn guest_sign_in(addr: SocketAddr, state: &AppState, email: &str, user
         .post_form("/signin/code", &[("csrf_token", &token), ("email", email)])
         .await?;
     anyhow::ensure!(res.status == 200, "asking for a code answered {}", res.status);
+    // The code is sent after the answer: plant ours once it has been, so
+    // ours is the newest.
+    let mut conn = state.db.pool().acquire().await?;
+    while crate::store::codes::queued_sign_in_requests(&mut conn, email).await? > 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    drop(conn);
     plant_code(state, Purpose::SignIn, email, user_id).await?;
     let res = client
         .post_form("/signin/code/verify", &[("csrf_token", &token), ("code", CODE)])

@@ -1,11 +1,13 @@
-//! Rate limits on sign-in (and, later, code and redemption endpoints), kept
-//! in memory per instance with the MIT `governor` crate.
+//! Rate limits on sign-in, codes, redemption and resends, kept in memory
+//! per instance with the MIT `governor` crate, and the failed sign-ins of
+//! each account.
 
+use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -38,15 +40,149 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
     }
 }
 
+/// The key a per-address limit counts under: an IPv4 address as it is
+/// (written as IPv4-mapped IPv6 too), an IPv6 address by its /64, the
+/// smallest block a network hands one host or subscriber: counting whole
+/// IPv6 addresses would give one client 2^64 limits.
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+    }
+}
+
+/// A per-client-address limit, counted by `address_key`.
+#[derive(Clone)]
+pub struct AddressLimit(KeyedLimit<IpAddr>);
+
+impl AddressLimit {
+    pub fn per_minute(per_minute: u32) -> Self {
+        Self(KeyedLimit::per_minute(per_minute))
+    }
+
+    /// Counts one request from `ip`; `Err` carries how long until the next one is allowed.
+    pub fn check(&self, ip: &IpAddr) -> Result<(), Duration> {
+        self.0.check(&address_key(*ip))
+    }
+
+    pub fn forget_idle(&self) {
+        self.0.forget_idle();
+    }
+}
+
+/// How long a client address that gave an account a wrong password stays
+/// refused for it while the account is over its limit.
+const FAILED_ADDRESS_MEMORY: Duration = Duration::from_secs(60);
+/// Failing addresses remembered per account; beyond it, any address counts
+/// as one that failed.
+const FAILED_ADDRESSES_PER_ACCOUNT: usize = 1024;
+
+/// Failed sign-ins per account, `per_minute` with the same burst. An
+/// account over its limit refuses the client addresses that gave it a
+/// wrong password, but still checks the password from an address that has
+/// not failed: a flood of wrong guesses from elsewhere does not lock the
+/// owner out (OWASP's advice on lockout), and each address that guesses
+/// wrong is refused in turn.
+pub struct SignInFailures {
+    interval: Duration,
+    tolerance: Duration,
+    accounts: Mutex<HashMap<String, AccountFailures>>,
+}
+
+struct AccountFailures {
+    /// When the account's failures are all forgiven (the theoretical
+    /// arrival time of a GCRA, like `governor`'s).
+    clear_at: Instant,
+    /// Client addresses (by `address_key`) that failed, and when last.
+    addresses: HashMap<IpAddr, Instant>,
+}
+
+/// Where a failure is counted: the client's `address_key`, or one shared
+/// key when the address is unknown.
+fn failure_key(ip: Option<IpAddr>) -> IpAddr {
+    ip.map(address_key)
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
+impl SignInFailures {
+    pub fn per_minute(per_minute: u32) -> Self {
+        let interval = Duration::from_secs(60) / per_minute.max(1);
+        Self {
+            interval,
+            tolerance: Duration::from_secs(60) - interval,
+            accounts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, AccountFailures>> {
+        // The map holds counters only: one left half-updated by a panic is still usable.
+        self.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether a sign-in to `account` from `ip` may check its password;
+    /// `Err` carries how long until the account is under its limit again.
+    pub fn check(&self, account: &str, ip: Option<IpAddr>) -> Result<(), Duration> {
+        let now = Instant::now();
+        let accounts = self.accounts();
+        let Some(entry) = accounts.get(account) else {
+            return Ok(());
+        };
+        let over_for = entry
+            .clear_at
+            .saturating_duration_since(now)
+            .checked_sub(self.tolerance);
+        let Some(wait) = over_for.filter(|w| !w.is_zero()) else {
+            return Ok(());
+        };
+        let key = failure_key(ip);
+        let failed = match entry.addresses.get(&key) {
+            Some(at) => now.duration_since(*at) < FAILED_ADDRESS_MEMORY,
+            None => entry.addresses.len() >= FAILED_ADDRESSES_PER_ACCOUNT,
+        };
+        if failed { Err(wait) } else { Ok(()) }
+    }
+
+    /// Records a wrong password for `account` from `ip`.
+    pub fn record(&self, account: &str, ip: Option<IpAddr>) {
+        let now = Instant::now();
+        let key = failure_key(ip);
+        let mut accounts = self.accounts();
+        let entry = accounts.entry(account.to_owned()).or_insert_with(|| AccountFailures {
+            clear_at: now,
+            addresses: HashMap::new(),
+        });
+        entry.clear_at = entry.clear_at.max(now) + self.interval;
+        if entry.addresses.len() < FAILED_ADDRESSES_PER_ACCOUNT || entry.addresses.contains_key(&key) {
+            entry.addresses.insert(key, now);
+        }
+    }
+
+    /// Forgets accounts whose failures are all forgiven, so memory stays bounded.
+    pub fn forget_idle(&self) {
+        let now = Instant::now();
+        let mut accounts = self.accounts();
+        accounts.retain(|_, entry| {
+            entry
+                .addresses
+                .retain(|_, at| now.duration_since(*at) < FAILED_ADDRESS_MEMORY);
+            entry.clear_at > now || !entry.addresses.is_empty()
+        });
+        accounts.shrink_to_fit();
+    }
+}
+
 /// The limits of one running portal.
 #[derive(Clone)]
 pub struct RateLimits {
-    pub signin_per_ip: KeyedLimit<IpAddr>,
-    pub signin_per_account: KeyedLimit<String>,
+    pub signin_per_ip: AddressLimit,
+    pub signin_failures: Arc<SignInFailures>,
     /// One-time passcodes sent to one address.
     pub code_per_address: KeyedLimit<String>,
     /// Requests of the guest flow (redemption and codes) from one address.
-    pub guest_flow_per_ip: KeyedLimit<IpAddr>,
+    pub guest_flow_per_ip: AddressLimit,
     /// Resends of one user's invitation.
     pub resend_per_user: KeyedLimit<String>,
 }
@@ -54,17 +190,17 @@ pub struct RateLimits {
 impl RateLimits {
     pub fn new(settings: &crate::config::Settings) -> Self {
         Self {
-            signin_per_ip: KeyedLimit::per_minute(settings.signin_limit_per_ip),
-            signin_per_account: KeyedLimit::per_minute(settings.signin_limit_per_account),
+            signin_per_ip: AddressLimit::per_minute(settings.signin_limit_per_ip),
+            signin_failures: Arc::new(SignInFailures::per_minute(settings.signin_limit_per_account)),
             code_per_address: KeyedLimit::per_minute(settings.code_limit_per_address),
-            guest_flow_per_ip: KeyedLimit::per_minute(settings.guest_flow_limit_per_ip),
+            guest_flow_per_ip: AddressLimit::per_minute(settings.guest_flow_limit_per_ip),
             resend_per_user: KeyedLimit::per_minute(settings.resend_limit_per_user),
         }
     }
 
     pub fn forget_idle(&self) {
         self.signin_per_ip.forget_idle();
-        self.signin_per_account.forget_idle();
+        self.signin_failures.forget_idle();
         self.code_per_address.forget_idle();
         self.guest_flow_per_ip.forget_idle();
         self.resend_per_user.forget_idle();
@@ -83,5 +219,81 @@ mod tests {
         let wait = limit.check(&"a".into()).unwrap_err();
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(60));
         assert!(limit.check(&"b".into()).is_ok());
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64() {
+        let limit = AddressLimit::per_minute(1);
+        assert!(limit.check(&ip("2001:db8:1:2::1")).is_ok());
+        assert!(
+            limit.check(&ip("2001:db8:1:2:ffff:ffff:ffff:fffe")).is_err(),
+            "the same /64 shares one count"
+        );
+        assert!(limit.check(&ip("2001:db8:1:3::1")).is_ok(), "another /64 has its own");
+        assert_eq!(address_key(ip("2001:db8:1:2:aaaa::9")), ip("2001:db8:1:2::"));
+    }
+
+    #[test]
+    fn an_ipv4_client_is_counted_by_its_address_however_it_is_written() {
+        let limit = AddressLimit::per_minute(1);
+        assert!(limit.check(&ip("192.0.2.1")).is_ok());
+        assert!(
+            limit.check(&ip("192.0.2.2")).is_ok(),
+            "IPv4 addresses are counted one by one"
+        );
+        assert!(
+            limit.check(&ip("::ffff:192.0.2.1")).is_err(),
+            "IPv4-mapped IPv6 is the same client"
+        );
+        assert_eq!(address_key(ip("::ffff:198.51.100.7")), ip("198.51.100.7"));
+        assert_eq!(address_key(ip("198.51.100.7")), ip("198.51.100.7"));
+    }
+
+    #[test]
+    fn an_account_over_its_failures_still_lets_a_new_address_try() {
+        let failures = SignInFailures::per_minute(3);
+        let attacker = Some(ip("203.0.113.9"));
+        for _ in 0..2 {
+            failures.record("admin@contoso.test", attacker);
+            assert!(
+                failures.check("admin@contoso.test", attacker).is_ok(),
+                "under the limit"
+            );
+        }
+        failures.record("admin@contoso.test", attacker);
+        let wait = failures.check("admin@contoso.test", attacker).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(60));
+        // An IPv6 guesser moving within its /64 is still the address that failed.
+        failures.record("admin@contoso.test", Some(ip("2001:db8:1:2::1")));
+        assert!(
+            failures
+                .check("admin@contoso.test", Some(ip("2001:db8:1:2:3::4")))
+                .is_err()
+        );
+        assert!(
+            failures.check("admin@contoso.test", Some(ip("198.51.100.1"))).is_ok(),
+            "the owner's address"
+        );
+        assert!(
+            failures.check("other@contoso.test", attacker).is_ok(),
+            "another account"
+        );
+        // A wrong guess from the new address puts it with the attacker.
+        failures.record("admin@contoso.test", Some(ip("198.51.100.1")));
+        assert!(failures.check("admin@contoso.test", Some(ip("198.51.100.1"))).is_err());
+        assert!(
+            failures
+                .check("admin@contoso.test", Some(ip("::ffff:203.0.113.9")))
+                .is_err()
+        );
+        failures.forget_idle();
+        assert!(
+            failures.check("admin@contoso.test", attacker).is_err(),
+            "still remembered"
+        );
     }
 }

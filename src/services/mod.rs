@@ -18,6 +18,7 @@ pub mod redemption;
 pub mod reinvite;
 pub mod roles;
 pub mod settings;
+pub mod sign_in_codes;
 pub mod users;
 
 /// What a service refuses, in words an admin can act on, or a store failure.

@@ -11,12 +11,13 @@ use crate::store::codes::{NewCode, Purpose};
 use crate::store::invitations::TicketRow;
 use crate::store::organization::Organization;
 use crate::store::users::User;
-use crate::store::{self};
+use crate::store::{self, Conn, Tx};
 use crate::web::state::AppState;
 
 /// How long a one-time passcode works.
 pub const CODE_LIFETIME_SECS: i64 = 30 * 60;
-/// Wrong attempts allowed before a new code is needed.
+/// Attempts allowed on one code, the right one included: after four
+/// wrong ones the fifth attempt is the last.
 pub const CODE_MAX_ATTEMPTS: i64 = 5;
 
 /// What a redemption link leads to.
@@ -64,6 +65,22 @@ fn classify(row: Option<TicketRow>) -> Ticket {
 /// Makes a code for the address, stores its digest and queues the email
 /// ahead of bulk mail.
 pub async fn send_code(state: &AppState, purpose: Purpose, address: &str, user_id: &str) -> ServiceResult<()> {
+    let mut tx = state.db.begin().await?;
+    write_code(state, &mut tx, purpose, address, user_id).await?;
+    tx.commit().await?;
+    state.wake_mail();
+    Ok(())
+}
+
+/// `send_code` inside the caller's transaction; wake the mail worker
+/// after the commit.
+pub(crate) async fn write_code(
+    state: &AppState,
+    tx: &mut Tx,
+    purpose: Purpose,
+    address: &str,
+    user_id: &str,
+) -> ServiceResult<()> {
     let org = organization(state).await?;
     let code = format!("{:08}", random_below(100_000_000));
     let now = state.clock.now();
@@ -81,9 +98,8 @@ pub async fn send_code(state: &AppState, purpose: Purpose, address: &str, user_i
         None,
         &message_id,
     )?;
-    let mut tx = state.db.begin().await?;
     store::codes::insert(
-        &mut tx,
+        tx,
         &NewCode {
             purpose,
             address_lower: &lower,
@@ -95,7 +111,7 @@ pub async fn send_code(state: &AppState, purpose: Purpose, address: &str, user_i
     )
     .await?;
     crate::mail::queue(
-        &mut tx,
+        tx,
         "code",
         Some(user_id),
         &message,
@@ -107,8 +123,6 @@ pub async fn send_code(state: &AppState, purpose: Purpose, address: &str, user_i
         now,
     )
     .await?;
-    tx.commit().await?;
-    state.wake_mail();
     Ok(())
 }
 
@@ -122,22 +136,22 @@ pub enum CodeCheck {
     NeedNew,
 }
 
+/// Checks a code. Every check counts as an attempt before the code is
+/// compared, in the statement that finds the code, so at most
+/// `CODE_MAX_ATTEMPTS` guesses are ever compared with one code, however
+/// many arrive at once.
 pub async fn check_code(state: &AppState, purpose: Purpose, address: &str, code: &str) -> ServiceResult<CodeCheck> {
     let lower = address.trim().to_lowercase();
     let now = state.clock.now();
     let given: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let mut tx = state.db.begin().await?;
-    let Some(row) = store::codes::current(&mut tx, purpose, &lower).await? else {
+    let Some(row) = store::codes::count_attempt(&mut tx, purpose, &lower, now, CODE_MAX_ATTEMPTS).await? else {
         return Ok(CodeCheck::NeedNew);
     };
-    if row.expires_at < now || row.attempts >= CODE_MAX_ATTEMPTS {
-        return Ok(CodeCheck::NeedNew);
-    }
     let right = given.len() <= 16 && constant_time_eq(&state.secrets.codes.digest(&given), &row.code_digest);
     if !right {
-        store::codes::count_attempt(&mut tx, &row.id).await?;
         tx.commit().await?;
-        return Ok(if row.attempts + 1 >= CODE_MAX_ATTEMPTS {
+        return Ok(if row.attempts >= CODE_MAX_ATTEMPTS {
             CodeCheck::NeedNew
         } else {
             CodeCheck::Wrong
@@ -151,9 +165,8 @@ pub async fn check_code(state: &AppState, purpose: Purpose, address: &str, code:
 }
 
 /// A live guest who signs in with codes, by address.
-pub async fn guest_by_address(state: &AppState, address: &str) -> ServiceResult<Option<User>> {
-    let mut conn = state.db.pool().acquire().await?;
-    let user = store::users::find_by_sign_in_name(&mut conn, address).await?;
+pub(crate) async fn guest_by_address(conn: &mut Conn, address: &str) -> ServiceResult<Option<User>> {
+    let user = store::users::find_by_sign_in_name(conn, address).await?;
     Ok(user.filter(|u| u.account_enabled && u.creation_type.as_deref() == Some("Invitation")))
 }
 

@@ -80,6 +80,15 @@ pub async fn insert_many(conn: &mut Conn, new: &[NewInvitation<'_>]) -> sqlx::Re
     Ok(())
 }
 
+/// How "the user's newest invitation" is found. Every new invitation
+/// replaces the user's earlier ones in its own transaction, so the one not
+/// replaced is the newest; `created_at` (whole seconds) and then the id
+/// only order the rest. Ordering by time first picked a replaced row
+/// whenever a reset landed in the same second as the invitation and the
+/// random id of the older one happened to sort last.
+const NEWEST_FIRST: &str =
+    "ORDER BY CASE WHEN i.status = 'replaced' THEN 1 ELSE 0 END, i.created_at DESC, i.id DESC LIMIT 1";
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct InvitationRow {
     pub id: String,
@@ -96,12 +105,12 @@ pub struct InvitationRow {
 
 /// The newest invitation of a user, with the inviter's name.
 pub async fn latest_for_user(conn: &mut Conn, user_id: &str) -> sqlx::Result<Option<InvitationRow>> {
-    sqlx::query_as(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT i.id, i.user_id, i.invited_email, i.redirect_url, i.send_invite_message, i.message, \
          i.cc_recipient, u.display_name AS invited_by_name, i.status, i.created_at \
          FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
-         WHERE i.user_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT 1",
-    )
+         WHERE i.user_id = $1 {NEWEST_FIRST}"
+    )))
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await
@@ -255,10 +264,12 @@ pub async fn find(conn: &mut Conn, id: &str) -> sqlx::Result<Option<TicketRow>> 
 
 /// The user's newest invitation id.
 pub async fn latest_id_for_user(conn: &mut Conn, user_id: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT id FROM invitations WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1")
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT i.id FROM invitations i WHERE i.user_id = $1 {NEWEST_FIRST}"
+    )))
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 /// Redeems a pending invitation; false if it was not pending any more.

@@ -1,7 +1,7 @@
 //! Sign in, sign out, and changing one's own password.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -10,6 +10,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::SignedIn;
 use crate::web::layout::{Layout, render_with, see_other};
+use crate::web::middleware::ClientIp;
 use crate::web::session::{FlashKind, TypedSession};
 use crate::web::state::AppState;
 
@@ -53,6 +54,7 @@ pub struct SignInForm {
 
 pub async fn signin(
     state: web::Data<AppState>,
+    req: HttpRequest,
     session: TypedSession,
     CsrfForm(form): CsrfForm<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -72,14 +74,18 @@ pub async fn signin(
     if form.email.trim().is_empty() || form.password.is_empty() {
         return again("Enter your email and password.", StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let account = form.email.trim().to_lowercase();
-    if let Err(wait) = state.limits.signin_per_account.check(&account) {
-        tracing::warn!("sign-in rate limit reached for an account");
+    // Wrong passwords count against the account, but lock out only the
+    // addresses they came from (see `SignInFailures`).
+    let account: String = form.email.trim().to_lowercase().chars().take(254).collect();
+    let client = req.extensions().get::<ClientIp>().map(|c| c.0);
+    if let Err(wait) = state.limits.signin_failures.check(&account, client) {
+        tracing::warn!("sign-in failure limit reached for an account from this address");
         return Err(AppError::TooManyRequests {
             retry_after_secs: wait.as_secs().max(1),
         });
     }
     let Some(user) = accounts::sign_in(&state.db, &state.hasher, &form.email, &form.password).await? else {
+        state.limits.signin_failures.record(&account, client);
         return again("Your email or password is incorrect.", StatusCode::UNAUTHORIZED);
     };
     session.sign_in(&user.id, user.session_epoch, state.clock.now(), None)?;

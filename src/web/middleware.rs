@@ -13,7 +13,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
 use crate::security::origin::Origin;
-use crate::security::rate_limit::{KeyedLimit, RateLimits};
+use crate::security::rate_limit::{AddressLimit, RateLimits};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
@@ -183,7 +183,7 @@ async fn limit_per_ip<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
     limited: bool,
-    limit: fn(&RateLimits) -> &KeyedLimit<IpAddr>,
+    limit: fn(&RateLimits) -> &AddressLimit,
     what: &'static str,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let client = req.extensions().get::<ClientIp>().copied();

@@ -23,6 +23,8 @@ pub struct AppState {
     pub mail: Transport,
     /// Wakes this process's outbox worker; see `wake_mail`.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Wakes this process's sign-in code task; see `services::sign_in_codes`.
+    pub sign_in_codes_wake: Arc<tokio::sync::Notify>,
     /// While set, this process's outbox worker claims nothing: the
     /// benchmark holds mail while it commits a bulk load it will not send.
     /// Nothing else sets it.

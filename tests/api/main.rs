@@ -10,6 +10,7 @@ mod audit;
 mod audit_export;
 mod bulk_invite;
 mod cli;
+mod code_attempts;
 mod csrf;
 mod deleted_users;
 mod directory;

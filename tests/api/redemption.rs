@@ -10,7 +10,7 @@ use crate::invitations::{app_with_sink, invite};
 
 /// Invites `email` (with `extra` wizard fields) and returns the ticket from
 /// the email that arrived.
-async fn invite_guest(app: &TestApp, sink: &SmtpSink, email: &str, extra: &[(&str, &str)]) -> String {
+pub async fn invite_guest(app: &TestApp, sink: &SmtpSink, email: &str, extra: &[(&str, &str)]) -> String {
     let before = sink.messages().len();
     let mut fields = vec![("email", email), ("display_name", "Grace Guest")];
     fields.extend_from_slice(extra);
@@ -26,7 +26,7 @@ async fn invite_guest(app: &TestApp, sink: &SmtpSink, email: &str, extra: &[(&st
 }
 
 /// The newest code sent to `address`.
-async fn code_for(sink: &SmtpSink, address: &str, count: usize) -> String {
+pub async fn code_for(sink: &SmtpSink, address: &str, count: usize) -> String {
     let mail = sink.wait_for(count, Duration::from_secs(10)).await;
     let m = mail
         .iter()
@@ -443,6 +443,65 @@ async fn signing_in_with_a_code_does_not_tell_which_addresses_exist() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(sink.messages().len(), sent + 1);
     assert_eq!(mail.last().unwrap().to, ["pending@fabrikam.example"]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sign_in_code_requests").await,
+        0,
+        "every request was worked off"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM one_time_codes").await, 1);
+}
+
+#[tokio::test]
+async fn asking_for_a_sign_in_code_only_queues_the_address_whoever_it_belongs_to() {
+    let (app, sink) = app_with_sink().await;
+    app.create_member("member@contoso.test", "Member-passw0rd", "").await;
+    app.sign_in_as_admin().await;
+    invite_guest(&app, &sink, "pending@fabrikam.example", &[]).await;
+    let outbox = app.count("SELECT COUNT(*) FROM outbox").await;
+    // What the request does, on a state with no task working off the
+    // queue: as if the instance stopped right after answering.
+    let stopped = vestibule::startup::command_state(app.settings.clone(), app.clock.clone())
+        .await
+        .unwrap();
+    let addresses = [
+        "pending@fabrikam.example",
+        "member@contoso.test",
+        "nobody@fabrikam.example",
+    ];
+    for address in addresses {
+        vestibule::services::sign_in_codes::request(&stopped, address)
+            .await
+            .unwrap();
+    }
+    let queued: Vec<String> = sqlx::query_scalar("SELECT address FROM sign_in_code_requests ORDER BY address")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    let mut expected = addresses.map(str::to_owned);
+    expected.sort();
+    assert_eq!(queued, expected, "one row of the same kind for every address");
+    assert_eq!(app.count("SELECT COUNT(*) FROM one_time_codes").await, 0, "no code yet");
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, outbox, "no email yet");
+
+    // The next instance to start works the queue off: only the guest gets a code.
+    let sent = sink.messages().len();
+    let url = sink.url();
+    let database_url = app.settings.database_url.clone();
+    let _next = crate::common::spawn_app_with(|s| {
+        s.database_url = database_url;
+        s.smtp_url = Some(url);
+        s.mail_poll = Duration::from_millis(50);
+    })
+    .await;
+    code_for(&sink, "pending@fabrikam.example", sent + 1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(sink.messages().len(), sent + 1, "one code, to the guest");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sign_in_code_requests").await, 0);
+    let owners: Vec<Option<String>> = sqlx::query_scalar("SELECT user_id FROM one_time_codes")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(owners, [Some(state_of(&app, "pending@fabrikam.example").await.0)]);
 }
 
 #[tokio::test]
@@ -450,26 +509,26 @@ async fn a_pending_guest_who_signs_in_goes_through_review_permissions() {
     let (app, sink) = app_with_sink().await;
     app.sign_in_as_admin().await;
     invite_guest(&app, &sink, "later@fabrikam.example", &[]).await;
-    let guest = new_client();
     let sent = sink.messages().len();
-    post(
-        &app,
-        &guest,
-        "/signin",
-        "/signin/code",
-        &[("email", "later@fabrikam.example")],
-    )
-    .await;
-    let code = code_for(&sink, "later@fabrikam.example", sent + 1).await;
+    sign_in_with_a_code_and_accept(&app, &sink, "later@fabrikam.example", sent + 1).await;
+}
+
+/// A pending guest asks for a sign-in code, enters the `nth` email's code
+/// and accepts on Review permissions.
+async fn sign_in_with_a_code_and_accept(app: &TestApp, sink: &SmtpSink, address: &str, nth: usize) {
+    let guest = new_client();
+    let res = post(app, &guest, "/signin", "/signin/code", &[("email", address)]).await;
+    assert_eq!(res.status(), 200);
+    let code = code_for(sink, address, nth).await;
     let res = app
         .submit_with(&guest, "/signin", "/signin/code/verify", &[("code", &code)])
         .await;
     assert_redirect_to(&res, "/redeem/consent");
     assert_redirect_to(
-        &post(&app, &guest, "/redeem/consent", "/redeem/accept", &[]).await,
+        &post(app, &guest, "/redeem/consent", "/redeem/accept", &[]).await,
         "/myapps",
     );
-    assert_eq!(state_of(&app, "later@fabrikam.example").await.1, "Accepted");
+    assert_eq!(state_of(app, address).await.1, "Accepted");
 }
 
 #[tokio::test]
@@ -591,4 +650,52 @@ async fn codes_and_the_guest_flow_are_rate_limited() {
         .await
         .unwrap();
     assert!(html.contains("Too many attempts"), "a readable page");
+}
+
+#[tokio::test]
+async fn a_reset_in_the_same_second_as_the_invitation_leaves_the_newest_one_in_use() {
+    let (app, sink) = app_with_sink().await;
+    app.create_member("second@contoso.test", "Second-passw0rd", "global_administrator")
+        .await;
+    app.sign_in_as_admin().await;
+    let address = "same.second@fabrikam.example";
+    accepted_guest(&app, &sink, address).await;
+    let (id, _) = state_of(&app, address).await;
+    // Another Global Administrator resets it; the manual clock stands still.
+    let second = new_client();
+    assert_redirect_to(
+        &app.sign_in_with(&second, "second@contoso.test", "Second-passw0rd")
+            .await,
+        "/",
+    );
+    let sent = sink.messages().len();
+    let page = format!("/admin/users/{id}/reset-redemption");
+    let res = app.submit_with(&second, &page, &page, &[("email", address)]).await;
+    assert_redirect_to(&res, &format!("/admin/users/{id}"));
+    sink.wait_for(sent + 1, Duration::from_secs(10)).await;
+    // The system clock may have ticked meanwhile: put the replaced
+    // invitation in the same second as the new one, with the id that sorts
+    // last, the worst case for a tie broken by id.
+    sqlx::query(
+        "UPDATE invitations SET id = 'ffffffff-ffff-4fff-bfff-ffffffffffff', \
+         created_at = (SELECT MAX(created_at) FROM invitations WHERE user_id = $1) \
+         WHERE user_id = $1 AND status = 'replaced'",
+    )
+    .bind(&id)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let seconds: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT created_at) FROM invitations WHERE user_id = $1")
+        .bind(&id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(seconds, 1, "both invitations in one second");
+
+    let profile = app.get_html(&format!("/admin/users/{id}")).await;
+    assert!(
+        profile.contains("<dt>Invited by</dt><dd>Test Member</dd>"),
+        "the profile shows the newest invitation"
+    );
+    sign_in_with_a_code_and_accept(&app, &sink, address, sent + 2).await;
 }

@@ -1,4 +1,6 @@
-use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, assert_redirect_to, location, new_client, spawn_app, spawn_app_with};
+use crate::common::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, assert_redirect_to, location, new_client, spawn_app, spawn_app_with,
+};
 
 #[tokio::test]
 async fn the_sign_in_page_has_email_and_password() {
@@ -113,7 +115,8 @@ async fn sign_in_is_rate_limited_per_account() {
         let res = app.sign_in(ADMIN_EMAIL, "Wrong-passw0rd").await;
         assert_eq!(res.status(), 401);
     }
-    // Even the right password is refused while the limit holds, from any client.
+    // Even the right password is refused while the limit holds, from the
+    // address that failed (every client here is 127.0.0.1).
     let res = app.sign_in_with(&new_client(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
@@ -124,6 +127,64 @@ async fn sign_in_is_rate_limited_per_account() {
         .sign_in_with(&new_client(), "someone@contoso.test", "Wrong-passw0rd")
         .await;
     assert_eq!(other.status(), 401);
+}
+
+/// A sign-in posted through the trusted proxy for `client_ip`, on a fresh client.
+async fn sign_in_from(app: &TestApp, client_ip: &str, email: &str, password: &str) -> reqwest::Response {
+    let client = new_client();
+    let html = app.get_with(&client, "/signin").await.text().await.unwrap();
+    let token = crate::common::csrf_token(&html);
+    client
+        .post(app.url("/signin"))
+        .header("x-forwarded-for", client_ip)
+        .form(&[("csrf_token", token.as_str()), ("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_one_address_do_not_lock_the_admin_out_from_another() {
+    let app = spawn_app_with(|s| {
+        s.signin_limit_per_account = 3;
+        s.trusted_proxies = vestibule::security::client_ip::TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    let attacker = "203.0.113.9";
+    for _ in 0..3 {
+        assert_eq!(
+            sign_in_from(&app, attacker, ADMIN_EMAIL, "Wrong-passw0rd")
+                .await
+                .status(),
+            401
+        );
+    }
+    // The address that failed is refused now, even with the right password.
+    for password in ["Wrong-passw0rd", ADMIN_PASSWORD] {
+        let res = sign_in_from(&app, attacker, ADMIN_EMAIL, password).await;
+        assert_eq!(res.status(), 429);
+        assert!(res.headers().contains_key("retry-after"));
+    }
+    // The admin, from an address that has not failed, gets in.
+    let res = sign_in_from(&app, "198.51.100.20", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_redirect_to(&res, "/");
+    // A guess from yet another address is checked once, then refused.
+    let other = "2001:db8:7:7::1";
+    assert_eq!(
+        sign_in_from(&app, other, ADMIN_EMAIL, "Wrong-passw0rd").await.status(),
+        401
+    );
+    assert_eq!(
+        sign_in_from(&app, "2001:db8:7:7::2", ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .status(),
+        429,
+        "the same /64"
+    );
+    assert_eq!(
+        sign_in_from(&app, attacker, ADMIN_EMAIL, ADMIN_PASSWORD).await.status(),
+        429
+    );
 }
 
 #[tokio::test]

@@ -48,10 +48,9 @@ pub async fn request_code(
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-    if let Some(guest) = redemption::guest_by_address(&state, &address).await? {
-        let to = guest.mail.clone().unwrap_or_else(|| address.clone());
-        redemption::send_code(&state, Purpose::SignIn, &to, &guest.id).await?;
-    }
+    // The same work for every address: whether it is a guest's is found
+    // out after the answer.
+    crate::services::sign_in_codes::request(&state, &address).await?;
     session.set_code_address(&address)?;
     render_with(&code_page(&session, &address, None), StatusCode::OK)
 }
