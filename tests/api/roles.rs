@@ -25,7 +25,7 @@ fn expected(role: &str) -> [u16; 7] {
 }
 
 #[tokio::test]
-async fn every_admin_route_enforces_its_role() {
+async fn each_role_opens_its_sections_and_sees_only_them_in_the_navigation() {
     let app = spawn_app().await;
     for (i, role) in [
         "global_administrator",
