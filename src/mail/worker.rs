@@ -287,6 +287,7 @@ impl Worker {
         let now = state.clock.now();
         let lease_until = now + secs(self.lease());
         let mut tx = state.db.begin().await?;
+        outbox::commit_without_flush(&mut tx).await?;
         let recorded = record(&mut tx, state, &self.owner, &self.done).await?;
         let renewed = if renew {
             let ids: Vec<&str> = self.sending.keys().map(String::as_str).collect();

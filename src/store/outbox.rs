@@ -168,6 +168,23 @@ pub async fn claim(conn: &mut Conn, owner: &str, now: i64, lease_until: i64, lim
     Ok(rows)
 }
 
+/// Lets the current PostgreSQL transaction commit without waiting for its
+/// WAL to reach the disk (`synchronous_commit = off`; SQLite's WAL with
+/// `synchronous=NORMAL` already works so). The worker commits each few
+/// results with the claims that refill its send slots, so that wait would
+/// idle every slot once per commit. A crash of the database server itself can
+/// then lose the last fraction of a second of these commits: a "sent" mark
+/// lost sends that message again, a claim or renewal lost lets another
+/// worker take a row early; at least once either way.
+pub async fn commit_without_flush(conn: &mut Conn) -> sqlx::Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Whether any row is due (what `claim` would take), without writing:
 /// a worker asks before it takes the write lock to claim.
 pub async fn any_due(conn: &mut Conn, now: i64) -> sqlx::Result<bool> {
