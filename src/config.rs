@@ -125,7 +125,7 @@ impl Default for Settings {
             mail_retry_base: Duration::from_secs(30),
             mail_retry_max: Duration::from_secs(3600),
             mail_max_attempts: 8,
-            mail_lease: Duration::from_secs(60),
+            mail_lease: Duration::from_secs(30),
             mail_poll: Duration::from_millis(1000),
             purge_after_days: 30,
             purge_interval: Duration::from_secs(3600),

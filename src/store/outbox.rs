@@ -1,8 +1,10 @@
 //! The outbox: every email, written in the same transaction as the change
 //! that caused it, then claimed and sent by a worker. A claim is a lease
-//! (`lease_owner`, `lease_until`), so several workers — several processes on
-//! one PostgreSQL — never send one row twice, and a worker that dies holding
-//! a lease only delays its rows until the lease expires.
+//! (`lease_owner`, `lease_until`) that the worker renews while it sends, so
+//! several workers — several processes on one PostgreSQL — never send one
+//! row at the same time, and a worker that dies holding a lease only delays
+//! its rows until the lease expires. (Delivery is still at least once: see
+//! `mail::worker` for what a crash can repeat.)
 
 use super::bulk::Value;
 use super::{Conn, flag};
@@ -166,6 +168,23 @@ pub async fn claim(conn: &mut Conn, owner: &str, now: i64, lease_until: i64, lim
     Ok(rows)
 }
 
+/// Lets the current PostgreSQL transaction commit without waiting for its
+/// WAL to reach the disk (`synchronous_commit = off`; SQLite's WAL with
+/// `synchronous=NORMAL` already works so). The worker commits each few
+/// results with the claims that refill its send slots, so that wait would
+/// idle every slot once per commit. A crash of the database server itself can
+/// then lose the last fraction of a second of these commits: a "sent" mark
+/// lost sends that message again, a claim or renewal lost lets another
+/// worker take a row early; at least once either way.
+pub async fn commit_without_flush(conn: &mut Conn) -> sqlx::Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Whether any row is due (what `claim` would take), without writing:
 /// a worker asks before it takes the write lock to claim.
 pub async fn any_due(conn: &mut Conn, now: i64) -> sqlx::Result<bool> {
@@ -193,20 +212,53 @@ pub async fn mark_sent(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = (0..ids.len())
-        .map(|i| format!("${}", i + 4))
-        .collect::<Vec<_>>()
-        .join(", ");
     let sql = format!(
         "UPDATE outbox SET status = 'sent', sent_at = $2, sent_by = $1, lease_owner = NULL, \
          lease_until = NULL, last_error = NULL, \
          body = CASE WHEN carries_secret = 1 AND $3 = 0 THEN NULL ELSE body END \
-         WHERE lease_owner = $1 AND status = 'queued' AND id IN ({list}) RETURNING id"
+         WHERE lease_owner = $1 AND status = 'queued' AND id IN ({}) RETURNING id",
+        placeholders(4, ids.len())
     );
-    let mut query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))
+    let query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))
         .bind(owner)
         .bind(now)
         .bind(flag(keep_body));
+    returned_ids(conn, query, ids).await
+}
+
+/// Extends to `lease_until` the leases `owner` holds on `ids` (rows whose
+/// sends are still in flight). Returns the ids renewed: one missing has
+/// lost its lease, which ran out before and another worker took.
+pub async fn renew(conn: &mut Conn, ids: &[&str], owner: &str, lease_until: i64) -> sqlx::Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "UPDATE outbox SET lease_until = $2 WHERE lease_owner = $1 AND status = 'queued' \
+         AND id IN ({}) RETURNING id",
+        placeholders(3, ids.len())
+    );
+    let query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))
+        .bind(owner)
+        .bind(lease_until);
+    returned_ids(conn, query, ids).await
+}
+
+/// `$first, $first+1, …`: `count` numbered parameters.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Binds `ids` after the query's other parameters, runs it, and returns
+/// the ids it answered with.
+async fn returned_ids<'q>(
+    conn: &mut Conn,
+    mut query: sqlx::query::QueryAs<'q, sqlx::Any, (String,), <sqlx::Any as sqlx::Database>::Arguments>,
+    ids: &[&'q str],
+) -> sqlx::Result<Vec<String>> {
     for id in ids {
         query = query.bind(*id);
     }

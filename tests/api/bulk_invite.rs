@@ -20,7 +20,7 @@ const HEADINGS: &str = "Email address to invite [inviteeEmail] Required,Redirect
     [customizedMessageBody]";
 
 /// A filled-in template: the version row, the headings, then `rows`.
-fn template(rows: &[&str]) -> String {
+pub fn template(rows: &[&str]) -> String {
     let mut text = format!("version:v1.0\r\n{HEADINGS}\r\n");
     for row in rows {
         text.push_str(row);

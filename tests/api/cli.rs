@@ -156,7 +156,7 @@ async fn admin_create_refuses_bad_input_and_writes_nothing() {
 /// once it has said where it listens (on stderr, with the other logs).
 /// The caller waits for the child through `terminate`.
 #[allow(clippy::zombie_processes)]
-fn start_binary(
+pub fn start_binary(
     dir: &std::path::Path,
     envs: &[(&str, &str)],
 ) -> (std::process::Child, String, std::sync::mpsc::Receiver<String>) {
@@ -193,7 +193,7 @@ fn start_binary(
     }
 }
 
-fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+pub fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -77,11 +77,21 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a portal after `adjust` has changed the test settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_clock(Clock::manual(), adjust).await
+}
+
+/// Starts a portal on the system clock, for what must happen in real time
+/// (an outbox lease running out while a send is in flight); its clock
+/// cannot be advanced.
+pub async fn spawn_app_on_real_clock_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_clock(Clock::system(), adjust).await
+}
+
+async fn spawn_app_with_clock(clock: Clock, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     init_tracing();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut settings = test_settings(dir.path()).await;
     adjust(&mut settings);
-    let clock = Clock::manual();
     let app = Application::build(settings.clone(), clock.clone())
         .await
         .expect("the application starts");

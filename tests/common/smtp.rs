@@ -1,7 +1,8 @@
 //! An SMTP server inside the test process (mailin-embedded on a port-0
 //! listener): it keeps every message it accepts, can refuse the next ones
-//! with a chosen reply code, and can start "down" (its port reserved but not
-//! listening, so connections are refused) and come up later.
+//! with a chosen reply code, can be slow (it waits before answering each
+//! message), and can start "down" (its port reserved but not listening, so
+//! connections are refused) and come up later.
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,8 @@ struct Shared {
     messages: Vec<Received>,
     /// Refuse this many next messages with this code.
     refuse: Option<(u16, usize)>,
+    /// How long each message's end of data waits for its answer.
+    delay: Duration,
 }
 
 #[derive(Clone)]
@@ -57,7 +60,14 @@ impl Handler for Sink {
         Ok(())
     }
 
+    // A slow server takes the message in full, works on it, keeps it and
+    // only then answers: a client that gives up or dies meanwhile has had
+    // its message delivered without knowing it, as with a real server.
     fn data_end(&mut self) -> Response {
+        let delay = self.shared.lock().unwrap().delay;
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
         let mut shared = self.shared.lock().unwrap();
         shared.messages.push(std::mem::take(&mut self.current));
         response::OK
@@ -118,6 +128,23 @@ impl SmtpSink {
     /// 4xx: temporary).
     pub fn refuse_next(&self, count: usize, code: u16) {
         self.shared.lock().unwrap().refuse = (count > 0).then_some((code, count));
+    }
+
+    /// Makes the sink wait `delay` before it answers each message (a slow
+    /// or content-scanning server).
+    pub fn delay_each(&self, delay: Duration) {
+        self.shared.lock().unwrap().delay = delay;
+    }
+
+    /// How many messages each recipient got.
+    pub fn count_by_recipient(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for message in self.shared.lock().unwrap().messages.iter() {
+            for to in &message.to {
+                *counts.entry(to.clone()).or_default() += 1;
+            }
+        }
+        counts
     }
 
     pub fn messages(&self) -> Vec<Received> {
