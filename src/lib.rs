@@ -1,3 +1,4 @@
+pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod clock;

@@ -14,6 +14,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
+use crate::app::AppState;
 use crate::clock::Clock;
 use crate::config::{Settings, decode_session_key};
 use crate::mail::Transport;
@@ -24,7 +25,6 @@ use crate::services::accounts::{self, FirstAdmin};
 use crate::services::purge::{self, PurgeHandle};
 use crate::store::Db;
 use crate::web::error::{AppError, render_bare_errors};
-use crate::web::state::AppState;
 use crate::web::{self as routes, middleware};
 
 pub struct Application {

@@ -3,13 +3,13 @@
 //! groups, a guest with an invitation the benchmark can open, inviting
 //! admins, and a backlog of mail.
 
+use crate::app::AppState;
 use crate::clock::Clock;
 use crate::domain::membership_rule::MembershipRule;
 use crate::domain::{DisplayName, Email, ExternalUserState, Role, UserType};
 use crate::security::password::PasswordHasherService;
 use crate::store::Db;
 use crate::store::bulk::{self, Value};
-use crate::web::state::AppState;
 
 use super::seed::{
     assignment_row, group_row, insert_app_rows, insert_assignment_rows, insert_group_rows, new_id, unix_now,

@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use actix_web::web;
 
 use super::http::{self, Client, form_value};
+use crate::app::AppState;
 use crate::domain::Role;
 use crate::services::invitations::{InviteForm, invite};
 use crate::services::users::Admin;
 use crate::store::audit::Actor;
 use crate::store::codes::{NewCode, Purpose};
-use crate::web::state::AppState;
 
 /// The code the benchmark plants for its guests (only its digest is stored).
 const CODE: &str = "24681357";

@@ -387,7 +387,7 @@ async fn measure(
 /// sending, which the mail figures measure. The guests and their mail are
 /// taken back afterwards. Returns (invitations committed, seconds).
 async fn bulk_invite(
-    state: &crate::web::state::AppState,
+    state: &crate::app::AppState,
     database_url: &str,
     dir: &std::path::Path,
     addr: SocketAddr,
@@ -429,7 +429,7 @@ async fn bulk_invite(
 }
 
 /// Waits until the outbox has nothing left to send (two minutes at most).
-async fn drain(state: &crate::web::state::AppState) -> anyhow::Result<()> {
+async fn drain(state: &crate::app::AppState) -> anyhow::Result<()> {
     let t = Instant::now();
     loop {
         let mut conn = state.db.pool().acquire().await?;

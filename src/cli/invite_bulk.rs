@@ -134,7 +134,7 @@ fn read_file(args: &InviteBulkArgs) -> Result<Vec<bulk_invite::BulkRow>, Stop> {
 }
 
 async fn invite_rows(
-    state: &crate::web::state::AppState,
+    state: &crate::app::AppState,
     args: &InviteBulkArgs,
     rows: &[bulk_invite::BulkRow],
 ) -> Result<BulkReport, Stop> {

@@ -12,6 +12,7 @@ pub mod organization;
 pub mod password;
 pub mod redirect;
 pub mod role;
+pub mod url_query;
 pub mod user;
 pub mod user_action;
 

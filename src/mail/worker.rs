@@ -39,10 +39,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::{SendError, sender_address};
+use crate::app::AppState;
 use crate::security::secret::random_below;
 use crate::store::Conn;
 use crate::store::outbox::{self, Claimed};
-use crate::web::state::AppState;
 
 /// A send is five SMTP round trips (NOOP, MAIL, RCPT, DATA, the message)
 /// that wait on the network and cost almost no CPU, so several run at

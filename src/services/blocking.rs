@@ -1,11 +1,11 @@
 //! Block future invitations: every invitation carries a link signed for
 //! its address; confirming it stops further invitations to that address.
 
+use crate::app::AppState;
 use crate::security::secret::{DigestKey, Secrets};
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
 use crate::store::{self};
-use crate::web::state::AppState;
 
 /// The signed Block future invitations link for an address.
 pub fn block_link(state: &AppState, address_lower: &str) -> String {
@@ -16,7 +16,7 @@ pub fn block_link(state: &AppState, address_lower: &str) -> String {
 pub fn signed_block_link(public_url: &str, key: &DigestKey, address_lower: &str) -> String {
     format!(
         "{public_url}/invitations/block?address={}&sig={}",
-        crate::web::error::urlencode(address_lower),
+        crate::domain::url_query::encode(address_lower),
         key.digest(address_lower)
     )
 }

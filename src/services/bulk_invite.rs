@@ -15,13 +15,13 @@ mod write;
 
 use std::collections::HashMap;
 
+use crate::app::AppState;
 use crate::domain::Permission;
 use crate::domain::role::any_allows;
 use crate::services::invitations::{InviteForm, ValidInvite, blocked_message, taken_message, validate};
 use crate::services::users::Admin;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store;
-use crate::web::state::AppState;
 
 /// Most rows one bulk invite takes.
 pub const MAX_ROWS: usize = 100_000;

@@ -3,6 +3,7 @@
 //! outbox, and the audit entries. The email is always sent; "Send invite
 //! message" only adds the personal message and the Cc recipient.
 
+use crate::app::AppState;
 use crate::domain::{Email, Permission, role::any_allows};
 use crate::mail::invitation::InvitationEmail;
 use crate::security::secret::random_token;
@@ -12,7 +13,6 @@ use crate::store::audit::AuditEntry;
 use crate::store::organization::Organization;
 use crate::store::outbox::OutgoingMail;
 use crate::store::{self, Conn, Tx};
-use crate::web::state::AppState;
 
 pub use crate::services::invite_form::{
     InviteForm, MAX_ASSIGNMENTS, MAX_MESSAGE_CHARS, ValidInvite, guest_upn, validate,

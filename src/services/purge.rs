@@ -9,10 +9,10 @@ use std::time::Duration;
 use actix_web::web;
 use tokio::sync::watch;
 
+use crate::app::AppState;
 use crate::services::deleted_users::hard_delete_in;
 use crate::store::audit::Actor;
 use crate::store::{self, Db};
-use crate::web::state::AppState;
 
 /// The audit log's actor for the job.
 pub const PURGE_ACTOR: &str = "Vestibule purge";

@@ -2,6 +2,7 @@
 //! invited address with a one-time passcode, accepting on Review
 //! permissions, signing in later with a code, and leaving.
 
+use crate::app::AppState;
 use crate::domain::UserType;
 use crate::domain::redirect::RedirectUrl;
 use crate::security::secret::{constant_time_eq, random_below};
@@ -12,7 +13,6 @@ use crate::store::invitations::TicketRow;
 use crate::store::organization::Organization;
 use crate::store::users::User;
 use crate::store::{self, Conn, Tx};
-use crate::web::state::AppState;
 
 /// How long a one-time passcode works.
 pub const CODE_LIFETIME_SECS: i64 = 30 * 60;

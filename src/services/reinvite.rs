@@ -5,6 +5,7 @@
 //! (`domain::user_action`): only a Global Administrator re-invites a user
 //! who holds a directory role, since a new link signs its holder in as them.
 
+use crate::app::AppState;
 use crate::domain::user_action::UserAction;
 use crate::domain::{Email, ExternalUserState};
 use crate::security::secret::random_token;
@@ -15,7 +16,6 @@ use crate::store::audit::AuditEntry;
 use crate::store::invitations::{InvitationRow, NewInvitation};
 use crate::store::users::User;
 use crate::store::{self, Tx};
-use crate::web::state::AppState;
 
 /// The invited user and their newest invitation, when the admin may do
 /// `action` to them.

@@ -7,11 +7,11 @@
 
 use actix_web::web;
 
+use crate::app::AppState;
 use crate::services::ServiceResult;
 use crate::services::redemption::{CODE_LIFETIME_SECS, guest_by_address, write_code};
 use crate::store::codes::{Purpose, SignInRequest};
 use crate::store::{self, Tx};
-use crate::web::state::AppState;
 
 /// Queues a request for a sign-in code to `address` and wakes this
 /// process's task.

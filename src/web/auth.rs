@@ -5,6 +5,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::services::{ServiceError, accounts};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
@@ -12,7 +13,6 @@ use crate::web::extractors::SignedIn;
 use crate::web::layout::{Layout, render_with, see_other};
 use crate::web::middleware::ClientIp;
 use crate::web::session::{FlashKind, TypedSession};
-use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "auth/signin.html")]

@@ -5,12 +5,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::services::blocking::{block_future_invitations, block_signature};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::{Layout, render};
 use crate::web::session::TypedSession;
-use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "guest/block_invitations.html")]

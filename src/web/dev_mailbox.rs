@@ -12,12 +12,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use mail_parser::{MessageParser, PartType};
 
+use crate::app::AppState;
 use crate::clock::format_time;
 use crate::store::outbox::{self, OutboxMessage};
 use crate::web::error::AppError;
 use crate::web::layout::{Layout, render};
 use crate::web::routes::route_table;
-use crate::web::state::AppState;
 
 /// The policy of a served HTML part: no script, no plugins, no network;
 /// the message's own inline styles and embedded images only.

@@ -211,11 +211,8 @@ impl ResponseError for AppError {
     }
 }
 
-pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|e| e.trim_start_matches('=').to_owned())
-        .unwrap_or_default()
-}
+/// A query-string value, for the links handlers build.
+pub use crate::domain::url_query::encode as urlencode;
 
 /// Gives every error response that is not already a page of ours (actix's
 /// own 404, 405, 413, extractor errors…) the styled error page.

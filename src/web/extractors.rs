@@ -12,13 +12,13 @@ use std::pin::Pin;
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
+use crate::app::AppState;
 use crate::domain::role::any_allows;
 use crate::domain::{Permission, Role};
 use crate::store::audit::Actor;
 use crate::store::users::User;
 use crate::web::error::AppError;
 use crate::web::session::TypedSession;
-use crate::web::state::AppState;
 
 pub struct CurrentUser {
     pub user: User,

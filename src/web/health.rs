@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::web::state::AppState;
+use crate::app::AppState;
 
 /// The process is up.
 pub async fn healthz() -> HttpResponse {

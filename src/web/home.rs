@@ -4,11 +4,11 @@ use actix_web::HttpResponse;
 use actix_web::http::header;
 use askama::Template;
 
+use crate::app::AppState;
 use crate::domain::Permission;
 use crate::web::error::AppError;
 use crate::web::extractors::CurrentUser;
 use crate::web::layout::{Layout, Section, render};
-use crate::web::state::AppState;
 
 /// `/`: admins land on All users, everyone else on My Apps.
 pub async fn start_page(user: CurrentUser) -> HttpResponse {

@@ -12,10 +12,10 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
+use crate::app::AppState;
 use crate::security::origin::Origin;
 use crate::security::rate_limit::{AddressLimit, RateLimits};
 use crate::web::error::AppError;
-use crate::web::state::AppState;
 
 /// The client's address as rate limits and the audit log see it.
 #[derive(Clone, Copy, Debug)]

@@ -16,7 +16,6 @@ pub mod layout;
 pub mod middleware;
 pub mod routes;
 pub mod session;
-pub mod state;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;

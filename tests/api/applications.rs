@@ -701,7 +701,7 @@ async fn deleting_an_application_takes_its_roles_and_assignments_along() {
 
 #[tokio::test]
 async fn only_global_and_user_administrators_manage_applications() {
-    let (app, sink) = crate::invitations::app_with_sink().await;
+    let (app, sink) = crate::common::flows::app_with_sink().await;
     app.sign_in_as_admin().await;
     let id = app_id_from(&create_custom(&app, "Shared", "https://shared.example", Some((PNG, "x.png"))).await);
     let pages = [
@@ -779,7 +779,7 @@ async fn only_global_and_user_administrators_manage_applications() {
 /// signed in on their own client.
 async fn accepted_guest(app: &TestApp, sink: &crate::common::smtp::SmtpSink, email: &str) -> Client {
     let before = sink.messages().len();
-    let res = crate::invitations::invite(app, &app.client, &[("email", email)]).await;
+    let res = crate::common::flows::invite(app, &app.client, &[("email", email)]).await;
     assert_redirect_to(&res, "/admin/users");
     let mail = sink.wait_for(before + 1, std::time::Duration::from_secs(10)).await;
     let text = mail.last().unwrap().text().unwrap();

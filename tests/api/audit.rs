@@ -3,38 +3,14 @@
 //! in `audit_export`.
 
 use reqwest::StatusCode;
-use vestibule::store::audit::{self, Actor, AuditEntry, AuditQuery, TargetFilter};
+use vestibule::store::audit::{self, AuditQuery, TargetFilter};
 
+use crate::common::audit_seed::{DAY, GRACE, MAY_10, Seed, seed};
+use crate::common::flows::accepted_guest;
+use crate::common::flows::app_with_sink;
+use crate::common::flows::docusign;
+use crate::common::flows::{new_group, user_id};
 use crate::common::{TestApp, assert_redirect_to, new_client, spawn_app};
-use crate::groups::{new_group, user_id};
-use crate::invitations::app_with_sink;
-use crate::my_apps::docusign;
-use crate::redemption::accepted_guest;
-
-/// 2024-05-10 00:00 UTC: seeded entries lie in May 2024, before anything
-/// the running portal writes.
-pub const MAY_10: i64 = 1_715_299_200;
-pub const DAY: i64 = 86_400;
-
-/// One seeded entry: activity, actor name, target id, target name, time.
-pub type Seed<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, i64);
-
-pub async fn seed(app: &TestApp, entries: &[Seed<'_>]) {
-    let mut tx = app.db.begin().await.unwrap();
-    for (activity, actor, target_id, target_name, at) in entries {
-        let entry = AuditEntry {
-            activity,
-            category: "UserManagement",
-            target_id: *target_id,
-            target_name: Some(target_name),
-            details: Some(format!("seeded, {target_name}")),
-        };
-        audit::record(&mut tx, &Actor::system(actor), &entry, *at)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
-}
 
 /// The rows of an audit page, each as its cells' text.
 fn rows(html: &str) -> Vec<Vec<String>> {
@@ -60,7 +36,6 @@ async fn page_rows(app: &TestApp, query: &str) -> Vec<Vec<String>> {
     rows(&res.text().await.unwrap())
 }
 
-pub const GRACE: &str = "0190a3f4-7c2b-7d4e-8f00-000000000001";
 const HENRY: &str = "0190a3f4-7c2b-7d4e-8f00-000000000002";
 const GROUP: &str = "0190a3f4-7c2b-7d4e-8f00-000000000003";
 

@@ -1,8 +1,8 @@
 //! Export CSV: RFC 4180, streamed in chunks, formulas neutralised.
 
-use crate::audit::{GRACE, MAY_10, Seed, seed};
+use crate::common::audit_seed::{GRACE, MAY_10, Seed, seed};
+use crate::common::flows::new_group;
 use crate::common::spawn_app;
-use crate::groups::new_group;
 
 /// An RFC 4180 reader: CRLF between records, quotes doubled inside quoted
 /// fields; anything else malformed panics.

@@ -12,22 +12,9 @@ use vestibule::services::bulk_template;
 use vestibule::services::users::Admin;
 use vestibule::store::audit::Actor;
 
+use crate::common::flows::app_with_sink;
+use crate::common::flows::template;
 use crate::common::{ADMIN_EMAIL, TestApp, assert_redirect_to, new_client, spawn_app};
-use crate::invitations::app_with_sink;
-
-const HEADINGS: &str = "Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] \
-    Required,Send invitation message (true or false) [sendEmail],Customized invitation message \
-    [customizedMessageBody]";
-
-/// A filled-in template: the version row, the headings, then `rows`.
-pub fn template(rows: &[&str]) -> String {
-    let mut text = format!("version:v1.0\r\n{HEADINGS}\r\n");
-    for row in rows {
-        text.push_str(row);
-        text.push_str("\r\n");
-    }
-    text
-}
 
 async fn user_id(app: &TestApp, email: &str) -> String {
     sqlx::query_scalar("SELECT id FROM users WHERE mail_lower = $1")
@@ -115,7 +102,7 @@ fn ticket_in(app_mail: &[crate::common::smtp::Received], to: &str) -> String {
 /// The guest proves the address, accepts, and lands on My Apps.
 async fn redeem(app: &TestApp, sink: &crate::common::smtp::SmtpSink, ticket: &str, email: &str) {
     let guest = new_client();
-    crate::redemption::prove_address(app, sink, &guest, ticket, email).await;
+    crate::common::flows::prove_address(app, sink, &guest, ticket, email).await;
     let res = app.submit_with(&guest, "/redeem/consent", "/redeem/accept", &[]).await;
     assert_redirect_to(&res, "/myapps");
 }

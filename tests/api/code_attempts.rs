@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use reqwest::Client;
 
+use crate::common::flows::{code_for, invite_guest};
 use crate::common::smtp::SmtpSink;
 use crate::common::{TestApp, csrf_token, new_client, spawn_app_with};
-use crate::redemption::{code_for, invite_guest};
 
 const GUESSES: usize = 30;
 

@@ -6,8 +6,8 @@ use vestibule::services::purge::purge_expired;
 use vestibule::services::users::Admin;
 use vestibule::store::audit::Actor;
 
+use crate::common::flows::{new_group, user_id};
 use crate::common::{TestApp, assert_redirect_to, attribute_after, new_client, spawn_app};
-use crate::groups::{new_group, user_id};
 
 const DAY: i64 = 86_400;
 
@@ -342,7 +342,7 @@ async fn restoring_or_deleting_a_purged_user_finds_nothing() {
 async fn delete_permanently_removes_the_rows_and_keeps_the_audit_lines() {
     let app = spawn_app().await;
     app.sign_in_as_admin().await;
-    let res = crate::invitations::invite(
+    let res = crate::common::flows::invite(
         &app,
         &app.client,
         &[("email", "gail@fabrikam.example"), ("display_name", "Gail Guest")],
@@ -412,7 +412,7 @@ async fn delete_permanently_removes_the_rows_and_keeps_the_audit_lines() {
     let lines = count_for(&app, "SELECT COUNT(*) FROM audit_log WHERE target_id = $1", &gail).await;
     assert!(lines >= 4, "invite, group, app, delete, hard delete: {lines}");
     // The address is free again.
-    let res = crate::invitations::invite(&app, &app.client, &[("email", "gail@fabrikam.example")]).await;
+    let res = crate::common::flows::invite(&app, &app.client, &[("email", "gail@fabrikam.example")]).await;
     assert_redirect_to(&res, "/admin/users");
 }
 
@@ -584,9 +584,9 @@ async fn other_roles_get_403_and_a_missing_csrf_token_changes_nothing() {
 
 #[tokio::test]
 async fn a_restored_guests_pending_invitation_link_works_again() {
-    let (app, sink) = crate::invitations::app_with_sink().await;
+    let (app, sink) = crate::common::flows::app_with_sink().await;
     app.sign_in_as_admin().await;
-    let res = crate::invitations::invite(&app, &app.client, &[("email", "pat@fabrikam.example")]).await;
+    let res = crate::common::flows::invite(&app, &app.client, &[("email", "pat@fabrikam.example")]).await;
     assert_redirect_to(&res, "/admin/users");
     let mail = sink.wait_for(1, std::time::Duration::from_secs(10)).await;
     let text = mail.last().unwrap().text().unwrap();

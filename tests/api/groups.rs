@@ -1,29 +1,7 @@
 //! All groups: New group, members, dynamic membership rules.
 
-use crate::common::{TestApp, assert_redirect_to, location, new_client, spawn_app};
-
-/// Creates a group through the New group form; returns its id.
-pub async fn new_group(app: &TestApp, name: &str, description: &str, rule: Option<&str>) -> String {
-    let mut fields = vec![("display_name", name), ("description", description)];
-    match rule {
-        Some(rule) => {
-            fields.push(("membership_type", "DynamicUser"));
-            fields.push(("membership_rule", rule));
-        }
-        None => fields.push(("membership_type", "Assigned")),
-    }
-    let res = app.submit("/admin/groups/new", "/admin/groups/new", &fields).await;
-    assert_eq!(res.status(), 303, "the group is created");
-    location(&res).trim_start_matches("/admin/groups/").to_owned()
-}
-
-pub async fn user_id(app: &TestApp, email: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM users WHERE mail_lower = $1")
-        .bind(email.to_lowercase())
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
+use crate::common::flows::{new_group, user_id};
+use crate::common::{TestApp, assert_redirect_to, new_client, spawn_app};
 
 async fn member_count(app: &TestApp, group_id: &str) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE group_id = $1")
@@ -172,7 +150,7 @@ async fn a_dynamic_group_follows_its_rule_as_users_change() {
     .await;
     assert_eq!(member_count(&app, &guests).await, 0);
     // A new guest joins at once.
-    let res = crate::invitations::invite(&app, &app.client, &[("email", "g1@fabrikam.example")]).await;
+    let res = crate::common::flows::invite(&app, &app.client, &[("email", "g1@fabrikam.example")]).await;
     assert_redirect_to(&res, "/admin/users");
     assert_eq!(member_count(&app, &guests).await, 1);
     let g1 = user_id(&app, "g1@fabrikam.example").await;
@@ -351,7 +329,7 @@ async fn an_invited_guest_joins_the_dynamic_groups_its_stored_attributes_match()
     for (name, rule) in rules {
         groups.push((name, new_group(&app, name, "", Some(rule)).await));
     }
-    let res = crate::invitations::invite(
+    let res = crate::common::flows::invite(
         &app,
         &app.client,
         &[

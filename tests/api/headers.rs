@@ -21,7 +21,7 @@ async fn every_page_carries_the_security_headers() {
 
 #[tokio::test]
 async fn hsts_is_sent_when_the_public_url_is_https() {
-    let app = crate::host::spawn_https_portal().await;
+    let app = crate::common::flows::spawn_https_portal().await;
     let res = app.get_for_host("/signin", "portal.contoso.test").await;
     assert_eq!(res.status(), 200);
     assert!(

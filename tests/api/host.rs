@@ -6,6 +6,7 @@
 
 use reqwest::StatusCode;
 
+use crate::common::flows::{session_key, spawn_https_portal};
 use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, attribute_after, csrf_token, spawn_app, spawn_app_with};
 
 /// Hosts a DNS-rebinding page or a wrong address would send.
@@ -23,7 +24,7 @@ fn foreign_hosts(app: &TestApp) -> Vec<String> {
 /// Returns the message's id.
 async fn invite_a_guest(app: &TestApp) -> String {
     app.sign_in_as_admin().await;
-    let res = crate::invitations::invite(app, &app.client, &[("email", "grace@fabrikam.test")]).await;
+    let res = crate::common::flows::invite(app, &app.client, &[("email", "grace@fabrikam.test")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "the guest is invited");
     let list = app.get_html("/dev/mailbox").await;
     attribute_after(&list, "href=\"/dev/mailbox/").expect("the mailbox lists the invitation")
@@ -148,20 +149,6 @@ async fn a_post_with_the_right_host_needs_the_public_origin() {
     assert_eq!(app.get("/admin/users").await.status(), StatusCode::OK);
 }
 
-/// A portal published at https://portal.contoso.test (behind a proxy).
-pub async fn spawn_https_portal() -> TestApp {
-    spawn_app_with(|s| {
-        s.public_url = Some("https://portal.contoso.test".into());
-        s.session_key = Some(session_key());
-    })
-    .await
-}
-
-fn session_key() -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode([42u8; 64])
-}
-
 #[tokio::test]
 async fn a_loopback_public_url_on_a_bind_reachable_from_the_network_has_no_mailbox() {
     // The container setting: every address, addressed as localhost. The
@@ -214,7 +201,7 @@ async fn an_https_public_url_is_addressed_without_a_port() {
 #[test]
 fn a_bind_reachable_from_the_network_needs_a_session_key_to_start() {
     let dir = tempfile::tempdir().unwrap();
-    let out = crate::cli::vestibule(dir.path())
+    let out = crate::common::binary::vestibule(dir.path())
         .env("VESTIBULE_BIND", "0.0.0.0:0")
         .env("VESTIBULE_PUBLIC_URL", "http://localhost:8080")
         .output()
@@ -228,7 +215,7 @@ fn a_bind_reachable_from_the_network_needs_a_session_key_to_start() {
     );
     assert!(!dir.path().join("data/session.key").exists(), "no key was generated");
 
-    let out = crate::cli::vestibule(dir.path())
+    let out = crate::common::binary::vestibule(dir.path())
         .env("VESTIBULE_BIND", "0.0.0.0:0")
         .env("VESTIBULE_SESSION_KEY", session_key())
         .output()

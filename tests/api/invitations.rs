@@ -2,34 +2,9 @@
 
 use std::time::Duration;
 
+use crate::common::flows::{app_with_sink, invite};
 use crate::common::smtp::SmtpSink;
 use crate::common::{ADMIN_EMAIL, TestApp, assert_redirect_to, attribute_after, new_client, spawn_app_with};
-
-pub async fn app_with_sink() -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start();
-    let url = sink.url();
-    let app = spawn_app_with(|s| {
-        s.smtp_url = Some(url);
-        s.mail_retry_base = Duration::from_secs(5);
-        s.mail_poll = Duration::from_millis(50);
-    })
-    .await;
-    (app, sink)
-}
-
-/// The wizard as a browser fills it: open, Review + invite, Invite.
-pub async fn invite(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
-    let html = app.get_with(client, "/admin/users/invite").await.text().await.unwrap();
-    let token = crate::common::csrf_token(&html);
-    let key = attribute_after(&html, "name=\"form_key\" value=\"").unwrap();
-    let mut all = vec![("csrf_token", token.as_str()), ("form_key", key.as_str())];
-    all.extend_from_slice(fields);
-    let review = app.post_raw(client, "/admin/users/invite/review", &all).await;
-    if review.status() != 200 {
-        return review;
-    }
-    app.post_raw(client, "/admin/users/invite", &all).await
-}
 
 async fn counts(app: &TestApp) -> (i64, i64, i64) {
     (

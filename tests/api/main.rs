@@ -20,6 +20,7 @@ mod headers;
 mod health;
 mod host;
 mod invitations;
+mod layers;
 mod my_apps;
 mod outbox;
 mod passwords;

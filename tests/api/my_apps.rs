@@ -1,39 +1,11 @@
 //! Users and groups of an application, and My Apps through them (seed 003).
 
 use reqwest::Client;
-use vestibule::store::audit::Actor;
 
+use crate::common::flows::docusign;
+use crate::common::flows::{app_with_sink, invite};
+use crate::common::flows::{new_group, user_id};
 use crate::common::{TestApp, assert_redirect_to, new_client};
-use crate::groups::{new_group, user_id};
-use crate::invitations::{app_with_sink, invite};
-
-/// DocuSign from the gallery: (app id, Default Access, DocuSign Sender).
-pub async fn docusign(app: &TestApp) -> (String, String, String) {
-    let created = vestibule::services::applications::create_from_gallery(
-        &app.db,
-        &app.clock,
-        &Actor::system("test"),
-        "docusign",
-        "DocuSign",
-    )
-    .await
-    .unwrap();
-    let role = |name: &'static str| {
-        let db = app.db.clone();
-        let id = created.id.clone();
-        async move {
-            sqlx::query_scalar::<_, String>("SELECT id FROM app_roles WHERE app_id = $1 AND display_name = $2")
-                .bind(id)
-                .bind(name)
-                .fetch_one(db.pool())
-                .await
-                .unwrap()
-        }
-    };
-    let default = role("Default Access").await;
-    let sender = role("DocuSign Sender").await;
-    (created.id, default, sender)
-}
 
 /// A guest who accepted their invitation, signed in on their own client.
 async fn guest(app: &TestApp, sink: &crate::common::smtp::SmtpSink, email: &str) -> (Client, String) {

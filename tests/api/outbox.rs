@@ -507,18 +507,18 @@ async fn a_portal_killed_while_sending_repeats_at_most_the_messages_in_flight() 
     // (Each portal's log is read for as long as it runs: `_log`.)
     // A first start makes the admin; then the invitations and their mail
     // are committed while no portal runs, so the next start finds a burst.
-    let (mut portal, url, _log) = crate::cli::start_binary(dir.path(), &env);
+    let (mut portal, url, _log) = crate::common::binary::start_binary(dir.path(), &env);
     // Once it answers, it also stops cleanly on SIGTERM.
     assert_eq!(reqwest::get(format!("{url}/healthz")).await.unwrap().status(), 200);
-    assert!(crate::cli::terminate(&mut portal).success());
+    assert!(crate::common::binary::terminate(&mut portal).success());
     let rows: Vec<String> = (0..GUESTS).map(|i| format!("guest{i}@fabrikam.example,,,")).collect();
     let csv = dir.path().join("guests.csv");
     std::fs::write(
         &csv,
-        crate::bulk_invite::template(&rows.iter().map(String::as_str).collect::<Vec<_>>()),
+        crate::common::flows::template(&rows.iter().map(String::as_str).collect::<Vec<_>>()),
     )
     .unwrap();
-    let out = crate::cli::vestibule(dir.path())
+    let out = crate::common::binary::vestibule(dir.path())
         .envs(env.iter().copied())
         .arg("invite-bulk")
         .arg("--csv")
@@ -529,7 +529,7 @@ async fn a_portal_killed_while_sending_repeats_at_most_the_messages_in_flight() 
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // SIGKILL in the middle of the burst.
-    let (mut portal, _, _log) = crate::cli::start_binary(dir.path(), &env);
+    let (mut portal, _, _log) = crate::common::binary::start_binary(dir.path(), &env);
     let at_kill = sink.wait_for(40, WAIT).await.len();
     assert!(at_kill >= 40, "the portal sends the burst");
     portal.kill().unwrap();
@@ -542,9 +542,9 @@ async fn a_portal_killed_while_sending_repeats_at_most_the_messages_in_flight() 
             .unwrap();
 
     // Restarted on the same database, it sends the rest.
-    let (mut portal, _, _log) = crate::cli::start_binary(dir.path(), &env);
+    let (mut portal, _, _log) = crate::common::binary::start_binary(dir.path(), &env);
     let queued = until_drained(&db, Duration::from_secs(30)).await;
-    assert!(crate::cli::terminate(&mut portal).success());
+    assert!(crate::common::binary::terminate(&mut portal).success());
     assert_eq!(queued, 0, "the queue drains after the restart");
 
     let invited: Vec<String> = sqlx::query_scalar("SELECT invited_email FROM invitations")

@@ -4,39 +4,10 @@ use std::time::Duration;
 
 use reqwest::Client;
 
+use crate::common::flows::app_with_sink;
+use crate::common::flows::{accepted_guest, code_for, invite_guest, prove_address};
 use crate::common::smtp::SmtpSink;
 use crate::common::{TestApp, assert_redirect_to, csrf_token, new_client, new_client_with_jar};
-use crate::invitations::{app_with_sink, invite};
-
-/// Invites `email` (with `extra` wizard fields) and returns the ticket from
-/// the email that arrived.
-pub async fn invite_guest(app: &TestApp, sink: &SmtpSink, email: &str, extra: &[(&str, &str)]) -> String {
-    let before = sink.messages().len();
-    let mut fields = vec![("email", email), ("display_name", "Grace Guest")];
-    fields.extend_from_slice(extra);
-    let res = invite(app, &app.client, &fields).await;
-    assert_redirect_to(&res, "/admin/users");
-    let mail = sink.wait_for(before + 1, Duration::from_secs(10)).await;
-    let text = mail.last().unwrap().text().unwrap();
-    let start = text.find("ticket=").expect("a redemption link") + "ticket=".len();
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
-
-/// The newest code sent to `address`.
-pub async fn code_for(sink: &SmtpSink, address: &str, count: usize) -> String {
-    let mail = sink.wait_for(count, Duration::from_secs(10)).await;
-    let m = mail
-        .iter()
-        .rev()
-        .find(|m| m.to == [address.to_string()] && m.subject().contains("verification code"))
-        .expect("a code email");
-    let text = m.text().unwrap();
-    let start = text.find(": ").unwrap() + 2;
-    text[start..start + 8].to_owned()
-}
 
 async fn post(app: &TestApp, client: &Client, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     app.submit_with(client, page, action, fields).await
@@ -48,29 +19,6 @@ async fn state_of(app: &TestApp, email: &str) -> (String, String) {
         .fetch_one(app.db.pool())
         .await
         .unwrap()
-}
-
-/// Open the link, Send code, enter it: the guest is on Review permissions.
-pub async fn prove_address(app: &TestApp, sink: &SmtpSink, guest: &Client, ticket: &str, email: &str) {
-    let link = format!("/redeem?ticket={ticket}");
-    let sent_before = sink.messages().len();
-    let res = post(app, guest, &link, "/redeem/code", &[]).await;
-    assert_redirect_to(&res, "/redeem/verify");
-    let code = code_for(sink, email, sent_before + 1).await;
-    let res = post(app, guest, "/redeem/verify", "/redeem/verify", &[("code", &code)]).await;
-    assert_redirect_to(&res, "/redeem/consent");
-}
-
-/// A guest who redeemed `email` and is signed in, with their ticket.
-pub async fn accepted_guest(app: &TestApp, sink: &SmtpSink, email: &str) -> (Client, String) {
-    let ticket = invite_guest(app, sink, email, &[]).await;
-    let guest = new_client();
-    prove_address(app, sink, &guest, &ticket, email).await;
-    assert_redirect_to(
-        &post(app, &guest, "/redeem/consent", "/redeem/accept", &[]).await,
-        "/myapps",
-    );
-    (guest, ticket)
 }
 
 #[tokio::test]

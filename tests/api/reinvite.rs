@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use reqwest::Client;
 
+use crate::common::flows::{app_with_sink, invite};
+use crate::common::flows::{new_group, user_id};
 use crate::common::smtp::SmtpSink;
 use crate::common::{TestApp, assert_redirect_to, attribute_after, new_client};
-use crate::groups::{new_group, user_id};
-use crate::invitations::{app_with_sink, invite};
 
 /// The ticket in the newest email to `to`.
 async fn ticket_for(sink: &SmtpSink, to: &str, count: usize) -> String {

@@ -201,7 +201,7 @@ async fn group_and_app_changes_of_a_role_holder_need_a_global_administrator() {
         .await;
     app.grant_role(&ga, Role::GlobalAdministrator).await;
     app.sign_in_as_admin().await;
-    let group = crate::groups::new_group(&app, "Partners", "", None).await;
+    let group = crate::common::flows::new_group(&app, "Partners", "", None).await;
     let client = signed_in_as(&app, "ua@contoso.test", Role::UserAdministrator).await;
     let before = app.snapshot().await;
     let res = app

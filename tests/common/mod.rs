@@ -4,7 +4,10 @@
 //! clock, and a cookie-keeping HTTP client that does not follow redirects.
 #![allow(dead_code)]
 
+pub mod audit_seed;
+pub mod binary;
 pub mod directory;
+pub mod flows;
 pub mod postgres;
 pub mod smtp;
 
@@ -31,7 +34,7 @@ pub struct TestApp {
     pub clock: Clock,
     pub settings: Settings,
     /// The running portal's state: its outbox worker's wake-up, its mail transport.
-    pub state: actix_web::web::Data<vestibule::web::state::AppState>,
+    pub state: actix_web::web::Data<vestibule::app::AppState>,
     _dir: tempfile::TempDir,
 }
 

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::{Ready, RowStatus, refusals};
+use crate::app::AppState;
 use crate::security::secret::{DigestKey, random_token};
 use crate::services::groups::DynamicRules;
 use crate::services::invitations::{InvitationMail, InvitationSender, ValidInvite, guest_upn};
@@ -16,7 +17,6 @@ use crate::store::invitations::NewInvitation;
 use crate::store::outbox::OutgoingMail;
 use crate::store::users::NewUser;
 use crate::store::{self, Tx};
-use crate::web::state::AppState;
 
 /// What every chunk of one run shares.
 struct Run<'a, 'b> {

@@ -15,6 +15,7 @@ use askama::Template;
 use base64::Engine as _;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::domain::app_logo::{LogoType, monogram_svg};
 use crate::domain::gallery::{self, GALLERY, GalleryApp};
 use crate::services::applications::{self as app_service, Properties};
@@ -26,7 +27,6 @@ use crate::web::extractors::permits::ManageApps;
 use crate::web::extractors::{Authorized, CurrentUser};
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 /// Keeps at most `n` characters of what was entered, for a re-rendered form.
 fn keep(s: &str, n: usize) -> String {

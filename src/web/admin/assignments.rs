@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::clock::format_time;
 use crate::domain::UserType;
 use crate::domain::user_action::UserAction;
@@ -20,7 +21,6 @@ use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::ManageApps;
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 type Admin = Authorized<ManageApps>;
 

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::clock::format_time;
 use crate::services::FieldErrors;
 use crate::store::audit::{self, AuditQuery, TargetFilter};
@@ -14,7 +15,6 @@ use crate::web::error::{AppError, urlencode};
 use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::ReadAuditLogs;
 use crate::web::layout::{Layout, Section, render_with};
-use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 100;
 

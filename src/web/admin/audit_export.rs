@@ -8,6 +8,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use futures_util::stream;
 
+use crate::app::AppState;
 use crate::domain::csv::write_record;
 use crate::store::Db;
 use crate::store::audit::{self, AuditQuery, AuditRow};
@@ -15,7 +16,6 @@ use crate::web::admin::audit::{AuditParams, Filters, render_audit_page};
 use crate::web::error::AppError;
 use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::ReadAuditLogs;
-use crate::web::state::AppState;
 
 /// Rows read by key and sent as one body chunk.
 const CHUNK_ROWS: i64 = 1_000;

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::domain::user_action::UserAction;
 use crate::services::{ServiceError, reinvite};
 use crate::web::csrf::CsrfForm;
@@ -14,7 +15,6 @@ use crate::web::extractors::permits::{ResendInvitation, ResetRedemption};
 use crate::web::extractors::{Authorized, CurrentUser};
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 #[derive(Deserialize)]
 pub struct KeyedForm {

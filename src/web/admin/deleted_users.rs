@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::clock::format_time;
 use crate::domain::UserType;
 use crate::domain::user_action::{Target, UserAction, may_act_on};
@@ -19,7 +20,6 @@ use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::DeleteUsers;
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 100;
 const DAY: i64 = 86_400;

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::clock::format_time;
 use crate::domain::{ExternalUserState, Permission, UserType};
 use crate::store::directory::{self, UserQuery};
@@ -11,7 +12,6 @@ use crate::web::error::{AppError, urlencode};
 use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::ReadUsers;
 use crate::web::layout::{Layout, Section, render};
-use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
 const COUNT_CAP: i64 = 10_000;

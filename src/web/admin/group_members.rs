@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::domain::UserType;
 use crate::domain::user_action::UserAction;
 use crate::services::ServiceError;
@@ -18,7 +19,6 @@ use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, urlencode};
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/group_members.html")]

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::clock::format_time;
 use crate::domain::membership_rule::MembershipRule;
 use crate::services::groups::{self as group_service, GroupForm};
@@ -17,7 +18,6 @@ use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::ManageGroups;
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 pub(super) type Admin = Authorized<ManageGroups>;
 

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::domain::Permission;
 use crate::services::invitations::{self, InviteForm, MAX_ASSIGNMENTS};
 use crate::services::{FieldErrors, ServiceError};
@@ -15,7 +16,6 @@ use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::InviteGuests;
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 type Admin = Authorized<InviteGuests>;
 

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::clock::format_time;
 use crate::domain::Role;
 use crate::services::{ServiceError, roles};
@@ -14,7 +15,6 @@ use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::ManageRoles;
 use crate::web::layout::{Layout, Section, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 struct Holder {
     user_id: String,

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::domain::organization::{NAME_MAX_LEN, TERMS_MAX_LEN};
 use crate::services::settings::{self as settings_service, CollaborationForm, OrganizationForm};
 use crate::services::{FieldErrors, ServiceError};
@@ -16,7 +17,6 @@ use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::ManageSettings;
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 async fn load_organization(state: &AppState) -> Result<Organization, AppError> {
     let mut conn = state.db.pool().acquire().await?;

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::clock::format_time;
 use crate::domain::user_action::{Target, UserAction, may_act_on};
 use crate::domain::{ExternalUserState, Permission, Role, UserType};
@@ -18,7 +19,6 @@ use crate::web::extractors::permits::{DeleteUsers, EditUsers, ReadUsers};
 use crate::web::extractors::{Authorized, CurrentUser};
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 impl CurrentUser {
     /// The acting admin, as services see them.

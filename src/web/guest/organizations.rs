@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::app::AppState;
 use crate::domain::UserType;
 use crate::services::redemption;
 use crate::web::csrf::CsrfForm;
@@ -11,7 +12,6 @@ use crate::web::error::AppError;
 use crate::web::extractors::CurrentUser;
 use crate::web::guest::{Link, message_page};
 use crate::web::layout::{Layout, Section, render};
-use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "guest/organizations.html")]

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::services::ServiceError;
 use crate::services::redemption::{self, CodeCheck, Ticket};
 use crate::store::codes::Purpose;
@@ -17,7 +18,6 @@ use crate::web::guest::{Link, invalid_link, message_page};
 use crate::web::layout::{Layout, render, render_with, see_other};
 use crate::web::middleware::client_ip;
 use crate::web::session::{Redemption, TypedSession};
-use crate::web::state::AppState;
 
 #[derive(Deserialize)]
 pub struct TicketQuery {

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::services::redemption::{self, CodeCheck};
 use crate::store::codes::Purpose;
 use crate::web::csrf::CsrfForm;
@@ -13,7 +14,6 @@ use crate::web::error::AppError;
 use crate::web::guest::redeem::{EnterCodePage, NEW_CODE_NEEDED, WRONG_CODE};
 use crate::web::layout::{Layout, render_with, see_other};
 use crate::web::session::{Redemption, TypedSession};
-use crate::web::state::AppState;
 
 #[derive(Deserialize)]
 pub struct EmailForm {

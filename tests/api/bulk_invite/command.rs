@@ -5,16 +5,17 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use super::{HEADINGS, counts, redeem, template, ticket_in};
+use super::{counts, redeem, ticket_in};
+use crate::common::flows::app_with_sink;
+use crate::common::flows::{HEADINGS, template};
 use crate::common::{ADMIN_EMAIL, TestApp, spawn_app};
-use crate::invitations::app_with_sink;
 
 /// `vestibule invite-bulk` against the test portal's database and keys.
 fn invite_bulk(app: &TestApp, csv: &str, args: &[&str]) -> std::process::Output {
     let dir = app.settings.data_dir.as_path();
     let path = dir.join(format!("bulk-{}.csv", uuid::Uuid::new_v4().simple()));
     std::fs::write(&path, csv).unwrap();
-    crate::cli::vestibule(dir)
+    crate::common::binary::vestibule(dir)
         .env("VESTIBULE_DATABASE_URL", &app.settings.database_url)
         .env("VESTIBULE_DATA_DIR", dir)
         .env("VESTIBULE_PUBLIC_URL", &app.address)
@@ -134,7 +135,7 @@ async fn the_command_refuses_unusable_input_with_status_2_and_writes_nothing() {
         b"version:v1.0\r\nEmail [inviteeEmail]\r\nj\xf6rg@fabrikam.example\r\n",
     )
     .unwrap();
-    let out = crate::cli::vestibule(dir)
+    let out = crate::common::binary::vestibule(dir)
         .env("VESTIBULE_DATABASE_URL", &app.settings.database_url)
         .args(["invite-bulk", "--inviter", ADMIN_EMAIL, "--csv"])
         .arg(&latin1)

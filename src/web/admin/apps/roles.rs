@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{keep, load_app};
+use crate::app::AppState;
 use crate::services::applications::{self as app_service, RoleInput};
 use crate::services::{FieldErrors, ServiceError};
 use crate::store::applications::{AppRole, Application};
@@ -16,7 +17,6 @@ use crate::web::extractors::permits::ManageApps;
 use crate::web::extractors::{Authorized, CurrentUser};
 use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
-use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/app_roles.html")]

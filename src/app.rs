@@ -1,4 +1,7 @@
-//! What every handler can reach: settings, store, clock, hasher, limits.
+//! The application context: what every handler, service and worker of one
+//! process can reach (settings, store, clock, hasher, limits, mail
+//! transport, the organization cache). It sits below `web`, so services,
+//! mail and the command line take it without looking up at the web layer.
 
 use std::sync::Arc;
 

@@ -1,0 +1,57 @@
+//! The one-way layers (docs in README, Development): `web` looks down on
+//! `services`, `mail`, `store` and `domain`, never the other way round, and
+//! `mail` does not look up at `services`. This reads the source, so an
+//! import that breaks the rule fails here even where it would compile.
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Lines under `layer` that name any of `above`.
+fn looks_up(layer: &str, above: &[&str]) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(layer);
+    let mut found = Vec::new();
+    for file in rust_files(&root) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if above.iter().any(|a| line.contains(&format!("crate::{a}"))) {
+                found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn lower_layers_never_import_the_web_layer() {
+    for layer in ["services", "mail", "store", "domain"] {
+        let found = looks_up(layer, &["web"]);
+        assert!(found.is_empty(), "{layer} imports web:\n{}", found.join("\n"));
+    }
+}
+
+#[test]
+fn mail_store_and_domain_never_import_services() {
+    for layer in ["mail", "store", "domain"] {
+        let found = looks_up(layer, &["services"]);
+        assert!(found.is_empty(), "{layer} imports services:\n{}", found.join("\n"));
+    }
+}
+
+#[test]
+fn the_check_sees_an_import() {
+    // The check reads the same files the build does: the web layer itself
+    // imports services, so looking for that must find lines.
+    assert!(!looks_up("web", &["services"]).is_empty());
+}
