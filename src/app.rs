@@ -35,7 +35,7 @@ pub struct AppState {
     /// The organization row, kept for a moment between reads.
     pub organization: crate::services::organization::OrganizationCache,
     /// When each All users filter (user type, state) was last counted above
-    /// the cap, in clock seconds; see `web::admin::directory`.
+    /// the cap, in clock seconds; see `web::admin::all_users`.
     pub directory_above_cap: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 

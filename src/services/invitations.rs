@@ -253,7 +253,7 @@ impl InvitationSender {
             message: mail.message.map(str::to_owned),
             accept_url: format!("{}/redeem?ticket={}", self.public_url, mail.ticket),
             privacy_url: self.privacy_url.clone(),
-            block_url: crate::services::blocking::signed_block_link(
+            block_url: crate::services::block_invitations::signed_block_link(
                 &self.public_url,
                 &self.block_links,
                 &mail.to.to_lowercase(),

@@ -5,7 +5,8 @@
 pub mod accounts;
 pub mod applications;
 pub mod assignments;
-pub mod blocking;
+pub mod b2b_collaboration;
+pub mod block_invitations;
 pub mod bulk_invite;
 pub mod bulk_template;
 pub mod deleted_users;
@@ -15,7 +16,6 @@ pub mod invite_form;
 pub mod organization;
 pub mod purge;
 pub mod redemption;
-pub mod reinvite;
 pub mod roles;
 pub mod settings;
 pub mod sign_in_codes;

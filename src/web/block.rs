@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::services::blocking::{block_future_invitations, block_signature};
+use crate::services::block_invitations::{block_future_invitations, block_signature};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::{Layout, render};

@@ -1,13 +1,13 @@
 //! The admin portal. Every handler names the permission it needs in its
 //! extractor, so a route without a role check does not compile into it.
 
+pub mod all_users;
 pub mod apps;
 pub mod assignments;
 pub mod audit;
 pub mod audit_export;
-pub mod b2b;
+pub mod b2b_collaboration;
 pub mod deleted_users;
-pub mod directory;
 pub mod group_members;
 pub mod groups;
 pub mod invite;
@@ -22,7 +22,7 @@ use crate::web::routes::route_table;
 route_table!(ROUTES, routes, "/admin", {
     get "" => sections::overview,
     get "/" => sections::overview,
-    get "/users" => directory::all_users,
+    get "/users" => all_users::all_users,
     get "/users/invite" => invite::invite_form,
     post "/users/invite" => invite::invite_user,
     post "/users/invite/review" => invite::review_invite,
@@ -41,11 +41,11 @@ route_table!(ROUTES, routes, "/admin", {
     post "/users/{id}/reset-password" => users::reset_password,
     get "/users/{id}/delete" => users::delete_form,
     post "/users/{id}/delete" => users::delete_user,
-    post "/users/{id}/resend" => b2b::resend,
-    get "/users/{id}/reset-redemption" => b2b::reset_form,
-    post "/users/{id}/reset-redemption" => b2b::reset,
-    get "/users/{id}/redemption-url" => b2b::redemption_url_form,
-    post "/users/{id}/redemption-url" => b2b::create_redemption_url,
+    post "/users/{id}/resend" => b2b_collaboration::resend,
+    get "/users/{id}/reset-redemption" => b2b_collaboration::reset_form,
+    post "/users/{id}/reset-redemption" => b2b_collaboration::reset,
+    get "/users/{id}/redemption-url" => b2b_collaboration::redemption_url_form,
+    post "/users/{id}/redemption-url" => b2b_collaboration::create_redemption_url,
     get "/apps/{id}/assignments" => assignments::users_and_groups,
     get "/apps/{id}/assignments/add" => assignments::add_assignment_form,
     post "/apps/{id}/assignments/add" => assignments::assign,

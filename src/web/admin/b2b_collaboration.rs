@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::user_action::UserAction;
-use crate::services::{ServiceError, reinvite};
+use crate::services::{ServiceError, b2b_collaboration};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::permits::{ResendInvitation, ResetRedemption};
@@ -35,7 +35,7 @@ pub async fn resend(
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<KeyedForm>,
 ) -> Result<HttpResponse, AppError> {
-    reinvite::resend(&state, &admin.as_admin(), &id, &form.form_key)
+    b2b_collaboration::resend(&state, &admin.as_admin(), &id, &form.form_key)
         .await
         .map_err(refused)?;
     admin.session.flash(
@@ -107,7 +107,7 @@ pub async fn reset(
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
-    match reinvite::reset_redemption(&state, &admin.as_admin(), &id, &form.email, &form.form_key).await {
+    match b2b_collaboration::reset_redemption(&state, &admin.as_admin(), &id, &form.email, &form.form_key).await {
         Ok(()) => {
             admin.session.flash(
                 FlashKind::Success,
@@ -165,7 +165,7 @@ pub async fn create_redemption_url(
     id: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let url = reinvite::copy_redemption_url(&state, &admin.as_admin(), &id)
+    let url = b2b_collaboration::copy_redemption_url(&state, &admin.as_admin(), &id)
         .await
         .map_err(refused)?;
     let user = user(&state, &id).await?;
