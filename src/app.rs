@@ -1,16 +1,19 @@
-//! The application context: what every handler, service and worker of one
-//! process can reach (settings, store, clock, hasher, limits, mail
-//! transport, the organization cache). It sits below `web`, so services,
-//! mail and the command line take it without looking up at the web layer.
+//! The application context: what every handler and service of one process
+//! can reach (settings, store, clock, hasher, limits, mail transport, the
+//! organization cache). It sits below `web` and `services`, so both take it
+//! without looking up; it looks down only at store, mail, security and
+//! configuration. The outbox worker takes just its parts (`mail_worker`).
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::mail::Transport;
 use crate::security::password::PasswordHasherService;
 use crate::security::rate_limit::RateLimits;
-use crate::store::Db;
+use crate::store::organization::Organization;
+use crate::store::{self, Db};
 
 pub struct AppState {
     pub settings: Settings,
@@ -23,7 +26,7 @@ pub struct AppState {
     /// Keys that tickets, codes and signed links are digested with.
     pub secrets: crate::security::secret::Secrets,
     /// Where the outbox worker sends mail.
-    pub mail: Transport,
+    pub mail: Arc<Transport>,
     /// Wakes this process's outbox worker; see `wake_mail`.
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes this process's sign-in code task; see `services::sign_in_codes`.
@@ -31,9 +34,9 @@ pub struct AppState {
     /// While set, this process's outbox worker claims nothing: the
     /// benchmark holds mail while it commits a bulk load it will not send.
     /// Nothing else sets it.
-    pub mail_held: std::sync::atomic::AtomicBool,
+    pub mail_held: Arc<std::sync::atomic::AtomicBool>,
     /// The organization row, kept for a moment between reads.
-    pub organization: crate::services::organization::OrganizationCache,
+    pub organization: OrganizationCache,
     /// When each All users filter (user type, state) was last counted above
     /// the cap, in clock seconds; see `web::admin::all_users`.
     pub directory_above_cap: std::sync::Mutex<std::collections::HashMap<String, i64>>,
@@ -54,8 +57,64 @@ impl AppState {
         }
     }
 
+    /// What this process's outbox worker works with.
+    pub fn mail_worker(&self) -> crate::mail::worker::OutboxWorker {
+        crate::mail::worker::OutboxWorker {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            transport: self.mail.clone(),
+            wake: self.mail_wake.clone(),
+            held: self.mail_held.clone(),
+            settings: crate::mail::worker::OutboxSettings::from_settings(&self.settings),
+        }
+    }
+
+    /// What composing an email needs: links, the Block link key, the sender.
+    pub fn mail_context(&self) -> crate::mail::MailContext {
+        crate::mail::MailContext {
+            public_url: self.public_url.clone(),
+            block_links: self.secrets.block_links.clone(),
+            from: crate::mail::sender_address(&self.settings),
+        }
+    }
+
     /// True when mail is kept for `/dev/mailbox` instead of being sent.
     pub fn mailbox_enabled(&self) -> bool {
         self.mail.is_mailbox()
+    }
+}
+
+/// How long another instance may keep showing the previous properties after
+/// an admin saves them. The instance that saves forgets its copy at once.
+const ORGANIZATION_FRESH_FOR: Duration = Duration::from_secs(2);
+
+/// The organization row, read through a short in-memory cache: every guest
+/// page shows its name and settings, and it changes rarely.
+#[derive(Default)]
+pub struct OrganizationCache {
+    slot: RwLock<Option<(Organization, Instant)>>,
+}
+
+impl OrganizationCache {
+    /// The organization, from memory when read less than a moment ago;
+    /// `None` before first start has written it. Transactions that must see
+    /// the current row read it themselves.
+    pub async fn get(&self, db: &Db) -> sqlx::Result<Option<Organization>> {
+        if let Some((org, read_at)) = self.slot.read().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && read_at.elapsed() < ORGANIZATION_FRESH_FOR
+        {
+            return Ok(Some(org.clone()));
+        }
+        let mut conn = db.pool().acquire().await?;
+        let org = store::organization::get(&mut conn).await?;
+        if let Some(org) = &org {
+            *self.slot.write().unwrap_or_else(|e| e.into_inner()) = Some((org.clone(), Instant::now()));
+        }
+        Ok(org)
+    }
+
+    /// Drops the copy, after this instance changed the row.
+    pub fn forget(&self) {
+        *self.slot.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }

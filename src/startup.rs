@@ -58,7 +58,7 @@ impl Application {
 
         let server = serve(listener, state.clone(), session_key)?;
         spawn_housekeeping(state.clone());
-        let mail_worker = mail_worker::spawn(state.clone());
+        let mail_worker = mail_worker::spawn(state.mail_worker());
         let purge_job = purge::spawn(state.clone());
         crate::services::sign_in_codes::spawn(state.clone());
         Ok(Self {
@@ -123,7 +123,7 @@ fn new_state(
     master_key: &[u8],
     public_url: String,
 ) -> anyhow::Result<AppState> {
-    let mail = Transport::from_settings(&settings)?;
+    let mail = std::sync::Arc::new(Transport::from_settings(&settings)?);
     Ok(AppState {
         secrets: crate::security::secret::Secrets::derive(master_key),
         limits: RateLimits::new(&settings),

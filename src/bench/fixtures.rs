@@ -234,19 +234,17 @@ pub async fn queue_backlog(state: &AppState, n: usize) -> anyhow::Result<()> {
             None,
             &id,
         )?;
-        crate::mail::queue(
-            &mut tx,
-            "bench",
-            None,
-            &message,
-            &to,
-            "Benchmark message",
-            &id,
-            false,
-            0,
-            now,
-        )
-        .await?;
+        let mail = crate::store::outbox::OutgoingMail {
+            kind: "bench",
+            user_id: None,
+            recipient: to,
+            subject: "Benchmark message".into(),
+            message_id: id,
+            body: crate::mail::message_text(&message),
+            carries_secret: false,
+            priority: crate::mail::priority::BULK,
+        };
+        crate::mail::queue(&mut tx, &mail, now).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -11,8 +11,8 @@ use actix_web::web;
 use super::http::{self, Client, form_value};
 use crate::app::AppState;
 use crate::domain::Role;
+use crate::services::Admin;
 use crate::services::invitations::{InviteForm, invite};
-use crate::services::users::Admin;
 use crate::store::audit::Actor;
 use crate::store::codes::{NewCode, Purpose};
 

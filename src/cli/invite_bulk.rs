@@ -8,8 +8,8 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::Permission;
 use crate::domain::role::any_allows;
+use crate::services::Admin;
 use crate::services::bulk_invite::{self, BulkOptions, BulkReport, MAX_FILE_BYTES, MAX_ROWS};
-use crate::services::users::Admin;
 use crate::services::{ServiceError, bulk_template};
 use crate::store::audit::Actor;
 

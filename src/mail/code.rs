@@ -1,6 +1,11 @@
-//! The one-time passcode email.
+//! The one-time passcode email: composed for a guest who redeems by code or
+//! signs in with an emailed code, queued ahead of bulk mail.
 
 use askama::Template;
+
+use super::MailContext;
+use crate::store::organization::Organization;
+use crate::store::outbox::OutgoingMail;
 
 #[derive(Template)]
 #[template(path = "email/code.txt", escape = "none")]
@@ -22,4 +27,38 @@ pub fn render(org_name: &str, code: &str) -> askama::Result<(String, String, Str
     let text = CodeText { org_name, code }.render()?;
     let html = CodeHtml { org_name, code }.render()?;
     Ok((subject, text, html))
+}
+
+/// The code email to `to`, for the user the code belongs to. The body
+/// carries the code, so the outbox wipes it once sent.
+pub fn compose(
+    context: &MailContext,
+    org: &Organization,
+    to: &str,
+    user_id: &str,
+    code: &str,
+) -> anyhow::Result<OutgoingMail> {
+    let (subject, text, html) = render(&org.name, code)?;
+    let message_id = super::new_message_id(&org.primary_domain);
+    let message = super::build_message(
+        &super::from_name(org),
+        &context.from,
+        None,
+        to,
+        &subject,
+        text,
+        html,
+        None,
+        &message_id,
+    )?;
+    Ok(OutgoingMail {
+        kind: "code",
+        user_id: Some(user_id.to_owned()),
+        recipient: to.to_owned(),
+        subject,
+        message_id,
+        body: super::message_text(&message),
+        carries_secret: true,
+        priority: super::priority::CODE,
+    })
 }

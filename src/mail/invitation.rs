@@ -1,8 +1,15 @@
 //! The invitation email (SPEC §3) and the copy for its Cc recipient, each
-//! an askama `.txt` + `.html` pair. The personal message is always plain
-//! text: escaped in HTML, never interpreted.
+//! an askama `.txt` + `.html` pair, composed and queued in the outbox for a
+//! first invitation, a resend, a reset and Bulk invite alike. The personal
+//! message is always plain text: escaped in HTML, never interpreted.
 
 use askama::Template;
+
+use super::MailContext;
+use super::links;
+use crate::store::organization::Organization;
+use crate::store::outbox::OutgoingMail;
+use crate::store::{self, Conn, Tx};
 
 /// What both parts of the invitation say.
 pub struct InvitationEmail {
@@ -55,6 +62,163 @@ impl InvitationEmail {
     /// The Cc recipient's copy: who was invited, and no redemption link.
     pub fn render_cc(&self) -> askama::Result<(String, String)> {
         Ok((CcText { e: self }.render()?, CcHtml { e: self }.render()?))
+    }
+}
+
+/// What the invitation email says, for a first invitation, a resend or a
+/// reset.
+pub struct InvitationMail<'a> {
+    pub inviter_id: &'a str,
+    pub user_id: &'a str,
+    pub to: &'a str,
+    pub invitee_name: &'a str,
+    pub message: Option<&'a str>,
+    pub cc: Option<&'a str>,
+    pub ticket: &'a str,
+}
+
+/// Why an invitation email could not be queued.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// The inviter is no longer in the directory.
+    #[error("the inviter is no longer in the directory")]
+    InviterGone,
+    #[error(transparent)]
+    Store(#[from] sqlx::Error),
+    #[error(transparent)]
+    Compose(#[from] anyhow::Error),
+}
+
+/// Queues the invitation email (and its Cc copy) in the caller's
+/// transaction. The body carries the ticket, so it is wiped once sent. The
+/// caller commits, then wakes the outbox worker.
+pub async fn queue(
+    tx: &mut Tx,
+    context: &MailContext,
+    org: &Organization,
+    mail: &InvitationMail<'_>,
+    now: i64,
+) -> Result<(), QueueError> {
+    let sender = InvitationSender::load(tx, context, org, mail.inviter_id)
+        .await?
+        .ok_or(QueueError::InviterGone)?;
+    for message in sender.compose(mail)? {
+        super::queue(tx, &message, now).await?;
+    }
+    Ok(())
+}
+
+/// What every invitation from one inviter has in common: the organization,
+/// the inviter, the sender and the subject. Loaded once, it composes any
+/// number of emails (Bulk invite composes thousands).
+pub struct InvitationSender {
+    context: MailContext,
+    org_name: String,
+    org_domain: String,
+    privacy_url: Option<String>,
+    inviter_name: String,
+    inviter_email: String,
+    from_name: String,
+    subject: String,
+}
+
+impl InvitationSender {
+    /// Reads the inviter; `None` when they are no longer in the directory.
+    pub async fn load(
+        conn: &mut Conn,
+        context: &MailContext,
+        org: &Organization,
+        inviter_id: &str,
+    ) -> sqlx::Result<Option<Self>> {
+        let Some(inviter) = store::users::find_active(conn, inviter_id).await? else {
+            return Ok(None);
+        };
+        let inviter_email = inviter.mail.unwrap_or(inviter.user_principal_name);
+        Ok(Some(Self {
+            context: context.clone(),
+            subject: format!(
+                "{} invited you to access applications within their organization",
+                inviter.display_name
+            ),
+            org_name: org.name.clone(),
+            org_domain: org.primary_domain.clone(),
+            privacy_url: org.privacy_statement_url.clone(),
+            inviter_name: inviter.display_name,
+            inviter_email,
+            from_name: super::from_name(org),
+        }))
+    }
+
+    /// The invitation email, and the Cc copy when there is a Cc recipient.
+    pub fn compose(&self, mail: &InvitationMail<'_>) -> anyhow::Result<Vec<OutgoingMail>> {
+        let public_url = &self.context.public_url;
+        let email = InvitationEmail {
+            subject: self.subject.clone(),
+            org_name: self.org_name.clone(),
+            org_domain: self.org_domain.clone(),
+            inviter_name: self.inviter_name.clone(),
+            inviter_email: self.inviter_email.clone(),
+            invitee_name: mail.invitee_name.to_owned(),
+            invitee_email: mail.to.to_owned(),
+            message: mail.message.map(str::to_owned),
+            accept_url: links::accept_url(public_url, mail.ticket),
+            privacy_url: self.privacy_url.clone(),
+            block_url: links::block_link(public_url, &self.context.block_links, &mail.to.to_lowercase()),
+        };
+        let mut out = Vec::with_capacity(2);
+        let (text, html) = email.render()?;
+        out.push(self.message(
+            "invitation",
+            mail,
+            mail.to,
+            email.subject.clone(),
+            text,
+            html,
+            Some(&email.block_url),
+            true,
+        )?);
+        if let Some(cc) = mail.cc {
+            let (text, html) = email.render_cc()?;
+            let subject = format!("Copy: {}", email.subject);
+            out.push(self.message("invitation_cc", mail, cc, subject, text, html, None, false)?);
+        }
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn message(
+        &self,
+        kind: &'static str,
+        mail: &InvitationMail<'_>,
+        to: &str,
+        subject: String,
+        text: String,
+        html: String,
+        list_unsubscribe: Option<&str>,
+        carries_secret: bool,
+    ) -> anyhow::Result<OutgoingMail> {
+        let message_id = super::new_message_id(&self.org_domain);
+        let message = super::build_message(
+            &self.from_name,
+            &self.context.from,
+            Some(&self.inviter_email),
+            to,
+            &subject,
+            text,
+            html,
+            list_unsubscribe,
+            &message_id,
+        )?;
+        Ok(OutgoingMail {
+            kind,
+            user_id: Some(mail.user_id.to_owned()),
+            recipient: to.to_owned(),
+            subject,
+            message_id,
+            body: super::message_text(&message),
+            carries_secret,
+            priority: super::priority::BULK,
+        })
     }
 }
 

@@ -1,10 +1,15 @@
-//! Outgoing email. A feature builds a `lettre::Message` (text and HTML from
-//! an askama `.txt`/`.html` pair) and `queue`s it in the transaction of the
-//! change that caused it; after the commit it calls `state.wake_mail()`, and
-//! the worker (`worker.rs`) sends it through the transport (`transport.rs`).
+//! Outgoing email, in one home. Each email is composed here (`invitation.rs`,
+//! `code.rs`: text and HTML from an askama `.txt`/`.html` pair, the links it
+//! carries from `links.rs`) and written to the outbox with `queue` or
+//! `queue_all`, the only ways in, in the transaction of the change that
+//! caused it. After the commit the caller wakes the worker
+//! (`AppState::wake_mail`), and the worker (`worker.rs`) sends it through
+//! the transport (`transport.rs`). Nothing here knows the web layer, the
+//! services or the application context.
 
 pub mod code;
 pub mod invitation;
+pub mod links;
 pub mod smtp;
 pub mod transport;
 pub mod worker;
@@ -14,10 +19,35 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 
 use crate::config::Settings;
+use crate::security::secret::DigestKey;
 use crate::store::Tx;
-use crate::store::outbox::{self, NewMail};
+use crate::store::organization::Organization;
+use crate::store::outbox::{self, OutgoingMail};
 
 pub use transport::{SendError, Transport};
+
+/// What composing any email needs from the running portal: where its links
+/// point, the key that signs Block links, and the sender address.
+#[derive(Clone)]
+pub struct MailContext {
+    /// The public URL with the real port filled in.
+    pub public_url: String,
+    pub block_links: DigestKey,
+    /// The envelope sender and the address in From (`sender_address`).
+    pub from: String,
+}
+
+/// The outbox sends higher priorities first: a code someone waits for goes
+/// ahead of a bulk load of invitations.
+pub mod priority {
+    pub const CODE: i64 = 10;
+    pub const BULK: i64 = 0;
+}
+
+/// The name in From: "Contoso Invitations".
+pub fn from_name(org: &Organization) -> String {
+    format!("{} Invitations", org.name)
+}
 
 /// The envelope sender and the address in From: `VESTIBULE_MAIL_FROM`, else
 /// `invitations@{org_domain}`.
@@ -86,33 +116,19 @@ pub fn message_text(message: &Message) -> String {
     }
 }
 
-/// Writes `message` to the outbox in the caller's transaction. The caller
-/// commits, then calls `state.wake_mail()`.
-#[allow(clippy::too_many_arguments)]
-pub async fn queue(
-    tx: &mut Tx,
-    kind: &str,
-    user_id: Option<&str>,
-    message: &Message,
-    recipient: &str,
-    subject: &str,
-    message_id: &str,
-    carries_secret: bool,
-    priority: i64,
-    now: i64,
-) -> sqlx::Result<String> {
-    let body = message_text(message);
-    let mail = NewMail {
-        kind,
-        user_id,
-        recipient,
-        subject,
-        message_id,
-        body: &body,
-        carries_secret,
-        priority,
-    };
-    outbox::enqueue(tx, &mail, now).await
+/// Writes one composed message to the outbox in the caller's transaction.
+/// The caller commits, then wakes the worker (`AppState::wake_mail`).
+pub async fn queue(tx: &mut Tx, mail: &OutgoingMail, now: i64) -> sqlx::Result<String> {
+    outbox::enqueue(tx, &mail.as_new_mail(), now).await
+}
+
+/// Writes many composed messages in as few statements as the store allows
+/// (Bulk invite), in the caller's transaction.
+pub async fn queue_all(tx: &mut Tx, mails: Vec<OutgoingMail>, now: i64) -> sqlx::Result<()> {
+    if mails.is_empty() {
+        return Ok(());
+    }
+    outbox::enqueue_many(tx, mails, now).await
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The outbox worker: claims due messages with a lease, sends them, and
 //! records each result as soon as its send ends. It wakes at once when its
-//! own process commits mail (`AppState::wake_mail`) and polls for mail other
+//! own process commits mail (`OutboxWorker::wake`, which
+//! `AppState::wake_mail` calls) and polls for mail other
 //! instances committed. Failures are retried with exponential backoff and
 //! jitter; a permanent (5xx) answer, or too many attempts, marks the message
 //! failed.
@@ -34,15 +35,17 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
-use actix_web::web;
-use tokio::sync::{mpsc, oneshot, watch};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use super::{SendError, sender_address};
-use crate::app::AppState;
+use super::{SendError, Transport};
+use crate::clock::Clock;
 use crate::security::secret::random_below;
-use crate::store::Conn;
 use crate::store::outbox::{self, Claimed};
+use crate::store::{Conn, Db};
 
 /// A send is five SMTP round trips (NOOP, MAIL, RCPT, DATA, the message)
 /// that wait on the network and cost almost no CPU, so several run at
@@ -55,6 +58,48 @@ pub const CONCURRENT_SENDS: usize = 16;
 /// take before it counts as a temporary failure. Renewal keeps the lease
 /// meanwhile, however short the lease is.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What a worker works with, and nothing more: the store, the clock, the
+/// transport, this process's wake-up, and the outbox settings. The
+/// application context hands these out (`AppState::mail_worker`).
+#[derive(Clone)]
+pub struct OutboxWorker {
+    pub db: Db,
+    pub clock: Clock,
+    pub transport: Arc<Transport>,
+    /// Notified when this process commits mail.
+    pub wake: Arc<Notify>,
+    /// While set, the worker claims nothing.
+    pub held: Arc<AtomicBool>,
+    pub settings: OutboxSettings,
+}
+
+/// How the worker paces, retries and signs its sends.
+#[derive(Clone, Debug)]
+pub struct OutboxSettings {
+    /// The envelope sender (`mail::sender_address`).
+    pub from: String,
+    /// How often to look for mail other instances committed.
+    pub poll: Duration,
+    /// How long a claim holds a row.
+    pub lease: Duration,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    pub max_attempts: u32,
+}
+
+impl OutboxSettings {
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        Self {
+            from: super::sender_address(settings),
+            poll: settings.mail_poll,
+            lease: settings.mail_lease,
+            retry_base: settings.mail_retry_base,
+            retry_max: settings.mail_retry_max,
+            max_attempts: settings.mail_max_attempts,
+        }
+    }
+}
 
 /// A running worker. Dropping it stops the worker too.
 pub struct WorkerHandle {
@@ -74,15 +119,15 @@ impl WorkerHandle {
 }
 
 /// Starts a worker (one per process; tests start more on one database).
-pub fn spawn(state: web::Data<AppState>) -> WorkerHandle {
+pub fn spawn(outbox: OutboxWorker) -> WorkerHandle {
     let id = uuid::Uuid::new_v4().to_string();
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(run(state, id.clone(), stopped));
+    let task = tokio::spawn(run(Arc::new(outbox), id.clone(), stopped));
     WorkerHandle { id, stop, task }
 }
 
-async fn run(state: web::Data<AppState>, owner: String, mut stopped: watch::Receiver<bool>) {
-    if state.mail.is_disabled() {
+async fn run(state: Arc<OutboxWorker>, owner: String, mut stopped: watch::Receiver<bool>) {
+    if state.transport.is_disabled() {
         // Start-up has warned; the messages wait for an SMTP server.
         return;
     }
@@ -93,7 +138,7 @@ async fn run(state: web::Data<AppState>, owner: String, mut stopped: watch::Rece
         let stopping = orphaned || *stopped.borrow();
         worker.collect();
         worker.abandon_if_lease_at_risk();
-        let held = state.mail_held.load(std::sync::atomic::Ordering::SeqCst);
+        let held = state.held.load(Ordering::SeqCst);
         if !worker.waiting_to_retry() {
             worker.exchange(!stopping && !held).await;
         }
@@ -106,8 +151,8 @@ async fn run(state: web::Data<AppState>, owner: String, mut stopped: watch::Rece
         let deadline = worker.next_deadline();
         tokio::select! {
             Some(done) = worker.finished_rx.recv(), if !worker.sending.is_empty() => worker.finish(done),
-            _ = state.mail_wake.notified(), if may_claim => {}
-            _ = tokio::time::sleep(state.settings.mail_poll), if may_claim => {}
+            _ = state.wake.notified(), if may_claim => {}
+            _ = tokio::time::sleep(state.settings.poll), if may_claim => {}
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {}
             changed = stopped.changed(), if !stopping => orphaned = changed.is_err(),
         }
@@ -144,7 +189,7 @@ struct Done {
 /// The state of one worker: the rows it holds the lease of (being sent, or
 /// sent and not yet recorded) and when those leases were last written.
 struct Worker {
-    state: web::Data<AppState>,
+    state: Arc<OutboxWorker>,
     owner: String,
     /// Sends in flight, by row id, with what abandons each (None once
     /// abandoned).
@@ -162,7 +207,7 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(state: web::Data<AppState>, owner: String) -> Self {
+    fn new(state: Arc<OutboxWorker>, owner: String) -> Self {
         let (finished_tx, finished_rx) = mpsc::unbounded_channel();
         Self {
             state,
@@ -182,7 +227,7 @@ impl Worker {
     }
 
     fn lease(&self) -> Duration {
-        self.state.settings.mail_lease
+        self.state.settings.lease
     }
 
     /// When the leases of the sends in flight are due for renewal.
@@ -261,7 +306,7 @@ impl Worker {
             }
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "outbox: cannot record or claim mail");
-                self.retry_at = Some(Instant::now() + self.state.settings.mail_poll);
+                self.retry_at = Some(Instant::now() + self.state.settings.poll);
             }
         }
     }
@@ -347,12 +392,11 @@ impl Worker {
     }
 }
 
-async fn send(state: &AppState, recipient: &str, body: Option<String>) -> Result<(), SendError> {
+async fn send(state: &OutboxWorker, recipient: &str, body: Option<String>) -> Result<(), SendError> {
     let Some(body) = body else {
         return Err(SendError::Permanent("the message body is missing".into()));
     };
-    let from = sender_address(&state.settings);
-    let send = state.mail.send(&from, recipient, body.as_bytes());
+    let send = state.transport.send(&state.settings.from, recipient, body.as_bytes());
     tokio::time::timeout(SEND_TIMEOUT, send).await.unwrap_or_else(|_| {
         Err(SendError::Temporary(format!(
             "the SMTP server did not finish within {} s",
@@ -365,7 +409,7 @@ async fn send(state: &AppState, recipient: &str, body: Option<String>) -> Result
 /// `owner` still held). Sent messages, nearly all of them, are marked in
 /// one statement per second of sending, so a batch costs a round trip or
 /// two rather than one per message.
-async fn record(conn: &mut Conn, state: &AppState, owner: &str, done: &[Done]) -> sqlx::Result<HashSet<String>> {
+async fn record(conn: &mut Conn, state: &OutboxWorker, owner: &str, done: &[Done]) -> sqlx::Result<HashSet<String>> {
     let settings = &state.settings;
     let mut recorded = HashSet::with_capacity(done.len());
     let mut sent: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
@@ -377,12 +421,12 @@ async fn record(conn: &mut Conn, state: &AppState, owner: &str, done: &[Done]) -
                 continue;
             }
             Err(SendError::Permanent(reason)) => outbox::mark_failed(conn, &row.id, owner, reason, now).await?,
-            Err(SendError::Temporary(reason)) if row.attempts >= i64::from(settings.mail_max_attempts) => {
+            Err(SendError::Temporary(reason)) if row.attempts >= i64::from(settings.max_attempts) => {
                 let reason = format!("gave up after {} attempts: {reason}", row.attempts);
                 outbox::mark_failed(conn, &row.id, owner, &reason, now).await?
             }
             Err(SendError::Temporary(reason)) => {
-                let next = now + retry_delay(settings.mail_retry_base, settings.mail_retry_max, row.attempts);
+                let next = now + retry_delay(settings.retry_base, settings.retry_max, row.attempts);
                 outbox::mark_retry(conn, &row.id, owner, reason, next).await?
             }
         };
@@ -391,7 +435,7 @@ async fn record(conn: &mut Conn, state: &AppState, owner: &str, done: &[Done]) -
         }
     }
     for (now, ids) in sent {
-        recorded.extend(outbox::mark_sent(conn, &ids, owner, now, state.mail.is_mailbox()).await?);
+        recorded.extend(outbox::mark_sent(conn, &ids, owner, now, state.transport.is_mailbox()).await?);
     }
     Ok(recorded)
 }

@@ -5,12 +5,13 @@
 
 use base64::Engine as _;
 
-use crate::clock::Clock;
+use crate::app::AppState;
 use crate::domain::app_logo::check_logo;
 use crate::domain::application::{
     AppName, DEFAULT_ACCESS, RoleFields, parse_homepage_url, parse_notes, same_role_name,
 };
 use crate::domain::gallery;
+use crate::services::Admin;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::applications::{AppRole, Application, NewApplication, NewRole, PropertiesUpdate};
 use crate::store::audit::{Actor, AuditEntry};
@@ -126,9 +127,8 @@ async fn add_application(
 /// New application from the gallery: its sign-in page and app roles come
 /// along; the admin may rename it.
 pub async fn create_from_gallery(
-    db: &Db,
-    clock: &Clock,
-    actor: &Actor,
+    state: &AppState,
+    admin: &Admin<'_>,
     key: &str,
     name: &str,
 ) -> ServiceResult<Application> {
@@ -148,17 +148,16 @@ pub async fn create_from_gallery(
         gallery_key: Some(entry.key),
         homepage_url: Some(entry.homepage_url),
         logo: None,
-        now: clock.now(),
+        now: state.clock.now(),
     };
-    add_application(db, actor, new, &roles).await
+    add_application(&state.db, &admin.actor, new, &roles).await
 }
 
 /// Create your own application: a name, its homepage URL, and an optional
 /// PNG or SVG logo.
 pub async fn create_custom(
-    db: &Db,
-    clock: &Clock,
-    actor: &Actor,
+    state: &AppState,
+    admin: &Admin<'_>,
     name: &str,
     homepage_url: &str,
     logo: Option<&LogoUpload>,
@@ -179,9 +178,9 @@ pub async fn create_custom(
         gallery_key: None,
         homepage_url: Some(&url),
         logo: logo.as_ref().map(|(t, data)| (*t, data.as_str())),
-        now: clock.now(),
+        now: state.clock.now(),
     };
-    add_application(db, actor, new, &[]).await
+    add_application(&state.db, &admin.actor, new, &[]).await
 }
 
 /// What the Properties page may change.
@@ -195,9 +194,8 @@ pub struct Properties {
 }
 
 pub async fn update_properties(
-    db: &Db,
-    clock: &Clock,
-    actor: &Actor,
+    state: &AppState,
+    admin: &Admin<'_>,
     id: &str,
     form: &Properties,
     logo: Option<&LogoUpload>,
@@ -210,8 +208,8 @@ pub async fn update_properties(
     let (Some(name), Some(url), Some(notes), true) = (name, url, notes, errors.is_empty()) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let before = store::applications::find(&mut tx, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -246,7 +244,16 @@ pub async fn update_properties(
     if let Some((content_type, _)) = &logo {
         details.push_str(&format!("; logo={content_type}"));
     }
-    audit(&mut tx, actor, "Update application", id, name.as_str(), details, now).await?;
+    audit(
+        &mut tx,
+        &admin.actor,
+        "Update application",
+        id,
+        name.as_str(),
+        details,
+        now,
+    )
+    .await?;
     let app = store::applications::find(&mut tx, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -255,9 +262,9 @@ pub async fn update_properties(
 }
 
 /// Deletes the application with its roles and assignments.
-pub async fn delete(db: &Db, clock: &Clock, actor: &Actor, id: &str) -> ServiceResult<Application> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+pub async fn delete(state: &AppState, admin: &Admin<'_>, id: &str) -> ServiceResult<Application> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let app = store::applications::find(&mut tx, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -266,7 +273,7 @@ pub async fn delete(db: &Db, clock: &Clock, actor: &Actor, id: &str) -> ServiceR
     let details = format!("assignmentsRemoved={assignments}");
     audit(
         &mut tx,
-        actor,
+        &admin.actor,
         "Delete application",
         id,
         &app.display_name,
@@ -343,16 +350,10 @@ async fn locked_with_roles(tx: &mut store::Tx, app_id: &str) -> ServiceResult<(A
 }
 
 /// Adds an app role (enabled).
-pub async fn add_role(
-    db: &Db,
-    clock: &Clock,
-    actor: &Actor,
-    app_id: &str,
-    input: &RoleInput,
-) -> ServiceResult<AppRole> {
+pub async fn add_role(state: &AppState, admin: &Admin<'_>, app_id: &str, input: &RoleInput) -> ServiceResult<AppRole> {
     let fields = parse_role(input)?;
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let (app, existing) = locked_with_roles(&mut tx, app_id).await?;
     refuse_clashes(&existing, &fields, None)?;
     let id = uuid::Uuid::new_v4().to_string();
@@ -370,7 +371,16 @@ pub async fn add_role(
     )
     .await?;
     let details = role_details(&fields, true);
-    audit(&mut tx, actor, "Add app role", app_id, &app.display_name, details, now).await?;
+    audit(
+        &mut tx,
+        &admin.actor,
+        "Add app role",
+        app_id,
+        &app.display_name,
+        details,
+        now,
+    )
+    .await?;
     let role = store::applications::find_role(&mut tx, &id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -381,16 +391,15 @@ pub async fn add_role(
 /// Edits an app role, enabling or disabling it; Default Access can be
 /// renamed but never disabled.
 pub async fn update_role(
-    db: &Db,
-    clock: &Clock,
-    actor: &Actor,
+    state: &AppState,
+    admin: &Admin<'_>,
     app_id: &str,
     role_id: &str,
     input: &RoleInput,
 ) -> ServiceResult<AppRole> {
     let fields = parse_role(input)?;
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let (app, existing) = locked_with_roles(&mut tx, app_id).await?;
     let role = existing
         .iter()
@@ -415,7 +424,7 @@ pub async fn update_role(
     let details = role_details(&fields, input.enabled);
     audit(
         &mut tx,
-        actor,
+        &admin.actor,
         "Update app role",
         app_id,
         &app.display_name,
@@ -432,15 +441,14 @@ pub async fn update_role(
 
 /// Disable or Enable from the Roles list: the role's other fields stay.
 pub async fn set_role_enabled(
-    db: &Db,
-    clock: &Clock,
-    actor: &Actor,
+    state: &AppState,
+    admin: &Admin<'_>,
     app_id: &str,
     role_id: &str,
     enabled: bool,
 ) -> ServiceResult<AppRole> {
     let role = {
-        let mut conn = db.pool().acquire().await?;
+        let mut conn = state.db.pool().acquire().await?;
         store::applications::find_role(&mut conn, role_id)
             .await?
             .filter(|r| r.app_id == app_id)
@@ -452,5 +460,5 @@ pub async fn set_role_enabled(
         value: role.value.unwrap_or_default(),
         enabled,
     };
-    update_role(db, clock, actor, app_id, role_id, &input).await
+    update_role(state, admin, app_id, role_id, &input).await
 }

@@ -1,11 +1,12 @@
 //! Users and groups of an application: Assign a role, Edit it, Remove it.
 
-use crate::clock::Clock;
+use crate::app::AppState;
 use crate::domain::user_action::UserAction;
-use crate::services::users::{Admin, check_reach};
+use crate::services::Admin;
+use crate::services::users::check_reach;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::audit::{Actor, AuditEntry};
-use crate::store::{self, Db, Tx};
+use crate::store::{self, Tx};
 
 /// Who receives a role.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,8 +52,7 @@ async fn check_principal(
 
 /// Assign: every principal gets the role; all or nothing.
 pub async fn assign(
-    db: &Db,
-    clock: &Clock,
+    state: &AppState,
     admin: &Admin<'_>,
     app_id: &str,
     role_id: &str,
@@ -66,8 +66,8 @@ pub async fn assign(
             "Select at most {MAX_AT_ONCE} at a time."
         )));
     }
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let mut added = 0;
     for principal in principals {
         if let Principal::User(id) = principal
@@ -149,14 +149,13 @@ pub async fn assign_in(
 
 /// Edit: another role of the same application.
 pub async fn change_role(
-    db: &Db,
-    clock: &Clock,
+    state: &AppState,
     admin: &Admin<'_>,
     assignment_id: &str,
     role_id: &str,
 ) -> ServiceResult<String> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let current = store::assignments::find(&mut tx, assignment_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -198,9 +197,9 @@ pub async fn change_role(
     Ok(current.app_id)
 }
 
-pub async fn remove(db: &Db, clock: &Clock, admin: &Admin<'_>, assignment_id: &str) -> ServiceResult<String> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+pub async fn remove(state: &AppState, admin: &Admin<'_>, assignment_id: &str) -> ServiceResult<String> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let current = store::assignments::find(&mut tx, assignment_id)
         .await?
         .ok_or(ServiceError::NotFound)?;

@@ -8,9 +8,10 @@
 use crate::app::AppState;
 use crate::domain::user_action::UserAction;
 use crate::domain::{Email, ExternalUserState};
+use crate::mail::invitation::InvitationMail;
 use crate::security::secret::random_token;
-use crate::services::invitations::{InvitationMail, queue_invitation_email};
-use crate::services::users::{Admin, check_reach};
+use crate::services::Admin;
+use crate::services::users::check_reach;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
 use crate::store::invitations::{InvitationRow, NewInvitation};
@@ -98,7 +99,7 @@ async fn queue_again(
         cc: previous.cc_recipient.as_deref(),
         ticket,
     };
-    queue_invitation_email(state, tx, &org, &mail, now).await
+    Ok(crate::mail::invitation::queue(tx, &state.mail_context(), &org, &mail, now).await?)
 }
 
 async fn audit(

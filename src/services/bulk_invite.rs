@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use crate::app::AppState;
 use crate::domain::Permission;
 use crate::domain::role::any_allows;
+use crate::services::Admin;
 use crate::services::invitations::{InviteForm, ValidInvite, blocked_message, taken_message, validate};
-use crate::services::users::Admin;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store;
 

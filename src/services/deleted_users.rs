@@ -3,13 +3,14 @@
 //! period; restoring brings all of it back, deleting permanently removes it.
 //! Only a Global Administrator does either to a user who holds a role.
 
-use crate::clock::Clock;
+use crate::app::AppState;
 use crate::domain::user_action::UserAction;
-use crate::services::users::{Admin, audit, check_reach};
+use crate::services::Admin;
+use crate::services::users::{audit, check_reach};
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::audit::Actor;
 use crate::store::users::User;
-use crate::store::{self, Db, Tx};
+use crate::store::{self, Tx};
 
 /// Entra's activity name for a permanent deletion.
 pub const HARD_DELETE: &str = "Hard delete user";
@@ -35,9 +36,9 @@ fn address_taken(user: &User) -> ServiceError {
 /// Restore user: live again with their groups, app assignments and roles;
 /// dynamic memberships are recomputed. Sessions from before the delete stay
 /// ended; a pending invitation's link works again.
-pub async fn restore_user(db: &Db, clock: &Clock, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+pub async fn restore_user(state: &AppState, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let user = deleted_target(&mut tx, admin, UserAction::Restore, id).await?;
     if store::users::address_taken_by_other_live_user(&mut tx, id).await? {
         return Err(address_taken(&user));
@@ -55,9 +56,9 @@ pub async fn restore_user(db: &Db, clock: &Clock, admin: &Admin<'_>, id: &str) -
 }
 
 /// Delete permanently: the user and everything hanging off them, at once.
-pub async fn delete_permanently(db: &Db, clock: &Clock, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+pub async fn delete_permanently(state: &AppState, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let user = deleted_target(&mut tx, admin, UserAction::DeletePermanently, id).await?;
     if !hard_delete_in(&mut tx, &admin.actor, &user, i64::MAX, None, now).await? {
         return Err(ServiceError::NotFound);

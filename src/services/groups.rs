@@ -3,14 +3,15 @@
 //! user is created, edited, blocked or accepts, and for the whole directory
 //! when the rule changes.
 
-use crate::clock::Clock;
+use crate::app::AppState;
 use crate::domain::membership_rule::{MembershipRule, UserAttributes};
 use crate::domain::user_action::UserAction;
-use crate::services::users::{Admin, check_reach};
+use crate::services::Admin;
+use crate::services::users::check_reach;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::{Actor, AuditEntry};
 use crate::store::groups::{Group, NewGroup, RuleSubject};
-use crate::store::{self, Db, Tx};
+use crate::store::{self, Tx};
 
 pub const MAX_NAME: usize = 256;
 pub const MAX_DESCRIPTION: usize = 1024;
@@ -112,12 +113,12 @@ async fn audit(
     .await
 }
 
-pub async fn create_group(db: &Db, clock: &Clock, actor: &Actor, form: &GroupForm) -> ServiceResult<String> {
+pub async fn create_group(state: &AppState, admin: &Admin<'_>, form: &GroupForm) -> ServiceResult<String> {
     let valid = validate(form).map_err(ServiceError::Invalid)?;
-    let now = clock.now();
+    let now = state.clock.now();
     let id = uuid::Uuid::new_v4().to_string();
     let rule_text = valid.rule.as_ref().map(|r| r.to_string());
-    let mut tx = db.begin().await?;
+    let mut tx = state.db.begin().await?;
     store::groups::insert(
         &mut tx,
         &NewGroup {
@@ -132,7 +133,7 @@ pub async fn create_group(db: &Db, clock: &Clock, actor: &Actor, form: &GroupFor
     .await?;
     audit(
         &mut tx,
-        actor,
+        &admin.actor,
         "Add group",
         (&id, &valid.display_name),
         rule_text.clone(),
@@ -148,9 +149,9 @@ pub async fn create_group(db: &Db, clock: &Clock, actor: &Actor, form: &GroupFor
 
 /// Saves name, description and (for dynamic groups) the rule; a new rule
 /// recomputes the members.
-pub async fn update_group(db: &Db, clock: &Clock, actor: &Actor, id: &str, form: &GroupForm) -> ServiceResult<()> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+pub async fn update_group(state: &AppState, admin: &Admin<'_>, id: &str, form: &GroupForm) -> ServiceResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let group = store::groups::find(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
     let mut form = form.clone();
     form.membership_type = group.membership_type.clone();
@@ -172,7 +173,7 @@ pub async fn update_group(db: &Db, clock: &Clock, actor: &Actor, id: &str, form:
     }
     audit(
         &mut tx,
-        actor,
+        &admin.actor,
         "Update group",
         (id, &valid.display_name),
         rule_text,
@@ -183,20 +184,27 @@ pub async fn update_group(db: &Db, clock: &Clock, actor: &Actor, id: &str, form:
     Ok(())
 }
 
-pub async fn delete_group(db: &Db, clock: &Clock, actor: &Actor, id: &str) -> ServiceResult<Group> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+pub async fn delete_group(state: &AppState, admin: &Admin<'_>, id: &str) -> ServiceResult<Group> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let group = store::groups::find(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
     store::groups::delete(&mut tx, id).await?;
-    audit(&mut tx, actor, "Delete group", (id, &group.display_name), None, now).await?;
+    audit(
+        &mut tx,
+        &admin.actor,
+        "Delete group",
+        (id, &group.display_name),
+        None,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(group)
 }
 
 /// Add members: live users the admin reaches, and never into a dynamic group.
 pub async fn add_members(
-    db: &Db,
-    clock: &Clock,
+    state: &AppState,
     admin: &Admin<'_>,
     group_id: &str,
     user_ids: &[String],
@@ -207,8 +215,8 @@ pub async fn add_members(
     if user_ids.len() > 100 {
         return Err(ServiceError::Refused("Select at most 100 users at a time.".into()));
     }
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let group = store::groups::find(&mut tx, group_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -253,15 +261,9 @@ pub async fn add_member_in(tx: &mut Tx, actor: &Actor, group: &Group, user_id: &
     Ok(added)
 }
 
-pub async fn remove_member(
-    db: &Db,
-    clock: &Clock,
-    admin: &Admin<'_>,
-    group_id: &str,
-    user_id: &str,
-) -> ServiceResult<()> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+pub async fn remove_member(state: &AppState, admin: &Admin<'_>, group_id: &str, user_id: &str) -> ServiceResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let group = store::groups::find(&mut tx, group_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -293,8 +295,8 @@ pub async fn remove_member(
 }
 
 /// Validate rule: how many live users match, and the first few names.
-pub async fn preview_rule(db: &Db, rule: &MembershipRule, show: usize) -> ServiceResult<(usize, Vec<String>)> {
-    let mut conn = db.pool().acquire().await?;
+pub async fn preview_rule(state: &AppState, rule: &MembershipRule, show: usize) -> ServiceResult<(usize, Vec<String>)> {
+    let mut conn = state.db.pool().acquire().await?;
     let mut after = String::new();
     let mut count = 0;
     let mut names = Vec::new();

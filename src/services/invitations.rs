@@ -5,14 +5,12 @@
 
 use crate::app::AppState;
 use crate::domain::{Email, Permission, role::any_allows};
-use crate::mail::invitation::InvitationEmail;
+use crate::mail::invitation::InvitationMail;
 use crate::security::secret::random_token;
-use crate::services::users::Admin;
+use crate::services::Admin;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
-use crate::store::organization::Organization;
-use crate::store::outbox::OutgoingMail;
-use crate::store::{self, Conn, Tx};
+use crate::store::{self, Tx};
 
 pub use crate::services::invite_form::{
     InviteForm, MAX_ASSIGNMENTS, MAX_MESSAGE_CHARS, ValidInvite, guest_upn, validate,
@@ -138,9 +136,9 @@ async fn write_invitation(
     )
     .await?;
 
-    queue_invitation_email(
-        state,
+    crate::mail::invitation::queue(
         tx,
+        &state.mail_context(),
         &org,
         &InvitationMail {
             inviter_id: admin.id,
@@ -170,147 +168,4 @@ async fn write_invitation(
     )
     .await?;
     Ok(())
-}
-
-/// What the invitation email says, for a first invitation, a resend or a
-/// reset.
-pub struct InvitationMail<'a> {
-    pub inviter_id: &'a str,
-    pub user_id: &'a str,
-    pub to: &'a str,
-    pub invitee_name: &'a str,
-    pub message: Option<&'a str>,
-    pub cc: Option<&'a str>,
-    pub ticket: &'a str,
-}
-
-/// Queues the invitation email (and its Cc copy) in the caller's
-/// transaction. The body carries the ticket, so it is wiped once sent.
-pub async fn queue_invitation_email(
-    state: &AppState,
-    tx: &mut Tx,
-    org: &Organization,
-    mail: &InvitationMail<'_>,
-    now: i64,
-) -> ServiceResult<()> {
-    let sender = InvitationSender::load(state, tx, org, mail.inviter_id).await?;
-    for message in sender.compose(mail)? {
-        store::outbox::enqueue(tx, &message.as_new_mail(), now).await?;
-    }
-    Ok(())
-}
-
-/// What every invitation from one inviter has in common: the organization,
-/// the inviter, the sender and the subject. Loaded once, it composes any
-/// number of emails (Bulk invite composes thousands).
-pub struct InvitationSender {
-    public_url: String,
-    block_links: crate::security::secret::DigestKey,
-    org_name: String,
-    org_domain: String,
-    privacy_url: Option<String>,
-    inviter_name: String,
-    inviter_email: String,
-    from_name: String,
-    from: String,
-    subject: String,
-}
-
-impl InvitationSender {
-    /// Reads the inviter, who must still be in the directory.
-    pub async fn load(state: &AppState, conn: &mut Conn, org: &Organization, inviter_id: &str) -> ServiceResult<Self> {
-        let inviter = store::users::find_active(conn, inviter_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let inviter_email = inviter.mail.unwrap_or(inviter.user_principal_name);
-        Ok(Self {
-            public_url: state.public_url.clone(),
-            block_links: state.secrets.block_links.clone(),
-            subject: format!(
-                "{} invited you to access applications within their organization",
-                inviter.display_name
-            ),
-            org_name: org.name.clone(),
-            org_domain: org.primary_domain.clone(),
-            privacy_url: org.privacy_statement_url.clone(),
-            inviter_name: inviter.display_name,
-            inviter_email,
-            from_name: format!("{} Invitations", org.name),
-            from: crate::mail::sender_address(&state.settings),
-        })
-    }
-
-    /// The invitation email, and the Cc copy when there is a Cc recipient.
-    pub fn compose(&self, mail: &InvitationMail<'_>) -> ServiceResult<Vec<OutgoingMail>> {
-        let email = InvitationEmail {
-            subject: self.subject.clone(),
-            org_name: self.org_name.clone(),
-            org_domain: self.org_domain.clone(),
-            inviter_name: self.inviter_name.clone(),
-            inviter_email: self.inviter_email.clone(),
-            invitee_name: mail.invitee_name.to_owned(),
-            invitee_email: mail.to.to_owned(),
-            message: mail.message.map(str::to_owned),
-            accept_url: format!("{}/redeem?ticket={}", self.public_url, mail.ticket),
-            privacy_url: self.privacy_url.clone(),
-            block_url: crate::services::block_invitations::signed_block_link(
-                &self.public_url,
-                &self.block_links,
-                &mail.to.to_lowercase(),
-            ),
-        };
-        let mut out = Vec::with_capacity(2);
-        let (text, html) = email.render().map_err(anyhow::Error::from)?;
-        out.push(self.message(
-            "invitation",
-            mail,
-            mail.to,
-            email.subject.clone(),
-            text,
-            html,
-            Some(&email.block_url),
-            true,
-        )?);
-        if let Some(cc) = mail.cc {
-            let (text, html) = email.render_cc().map_err(anyhow::Error::from)?;
-            let subject = format!("Copy: {}", email.subject);
-            out.push(self.message("invitation_cc", mail, cc, subject, text, html, None, false)?);
-        }
-        Ok(out)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn message(
-        &self,
-        kind: &'static str,
-        mail: &InvitationMail<'_>,
-        to: &str,
-        subject: String,
-        text: String,
-        html: String,
-        list_unsubscribe: Option<&str>,
-        carries_secret: bool,
-    ) -> ServiceResult<OutgoingMail> {
-        let message_id = crate::mail::new_message_id(&self.org_domain);
-        let message = crate::mail::build_message(
-            &self.from_name,
-            &self.from,
-            Some(&self.inviter_email),
-            to,
-            &subject,
-            text,
-            html,
-            list_unsubscribe,
-            &message_id,
-        )?;
-        Ok(OutgoingMail {
-            kind,
-            user_id: mail.user_id.to_owned(),
-            recipient: to.to_owned(),
-            subject,
-            message_id,
-            body: crate::mail::message_text(&message),
-            carries_secret,
-        })
-    }
 }

@@ -1,6 +1,12 @@
-//! Use cases that span the store and the audit log (and, later, the
-//! outbox). A service owns its transaction: the change and its audit entry
-//! commit together or not at all.
+//! Use cases: every change to the directory goes through one of these. A
+//! use case takes the application context, the acting principal (`Admin`)
+//! and its input, in that order: `fn(state: &AppState, admin: &Admin<'_>,
+//! input…)`. It owns its transaction: the change, its audit entries and the
+//! mail it queues commit together or not at all, and it wakes the outbox
+//! worker after the commit. Pieces that other use cases compose inside
+//! their own transaction end in `_in` and take that transaction instead.
+//! Use cases that no one acts in (a guest redeeming, signing in, the
+//! start-up bootstrap) take the context and their input.
 
 pub mod accounts;
 pub mod applications;
@@ -14,12 +20,15 @@ pub mod groups;
 pub mod invitations;
 pub mod invite_form;
 pub mod organization;
+pub mod principal;
 pub mod purge;
 pub mod redemption;
 pub mod roles;
 pub mod settings;
 pub mod sign_in_codes;
 pub mod users;
+
+pub use principal::Admin;
 
 /// What a service refuses, in words an admin can act on, or a store failure.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +50,17 @@ pub enum ServiceError {
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
+
+impl From<crate::mail::invitation::QueueError> for ServiceError {
+    fn from(e: crate::mail::invitation::QueueError) -> Self {
+        use crate::mail::invitation::QueueError;
+        match e {
+            QueueError::InviterGone => ServiceError::NotFound,
+            QueueError::Store(e) => ServiceError::Store(e),
+            QueueError::Compose(e) => ServiceError::Internal(e),
+        }
+    }
+}
 
 /// Messages keyed by the form field they belong to.
 #[derive(Debug, Default, Clone)]

@@ -31,10 +31,6 @@ pub enum Ticket {
     Pending(Box<TicketRow>),
 }
 
-pub async fn organization(state: &AppState) -> ServiceResult<Organization> {
-    state.organization.get(&state.db).await
-}
-
 /// Looks the ticket up by its digest. Reads only.
 pub async fn look_up(state: &AppState, ticket: &str) -> ServiceResult<Ticket> {
     if ticket.is_empty() || ticket.len() > 200 {
@@ -81,23 +77,10 @@ pub(crate) async fn write_code(
     address: &str,
     user_id: &str,
 ) -> ServiceResult<()> {
-    let org = organization(state).await?;
+    let org = crate::services::organization::current(state).await?;
     let code = format!("{:08}", random_below(100_000_000));
     let now = state.clock.now();
     let lower = address.trim().to_lowercase();
-    let (subject, text, html) = crate::mail::code::render(&org.name, &code).map_err(anyhow::Error::from)?;
-    let message_id = crate::mail::new_message_id(&org.primary_domain);
-    let message = crate::mail::build_message(
-        &format!("{} Invitations", org.name),
-        &crate::mail::sender_address(&state.settings),
-        None,
-        address,
-        &subject,
-        text,
-        html,
-        None,
-        &message_id,
-    )?;
     store::codes::insert(
         tx,
         &NewCode {
@@ -110,19 +93,8 @@ pub(crate) async fn write_code(
         },
     )
     .await?;
-    crate::mail::queue(
-        tx,
-        "code",
-        Some(user_id),
-        &message,
-        address,
-        &subject,
-        &message_id,
-        true,
-        10,
-        now,
-    )
-    .await?;
+    let mail = crate::mail::code::compose(&state.mail_context(), &org, address, user_id, &code)?;
+    crate::mail::queue(tx, &mail, now).await?;
     Ok(())
 }
 

@@ -1,15 +1,16 @@
 //! Giving and taking directory roles (Global Administrator only). Every
 //! change ends the holder's sessions, so new rights apply at once.
 
-use crate::clock::Clock;
+use crate::app::AppState;
 use crate::domain::{Role, UserType};
+use crate::services::Admin;
 use crate::services::{ServiceError, ServiceResult};
+use crate::store;
 use crate::store::audit::{Actor, AuditEntry};
-use crate::store::{self, Db};
 
-pub async fn grant(db: &Db, clock: &Clock, actor: &Actor, sign_in_name: &str, role: Role) -> ServiceResult<()> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+pub async fn grant(state: &AppState, admin: &Admin<'_>, sign_in_name: &str, role: Role) -> ServiceResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let Some(user) = store::users::find_by_sign_in_name(&mut tx, sign_in_name).await? else {
         return Err(ServiceError::Refused(format!(
             "No user signs in as {}.",
@@ -21,7 +22,7 @@ pub async fn grant(db: &Db, clock: &Clock, actor: &Actor, sign_in_name: &str, ro
             "Only members can hold directory roles; guests never do.".into(),
         ));
     }
-    if !store::roles::grant(&mut tx, &user.id, role, actor.id.as_deref(), now).await? {
+    if !store::roles::grant(&mut tx, &user.id, role, admin.actor.id.as_deref(), now).await? {
         return Err(ServiceError::Refused(format!(
             "{} already holds {}.",
             user.display_name,
@@ -31,7 +32,7 @@ pub async fn grant(db: &Db, clock: &Clock, actor: &Actor, sign_in_name: &str, ro
     store::users::bump_session_epoch(&mut tx, &user.id).await?;
     audit(
         &mut tx,
-        actor,
+        &admin.actor,
         "Add member to role",
         &user.id,
         &user.user_principal_name,
@@ -43,9 +44,9 @@ pub async fn grant(db: &Db, clock: &Clock, actor: &Actor, sign_in_name: &str, ro
     Ok(())
 }
 
-pub async fn revoke(db: &Db, clock: &Clock, actor: &Actor, user_id: &str, role: Role) -> ServiceResult<()> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+pub async fn revoke(state: &AppState, admin: &Admin<'_>, user_id: &str, role: Role) -> ServiceResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let Some(user) = store::users::find_active(&mut tx, user_id).await? else {
         return Err(ServiceError::NotFound);
     };
@@ -67,7 +68,7 @@ pub async fn revoke(db: &Db, clock: &Clock, actor: &Actor, user_id: &str, role: 
     store::users::bump_session_epoch(&mut tx, user_id).await?;
     audit(
         &mut tx,
-        actor,
+        &admin.actor,
         "Remove member from role",
         user_id,
         &user.user_principal_name,

@@ -2,12 +2,13 @@
 //! External collaboration settings. Each save is one transaction with its
 //! audit entry, whose details list what changed.
 
-use crate::clock::Clock;
+use crate::app::AppState;
 use crate::domain::organization as rules;
+use crate::services::Admin;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::{Actor, AuditEntry};
 use crate::store::organization::Organization;
-use crate::store::{self, Db, Tx};
+use crate::store::{self, Tx};
 
 /// Organization properties as the form sends them.
 pub struct OrganizationForm {
@@ -73,7 +74,7 @@ fn note(changes: &mut Vec<String>, field: &str, old: Option<&str>, new: Option<&
 /// Saves Organization properties. The terms version goes up by one when
 /// the terms text changes; existing guests' user principal names keep the
 /// old domain.
-pub async fn update_organization(db: &Db, clock: &Clock, actor: &Actor, form: &OrganizationForm) -> ServiceResult<()> {
+pub async fn update_organization(state: &AppState, admin: &Admin<'_>, form: &OrganizationForm) -> ServiceResult<()> {
     let mut errors = FieldErrors::default();
     let name = errors.check("name", rules::parse_name(&form.name));
     let domain = errors.check("primary_domain", rules::parse_domain(&form.primary_domain));
@@ -86,8 +87,8 @@ pub async fn update_organization(db: &Db, clock: &Clock, actor: &Actor, form: &O
     let (Some(name), Some(domain), Some(url), Some(contact), Some(terms)) = (name, domain, url, contact, terms) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let before = locked_organization(&mut tx).await?;
     let mut changes = Vec::new();
     note(&mut changes, "name", Some(&before.name), Some(&name));
@@ -129,18 +130,23 @@ pub async fn update_organization(db: &Db, clock: &Clock, actor: &Actor, form: &O
         now,
     )
     .await?;
-    audit(&mut tx, actor, "Update organization settings", &name, changes, now).await?;
+    audit(
+        &mut tx,
+        &admin.actor,
+        "Update organization settings",
+        &name,
+        changes,
+        now,
+    )
+    .await?;
     tx.commit().await?;
+    // This instance shows the change at once; others within moments.
+    state.organization.forget();
     Ok(())
 }
 
 /// Saves External collaboration settings.
-pub async fn update_collaboration(
-    db: &Db,
-    clock: &Clock,
-    actor: &Actor,
-    form: &CollaborationForm,
-) -> ServiceResult<()> {
+pub async fn update_collaboration(state: &AppState, admin: &Admin<'_>, form: &CollaborationForm) -> ServiceResult<()> {
     let mut errors = FieldErrors::default();
     let Some(hours) = errors.check(
         "guest_session_hours",
@@ -148,8 +154,8 @@ pub async fn update_collaboration(
     ) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let before = locked_organization(&mut tx).await?;
     let mut changes = Vec::new();
     let flag = |on: bool| if on { "on" } else { "off" };
@@ -173,7 +179,7 @@ pub async fn update_collaboration(
     store::organization::update_collaboration(&mut tx, form.otp_at_redemption, form.guests_may_leave, hours).await?;
     audit(
         &mut tx,
-        actor,
+        &admin.actor,
         "Update external collaboration settings",
         &before.name,
         changes,
@@ -181,5 +187,7 @@ pub async fn update_collaboration(
     )
     .await?;
     tx.commit().await?;
+    // This instance shows the change at once; others within moments.
+    state.organization.forget();
     Ok(())
 }

@@ -4,22 +4,14 @@
 //! directory role, SPEC §6), and no one can lock the directory out of its
 //! last Global Administrator.
 
-use crate::clock::Clock;
+use crate::app::AppState;
 use crate::domain::user::parse_company_name;
 use crate::domain::user_action::{Refusal, Target, UserAction, may_act_on};
 use crate::domain::{DisplayName, Email, NewPassword, Role, UserType};
-use crate::security::password::PasswordHasherService;
-use crate::services::{FieldErrors, ServiceError, ServiceResult};
+use crate::services::{Admin, FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::{Actor, AuditEntry};
 use crate::store::users::{NewUser, User};
-use crate::store::{self, Db, Tx};
-
-/// Who is acting, with the roles that decide what they may touch.
-pub struct Admin<'a> {
-    pub actor: Actor,
-    pub id: &'a str,
-    pub roles: &'a [Role],
-}
+use crate::store::{self, Tx};
 
 /// Refuses `action` on `user` unless the admin's roles reach them; returns
 /// the user's directory roles. Reads the roles in the caller's transaction,
@@ -89,9 +81,7 @@ pub(crate) async fn audit(
 /// New user: a member with a temporary password that must be changed at
 /// first sign-in. Returns the user and the password, shown once.
 pub async fn create_member(
-    db: &Db,
-    hasher: &PasswordHasherService,
-    clock: &Clock,
+    state: &AppState,
     admin: &Admin<'_>,
     org_domain: &str,
     display_name: &str,
@@ -120,9 +110,9 @@ pub async fn create_member(
         ServiceError::Invalid(errors)
     };
     let password = NewPassword::generate();
-    let hash = hasher.hash(password.expose().to_owned()).await?;
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let hash = state.hasher.hash(password.expose().to_owned()).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     if store::users::address_in_use(&mut tx, upn.normalized()).await? {
         return Err(in_use());
     }
@@ -166,13 +156,7 @@ pub struct Properties {
     pub block_sign_in: bool,
 }
 
-pub async fn edit_properties(
-    db: &Db,
-    clock: &Clock,
-    admin: &Admin<'_>,
-    id: &str,
-    form: &Properties,
-) -> ServiceResult<()> {
+pub async fn edit_properties(state: &AppState, admin: &Admin<'_>, id: &str, form: &Properties) -> ServiceResult<()> {
     let mut errors = FieldErrors::default();
     let name = errors.check("display_name", DisplayName::parse(&form.display_name));
     let company = errors.check("company_name", parse_company_name(&form.company_name));
@@ -183,8 +167,8 @@ pub async fn edit_properties(
     let (Some(name), Some(company), Some(user_type)) = (name, company, user_type) else {
         return Err(ServiceError::Invalid(errors));
     };
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let (user, roles) = target_for(&mut tx, admin, UserAction::Edit, id).await?;
     if user_type == UserType::Guest && !roles.is_empty() {
         return Err(ServiceError::Refused(
@@ -216,17 +200,11 @@ pub async fn edit_properties(
 
 /// Reset password: members only; a new temporary password, changed at
 /// next sign-in; every session of the user ends.
-pub async fn reset_password(
-    db: &Db,
-    hasher: &PasswordHasherService,
-    clock: &Clock,
-    admin: &Admin<'_>,
-    id: &str,
-) -> ServiceResult<NewPassword> {
+pub async fn reset_password(state: &AppState, admin: &Admin<'_>, id: &str) -> ServiceResult<NewPassword> {
     let password = NewPassword::generate();
-    let hash = hasher.hash(password.expose().to_owned()).await?;
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+    let hash = state.hasher.hash(password.expose().to_owned()).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let (user, _) = target_for(&mut tx, admin, UserAction::ResetPassword, id).await?;
     if user.user_type != UserType::Member || user.creation_type.as_deref() == Some("Invitation") {
         return Err(ServiceError::Refused(
@@ -241,9 +219,9 @@ pub async fn reset_password(
 
 /// Delete user: a soft delete (restorable), which ends the user's sessions
 /// and voids their invitation link.
-pub async fn delete_user(db: &Db, clock: &Clock, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
-    let now = clock.now();
-    let mut tx = db.begin().await?;
+pub async fn delete_user(state: &AppState, admin: &Admin<'_>, id: &str) -> ServiceResult<User> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
     let (user, roles) = target_for(&mut tx, admin, UserAction::Delete, id).await?;
     if user.id == admin.id {
         return Err(ServiceError::Refused("You cannot delete your own account.".into()));

@@ -50,30 +50,32 @@ pub async fn enqueue(conn: &mut Conn, mail: &NewMail<'_>, now: i64) -> sqlx::Res
     Ok(id)
 }
 
-/// A composed message that owns its parts, for `enqueue_many`.
+/// A composed message that owns its parts, as `mail` composes it.
 #[derive(Clone, Debug)]
 pub struct OutgoingMail {
     pub kind: &'static str,
-    pub user_id: String,
+    pub user_id: Option<String>,
     pub recipient: String,
     pub subject: String,
     pub message_id: String,
     /// The whole RFC 5322 message.
     pub body: String,
     pub carries_secret: bool,
+    /// Higher first: codes 10, invitations 0.
+    pub priority: i64,
 }
 
 impl OutgoingMail {
     pub fn as_new_mail(&self) -> NewMail<'_> {
         NewMail {
             kind: self.kind,
-            user_id: Some(&self.user_id),
+            user_id: self.user_id.as_deref(),
             recipient: &self.recipient,
             subject: &self.subject,
             message_id: &self.message_id,
             body: &self.body,
             carries_secret: self.carries_secret,
-            priority: 0,
+            priority: self.priority,
         }
     }
 }
@@ -104,13 +106,13 @@ pub async fn enqueue_many(conn: &mut Conn, mails: Vec<OutgoingMail>, now: i64) -
                 uuid::Uuid::now_v7().to_string().into(),
                 now.into(),
                 m.kind.into(),
-                Some(m.user_id).into(),
+                m.user_id.into(),
                 m.recipient.into(),
                 m.subject.into(),
                 m.message_id.into(),
                 m.body.into(),
                 flag(m.carries_secret).into(),
-                0i64.into(),
+                m.priority.into(),
                 "queued".into(),
                 0i64.into(),
                 now.into(),

@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::services::block_invitations::{block_future_invitations, block_signature};
+use crate::services::block_invitations::block_future_invitations;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::{Layout, render};
@@ -40,7 +40,7 @@ async fn org_name(state: &AppState) -> Result<String, AppError> {
 
 fn signed(state: &AppState, params: &BlockParams) -> bool {
     let lower = params.address.trim().to_lowercase();
-    crate::security::secret::constant_time_eq(&block_signature(&state.secrets, &lower), &params.sig)
+    crate::mail::links::block_signature_is_valid(&state.secrets.block_links, &lower, &params.sig)
 }
 
 pub async fn block_page(

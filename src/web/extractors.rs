@@ -40,6 +40,15 @@ impl CurrentUser {
             client_ip: self.client_ip.clone(),
         }
     }
+
+    /// The acting principal, as services take it.
+    pub fn as_admin(&self) -> crate::services::Admin<'_> {
+        crate::services::Admin {
+            actor: self.actor(),
+            id: &self.user.id,
+            roles: &self.roles,
+        }
+    }
 }
 
 pub fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {

@@ -32,7 +32,7 @@ struct MyAppsPage {
 
 /// My Apps: the visible apps assigned to the user or to any of their groups.
 pub async fn my_apps(user: CurrentUser, state: actix_web::web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let org = crate::services::redemption::organization(&state).await?;
+    let org = crate::services::organization::current(&state).await?;
     let mut conn = state.db.pool().acquire().await?;
     let apps = crate::store::assignments::my_apps(&mut conn, &user.user.id).await?;
     drop(conn);

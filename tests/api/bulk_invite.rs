@@ -6,10 +6,10 @@ mod command;
 use std::time::Duration;
 
 use vestibule::domain::{Email, Role};
+use vestibule::services::Admin;
 use vestibule::services::ServiceError;
 use vestibule::services::bulk_invite::{BulkOptions, BulkReport, BulkRow, RowStatus, bulk_invite};
 use vestibule::services::bulk_template;
-use vestibule::services::users::Admin;
 use vestibule::store::audit::Actor;
 
 use crate::common::flows::app_with_sink;
@@ -111,9 +111,8 @@ async fn redeem(app: &TestApp, sink: &crate::common::smtp::SmtpSink, ticket: &st
 async fn a_file_of_valid_rows_invites_every_guest_as_the_wizard_does() {
     let (app, sink) = app_with_sink().await;
     let group = vestibule::services::groups::create_group(
-        &app.db,
-        &app.clock,
-        &Actor::system("test"),
+        &app.state,
+        &crate::common::system_admin(),
         &vestibule::services::groups::GroupForm {
             display_name: "All guests".into(),
             membership_type: "DynamicUser".into(),
@@ -204,7 +203,7 @@ async fn a_mixed_file_fails_exactly_the_bad_rows_with_their_reasons() {
         id: &admin_id,
         roles: &[Role::GlobalAdministrator],
     };
-    vestibule::services::users::delete_user(&app.db, &app.clock, &admin, &gone.id)
+    vestibule::services::users::delete_user(&app.state, &admin, &gone.id)
         .await
         .unwrap();
     let mut conn = app.db.pool().acquire().await.unwrap();

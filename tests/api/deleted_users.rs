@@ -2,8 +2,8 @@
 //! permanently, and the purge job.
 
 use vestibule::domain::{DisplayName, Email, Role, UserType};
+use vestibule::services::Admin;
 use vestibule::services::purge::purge_expired;
-use vestibule::services::users::Admin;
 use vestibule::store::audit::Actor;
 
 use crate::common::flows::{new_group, user_id};
@@ -38,7 +38,7 @@ async fn delete_quietly(app: &TestApp, id: &str) {
         id: "",
         roles: &[Role::GlobalAdministrator],
     };
-    vestibule::services::users::delete_user(&app.db, &app.clock, &admin, id)
+    vestibule::services::users::delete_user(&app.state, &admin, id)
         .await
         .unwrap();
 }
@@ -179,9 +179,8 @@ async fn restore_brings_back_groups_dynamic_groups_and_app_assignments() {
     app.submit(&add, &add, &[("principal", &format!("User:{rita}"))]).await;
     let members = new_group(&app, "Members", "", Some("user.userType -eq \"Member\"")).await;
     let docusign = vestibule::services::applications::create_from_gallery(
-        &app.db,
-        &app.clock,
-        &Actor::system("t"),
+        &app.state,
+        &crate::common::system_admin(),
         "docusign",
         "DocuSign",
     )

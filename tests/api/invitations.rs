@@ -481,7 +481,11 @@ async fn block_future_invitations_stops_further_invitations_to_that_address() {
         404
     );
     // An address blocked before it was ever invited cannot be invited.
-    let link = vestibule::services::block_invitations::block_link(&app.state, "later@fabrikam.example");
+    let link = vestibule::mail::links::block_link(
+        &app.state.public_url,
+        &app.state.secrets.block_links,
+        "later@fabrikam.example",
+    );
     let path = &link[app.address.len()..];
     let res = app
         .submit_with(

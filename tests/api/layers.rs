@@ -1,11 +1,16 @@
-//! The one-way layers (docs in README, Development): `web` looks down on
-//! `services`, `mail`, `store` and `domain`, never the other way round, and
-//! `mail` does not look up at `services`. This reads the source, so an
-//! import that breaks the rule fails here even where it would compile.
+//! The one-way layers (docs/architecture.md): `web` looks down on
+//! `services`, `app`, `mail`, `store` and `domain`, never the other way
+//! round; `app` (the application context) looks down only; `mail` looks up
+//! at neither `services` nor `app`, and is the only way into the outbox.
+//! This reads the source, so an import that breaks the rule fails here even
+//! where it would compile.
 
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    if dir.is_file() {
+        return vec![dir.to_owned()];
+    }
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -18,19 +23,29 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Lines under `layer` that name any of `above`.
-fn looks_up(layer: &str, above: &[&str]) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(layer);
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Lines of the files under `place` (a folder or a file of `src`) that
+/// contain any of `needles`.
+fn lines_naming(place: &str, needles: &[String]) -> Vec<String> {
     let mut found = Vec::new();
-    for file in rust_files(&root) {
+    for file in rust_files(&src().join(place)) {
         let text = std::fs::read_to_string(&file).unwrap();
         for (n, line) in text.lines().enumerate() {
-            if above.iter().any(|a| line.contains(&format!("crate::{a}"))) {
+            if needles.iter().any(|a| line.contains(a.as_str())) {
                 found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
             }
         }
     }
     found
+}
+
+/// Lines under `layer` that name any of `above`.
+fn looks_up(layer: &str, above: &[&str]) -> Vec<String> {
+    let needles: Vec<String> = above.iter().map(|a| format!("crate::{a}")).collect();
+    lines_naming(layer, &needles)
 }
 
 #[test]
@@ -47,6 +62,43 @@ fn mail_store_and_domain_never_import_services() {
         let found = looks_up(layer, &["services"]);
         assert!(found.is_empty(), "{layer} imports services:\n{}", found.join("\n"));
     }
+}
+
+#[test]
+fn the_application_context_looks_only_down() {
+    let found = looks_up("app.rs", &["web", "services"]);
+    assert!(
+        found.is_empty(),
+        "app.rs imports a layer above it:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn mail_never_imports_the_application_context() {
+    let found = looks_up("mail", &["app"]);
+    assert!(found.is_empty(), "mail imports app:\n{}", found.join("\n"));
+}
+
+#[test]
+fn only_mail_writes_to_the_outbox() {
+    let needles = vec!["outbox::enqueue".to_owned()];
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(src()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name != "mail" && name != "store" {
+            found.extend(lines_naming(&name, &needles));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the outbox is written outside mail::queue:\n{}",
+        found.join("\n")
+    );
+    assert!(
+        !lines_naming("mail", &needles).is_empty(),
+        "the check must see mail's own calls"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use vestibule::config::Settings;
 use vestibule::store::audit::{Actor, AuditEntry};
-use vestibule::store::outbox;
+use vestibule::store::outbox::{self, OutgoingMail};
 
 use crate::common::smtp::SmtpSink;
 use crate::common::{TestApp, spawn_app, spawn_app_on_real_clock_with, spawn_app_with};
@@ -44,20 +44,33 @@ fn message(to: &str, subject: &str) -> (lettre::Message, String) {
     (message, id)
 }
 
+/// The outbox row for a composed `message`, as `mail::queue` takes it.
+fn outgoing(
+    message: &lettre::Message,
+    to: &str,
+    subject: &str,
+    message_id: &str,
+    carries_secret: bool,
+) -> OutgoingMail {
+    OutgoingMail {
+        kind: "invitation",
+        user_id: None,
+        recipient: to.to_owned(),
+        subject: subject.to_owned(),
+        message_id: message_id.to_owned(),
+        body: vestibule::mail::message_text(message),
+        carries_secret,
+        priority: 0,
+    }
+}
+
 /// Queues a message in its own transaction, commits, and wakes the worker.
 async fn queue(app: &TestApp, to: &str, subject: &str, carries_secret: bool) -> String {
     let (message, message_id) = message(to, subject);
     let mut tx = app.db.begin().await.unwrap();
     let id = vestibule::mail::queue(
         &mut tx,
-        "invitation",
-        None,
-        &message,
-        to,
-        subject,
-        &message_id,
-        carries_secret,
-        0,
+        &outgoing(&message, to, subject, &message_id, carries_secret),
         app.clock.now(),
     )
     .await
@@ -114,14 +127,7 @@ async fn mail_committed_with_a_change_is_delivered_with_its_headers_and_both_par
     let mut tx = app.db.begin().await.unwrap();
     vestibule::mail::queue(
         &mut tx,
-        "invitation",
-        None,
-        &dropped,
-        "nobody@fabrikam.test",
-        "Rolled back",
-        &dropped_id,
-        false,
-        0,
+        &outgoing(&dropped, "nobody@fabrikam.test", "Rolled back", &dropped_id, false),
         app.clock.now(),
     )
     .await
@@ -144,14 +150,7 @@ async fn mail_committed_with_a_change_is_delivered_with_its_headers_and_both_par
         .unwrap();
     let id = vestibule::mail::queue(
         &mut tx,
-        "invitation",
-        None,
-        &mail,
-        "grace@fabrikam.test",
-        "Ada invited you",
-        &message_id,
-        false,
-        0,
+        &outgoing(&mail, "grace@fabrikam.test", "Ada invited you", &message_id, false),
         app.clock.now(),
     )
     .await
@@ -312,14 +311,7 @@ async fn a_lease_held_by_a_dead_worker_expires_and_the_message_is_sent_by_anothe
     let mut tx = app.db.begin().await.unwrap();
     let id = vestibule::mail::queue(
         &mut tx,
-        "invitation",
-        None,
-        &mail,
-        "grace@fabrikam.test",
-        "Orphaned",
-        &message_id,
-        false,
-        0,
+        &outgoing(&mail, "grace@fabrikam.test", "Orphaned", &message_id, false),
         now,
     )
     .await
@@ -367,14 +359,7 @@ async fn queue_burst(app: &TestApp, count: usize) {
         let (mail, message_id) = message(&to, &format!("Message {i}"));
         vestibule::mail::queue(
             &mut tx,
-            "invitation",
-            None,
-            &mail,
-            &to,
-            "Bulk",
-            &message_id,
-            false,
-            0,
+            &outgoing(&mail, &to, "Bulk", &message_id, false),
             app.clock.now(),
         )
         .await
@@ -430,7 +415,7 @@ impl OtherWorker {
             state.wake_mail();
             Self::Instance(handle)
         } else {
-            Self::Worker(vestibule::mail::worker::spawn(app.state.clone()))
+            Self::Worker(vestibule::mail::worker::spawn(app.state.mail_worker()))
         }
     }
 

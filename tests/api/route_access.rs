@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use reqwest::Client;
 use vestibule::domain::{Role, UserType};
-use vestibule::store::audit::Actor as AuditActor;
 use vestibule::web::routes::Route;
 
 use crate::common::directory::Invited;
@@ -422,11 +421,9 @@ impl Walk {
         for role in kind.roles() {
             app.grant_role(&target, role).await;
         }
-        let system = AuditActor::system("test");
         let group = vestibule::services::groups::create_group(
-            &app.db,
-            &app.clock,
-            &system,
+            &app.state,
+            &crate::common::system_admin(),
             &vestibule::services::groups::GroupForm {
                 display_name: group_name,
                 membership_type: "Assigned".into(),

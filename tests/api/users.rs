@@ -78,13 +78,12 @@ async fn all_users_is_sorted_searchable_filterable_and_paged_by_key() {
     for i in 0..120 {
         let name = format!("{}user {i:03}", if i % 2 == 0 { "Alpha " } else { "beta " });
         let upn = format!("u{i:03}@contoso.test");
-        let hasher = vestibule::security::password::PasswordHasherService::new(app.settings.password_cost).unwrap();
-        let admin = vestibule::services::users::Admin {
+        let admin = vestibule::services::Admin {
             actor: Default::default(),
             id: "",
             roles: &[vestibule::domain::Role::GlobalAdministrator],
         };
-        vestibule::services::users::create_member(&app.db, &hasher, &app.clock, &admin, "contoso.test", &name, &upn)
+        vestibule::services::users::create_member(&app.state, &admin, "contoso.test", &name, &upn)
             .await
             .unwrap();
     }

@@ -3,8 +3,8 @@
 //! of every table to prove that a refused request changed nothing.
 
 use vestibule::domain::{Role, UserType};
+use vestibule::services::Admin;
 use vestibule::services::invitations::InviteForm;
-use vestibule::services::users::Admin;
 use vestibule::store::audit::Actor;
 
 use super::{ADMIN_EMAIL, TestApp};

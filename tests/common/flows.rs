@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use reqwest::Client;
-use vestibule::store::audit::Actor;
 
 use super::smtp::SmtpSink;
 use super::{TestApp, assert_redirect_to, attribute_after, location, new_client, spawn_app_with};
@@ -116,9 +115,8 @@ pub async fn accepted_guest(app: &TestApp, sink: &SmtpSink, email: &str) -> (Cli
 /// DocuSign from the gallery: (app id, Default Access, DocuSign Sender).
 pub async fn docusign(app: &TestApp) -> (String, String, String) {
     let created = vestibule::services::applications::create_from_gallery(
-        &app.db,
-        &app.clock,
-        &Actor::system("test"),
+        &app.state,
+        &super::system_admin(),
         "docusign",
         "DocuSign",
     )

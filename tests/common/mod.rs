@@ -38,6 +38,16 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// The acting principal for fixtures written through the services: a Global
+/// Administrator named "test" in the audit log.
+pub fn system_admin() -> vestibule::services::Admin<'static> {
+    vestibule::services::Admin {
+        actor: vestibule::store::audit::Actor::system("test"),
+        id: "",
+        roles: &[vestibule::domain::Role::GlobalAdministrator],
+    }
+}
+
 static TRACING: Once = Once::new();
 
 fn init_tracing() {
@@ -295,15 +305,9 @@ pub async fn gallery_app(
     key: &str,
     name: &str,
 ) -> (vestibule::store::applications::Application, String) {
-    let created = vestibule::services::applications::create_from_gallery(
-        &app.db,
-        &app.clock,
-        &vestibule::store::audit::Actor::system("test"),
-        key,
-        name,
-    )
-    .await
-    .expect("the gallery app is created");
+    let created = vestibule::services::applications::create_from_gallery(&app.state, &system_admin(), key, name)
+        .await
+        .expect("the gallery app is created");
     let role = sqlx::query_scalar("SELECT id FROM app_roles WHERE app_id = $1 AND is_default = 1")
         .bind(&created.id)
         .fetch_one(app.db.pool())

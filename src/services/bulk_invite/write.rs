@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use super::{Ready, RowStatus, refusals};
 use crate::app::AppState;
+use crate::mail::invitation::{InvitationMail, InvitationSender};
 use crate::security::secret::{DigestKey, random_token};
+use crate::services::Admin;
 use crate::services::groups::DynamicRules;
-use crate::services::invitations::{InvitationMail, InvitationSender, ValidInvite, guest_upn};
-use crate::services::users::Admin;
+use crate::services::invitations::{ValidInvite, guest_upn};
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
 use crate::store::invitations::NewInvitation;
@@ -37,7 +38,9 @@ pub(super) async fn write_all(
         let org = store::organization::get(&mut conn)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let sender = InvitationSender::load(state, &mut conn, &org, admin.id).await?;
+        let sender = InvitationSender::load(&mut conn, &state.mail_context(), &org, admin.id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         (org, sender)
     };
     let run = Run { state, admin };
@@ -298,7 +301,7 @@ async fn write_rows(
         .map(|(p, invite)| invite.invitation_row(&p.invitation_id, &p.user_id, &p.ticket_digest, admin.id, now))
         .collect();
     store::invitations::insert_many(tx, &invitations).await?;
-    store::outbox::enqueue_many(tx, mails, now).await?;
+    crate::mail::queue_all(tx, mails, now).await?;
     let details: Vec<String> = written
         .iter()
         .map(|(_, invite)| format!("userType={}", invite.user_type.as_str()))

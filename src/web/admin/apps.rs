@@ -122,9 +122,8 @@ pub async fn create_custom_app(
 ) -> Result<HttpResponse, AppError> {
     let form = upload::read_form(&admin.session, payload, "logo").await?;
     let created = app_service::create_custom(
-        &state.db,
-        &state.clock,
-        &admin.actor(),
+        &state,
+        &admin.as_admin(),
         form.text("display_name"),
         form.text("homepage_url"),
         form.logo.as_ref(),
@@ -192,7 +191,7 @@ pub async fn create_gallery_app(
     CsrfForm(form): CsrfForm<GalleryCreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let entry = gallery_entry(&key)?;
-    match app_service::create_from_gallery(&state.db, &state.clock, &admin.actor(), &key, &form.display_name).await {
+    match app_service::create_from_gallery(&state, &admin.as_admin(), &key, &form.display_name).await {
         Ok(app) => {
             admin
                 .session
@@ -295,15 +294,7 @@ pub async fn save_properties(
         assignment_required: form.checked("assignment_required"),
         notes: form.text("notes").to_owned(),
     };
-    let saved = app_service::update_properties(
-        &state.db,
-        &state.clock,
-        &admin.actor(),
-        &id,
-        &properties,
-        form.logo.as_ref(),
-    )
-    .await;
+    let saved = app_service::update_properties(&state, &admin.as_admin(), &id, &properties, form.logo.as_ref()).await;
     match saved {
         Ok(_) => {
             admin.session.flash(FlashKind::Success, "The properties were saved.");
@@ -353,7 +344,7 @@ pub async fn delete_app(
     id: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let app = app_service::delete(&state.db, &state.clock, &admin.actor(), &id).await?;
+    let app = app_service::delete(&state, &admin.as_admin(), &id).await?;
     admin
         .session
         .flash(FlashKind::Success, format!("{} was deleted.", app.display_name));

@@ -162,7 +162,7 @@ pub async fn assign(
         .find(|(k, _)| k == "app_role_id")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    match assignment_service::assign(&state.db, &state.clock, &admin.as_admin(), &id, role_id, &principals).await {
+    match assignment_service::assign(&state, &admin.as_admin(), &id, role_id, &principals).await {
         Ok(n) => {
             let words = if n == 1 {
                 "1 assignment was added.".to_owned()
@@ -252,15 +252,7 @@ pub async fn change_role(
 ) -> Result<HttpResponse, AppError> {
     let (app_id, assignment_id) = path.into_inner();
     edit_page(&admin, &state, &app_id, &assignment_id, None).await?;
-    match assignment_service::change_role(
-        &state.db,
-        &state.clock,
-        &admin.as_admin(),
-        &assignment_id,
-        &form.app_role_id,
-    )
-    .await
-    {
+    match assignment_service::change_role(&state, &admin.as_admin(), &assignment_id, &form.app_role_id).await {
         Ok(_) => {
             admin.session.flash(FlashKind::Success, "The assignment was updated.");
             Ok(see_other(&format!("/admin/apps/{app_id}/assignments")))
@@ -284,7 +276,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, AppError> {
     let (app_id, assignment_id) = path.into_inner();
     edit_page(&admin, &state, &app_id, &assignment_id, None).await?;
-    assignment_service::remove(&state.db, &state.clock, &admin.as_admin(), &assignment_id).await?;
+    assignment_service::remove(&state, &admin.as_admin(), &assignment_id).await?;
     admin.session.flash(FlashKind::Success, "The assignment was removed.");
     Ok(see_other(&format!("/admin/apps/{app_id}/assignments")))
 }

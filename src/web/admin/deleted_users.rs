@@ -180,7 +180,7 @@ pub async fn restore_user(
     id: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    match service::restore_user(&state.db, &state.clock, &admin.as_admin(), &id).await {
+    match service::restore_user(&state, &admin.as_admin(), &id).await {
         Ok(user) => {
             admin
                 .session
@@ -227,7 +227,7 @@ pub async fn delete_permanently(
     id: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let user = service::delete_permanently(&state.db, &state.clock, &admin.as_admin(), &id).await?;
+    let user = service::delete_permanently(&state, &admin.as_admin(), &id).await?;
     admin.session.flash(
         FlashKind::Success,
         format!("{} was deleted permanently.", user.display_name),

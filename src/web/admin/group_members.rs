@@ -170,7 +170,7 @@ pub async fn add_members(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let user_ids: Vec<String> = picked(&pairs, "User").into_iter().map(str::to_owned).collect();
-    match group_service::add_members(&state.db, &state.clock, &admin.as_admin(), &id, &user_ids).await {
+    match group_service::add_members(&state, &admin.as_admin(), &id, &user_ids).await {
         Ok(n) => {
             let words = if n == 1 {
                 "1 member was added.".to_owned()
@@ -203,7 +203,7 @@ pub async fn remove_member(
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<RemoveForm>,
 ) -> Result<HttpResponse, AppError> {
-    match group_service::remove_member(&state.db, &state.clock, &admin.as_admin(), &id, &form.user_id).await {
+    match group_service::remove_member(&state, &admin.as_admin(), &id, &form.user_id).await {
         Ok(()) => {
             admin.session.flash(FlashKind::Success, "The member was removed.");
             Ok(see_other(&format!("/admin/groups/{id}/members")))

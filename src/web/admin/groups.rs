@@ -130,7 +130,7 @@ pub async fn create_group(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<GroupForm>,
 ) -> Result<HttpResponse, AppError> {
-    match group_service::create_group(&state.db, &state.clock, &admin.actor(), &form).await {
+    match group_service::create_group(&state, &admin.as_admin(), &form).await {
         Ok(id) => {
             admin.session.flash(
                 FlashKind::Success,
@@ -156,7 +156,7 @@ async fn preview(state: &AppState, form: &GroupForm) -> Result<Result<Preview, F
             return Ok(Err(errors));
         }
     };
-    let (count, names) = group_service::preview_rule(&state.db, &rule, 20).await?;
+    let (count, names) = group_service::preview_rule(state, &rule, 20).await?;
     let summary = match count {
         0 => "No existing user matches this rule.".to_owned(),
         1 => "1 existing user matches this rule:".to_owned(),
@@ -266,7 +266,7 @@ pub async fn update_group(
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<GroupForm>,
 ) -> Result<HttpResponse, AppError> {
-    match group_service::update_group(&state.db, &state.clock, &admin.actor(), &id, &form).await {
+    match group_service::update_group(&state, &admin.as_admin(), &id, &form).await {
         Ok(()) => {
             admin.session.flash(FlashKind::Success, "The group was saved.");
             Ok(see_other(&format!("/admin/groups/{id}")))
@@ -334,7 +334,7 @@ pub async fn delete_group(
     id: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let group = group_service::delete_group(&state.db, &state.clock, &admin.actor(), &id).await?;
+    let group = group_service::delete_group(&state, &admin.as_admin(), &id).await?;
     admin
         .session
         .flash(FlashKind::Success, format!("{} was deleted.", group.display_name));

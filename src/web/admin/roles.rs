@@ -114,7 +114,7 @@ pub async fn add_role(
     if entered_user.trim().is_empty() {
         return refuse("Enter the email or user principal name of a member.".into()).await;
     }
-    match roles::grant(&state.db, &state.clock, &admin.actor(), &entered_user, role).await {
+    match roles::grant(&state, &admin.as_admin(), &entered_user, role).await {
         Ok(()) => {
             admin.session.flash(
                 FlashKind::Success,
@@ -141,7 +141,7 @@ pub async fn remove_role(
     CsrfForm(form): CsrfForm<RemoveRoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let role = Role::from_key(&form.role).ok_or_else(|| AppError::BadRequest("Unknown role.".into()))?;
-    match roles::revoke(&state.db, &state.clock, &admin.actor(), &form.user_id, role).await {
+    match roles::revoke(&state, &admin.as_admin(), &form.user_id, role).await {
         Ok(()) => {
             admin
                 .session

@@ -91,9 +91,8 @@ pub async fn save_organization(
     CsrfForm(form): CsrfForm<OrganizationFields>,
 ) -> Result<HttpResponse, AppError> {
     let saved = settings_service::update_organization(
-        &state.db,
-        &state.clock,
-        &admin.actor(),
+        &state,
+        &admin.as_admin(),
         &OrganizationForm {
             name: form.name.clone(),
             primary_domain: form.primary_domain.clone(),
@@ -103,7 +102,6 @@ pub async fn save_organization(
         },
     )
     .await;
-    state.organization.forget();
     let errors = match saved {
         Ok(()) => {
             admin
@@ -177,8 +175,7 @@ pub async fn save_collaboration(
         guests_may_leave: form.guests_may_leave.is_some(),
         guest_session_hours: form.guest_session_hours.clone(),
     };
-    let saved = settings_service::update_collaboration(&state.db, &state.clock, &admin.actor(), &fields).await;
-    state.organization.forget();
+    let saved = settings_service::update_collaboration(&state, &admin.as_admin(), &fields).await;
     match saved {
         Ok(()) => {
             admin

@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::clock::format_time;
 use crate::domain::user_action::{Target, UserAction, may_act_on};
 use crate::domain::{ExternalUserState, Permission, Role, UserType};
-use crate::services::users::{self as user_service, Admin, Properties};
+use crate::services::users::{self as user_service, Properties};
 use crate::services::{FieldErrors, ServiceError};
 use crate::store::users::User;
 use crate::web::csrf::CsrfForm;
@@ -21,15 +21,6 @@ use crate::web::layout::{Layout, Section, render, render_with, see_other};
 use crate::web::session::FlashKind;
 
 impl CurrentUser {
-    /// The acting admin, as services see them.
-    pub fn as_admin(&self) -> Admin<'_> {
-        Admin {
-            actor: self.actor(),
-            id: &self.user.id,
-            roles: &self.roles,
-        }
-    }
-
     /// Whether this admin may do `action` to `user`, who holds `roles`: what
     /// a page shows follows the same rule the services enforce.
     pub fn reaches(&self, action: UserAction, user: &User, roles: &[Role]) -> bool {
@@ -124,9 +115,7 @@ pub async fn create_user(
 ) -> Result<HttpResponse, AppError> {
     let domain = org_domain(&state).await?;
     let created = user_service::create_member(
-        &state.db,
-        &state.hasher,
-        &state.clock,
+        &state,
         &admin.as_admin(),
         &domain,
         &form.display_name,
@@ -334,8 +323,7 @@ pub async fn edit_user(
         user_type: form.user_type.clone(),
         block_sign_in: form.block_sign_in.is_some(),
     };
-    let errors = match user_service::edit_properties(&state.db, &state.clock, &admin.as_admin(), &id, &properties).await
-    {
+    let errors = match user_service::edit_properties(&state, &admin.as_admin(), &id, &properties).await {
         Ok(()) => {
             admin
                 .session
@@ -375,7 +363,7 @@ pub async fn reset_password(
     id: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let password = user_service::reset_password(&state.db, &state.hasher, &state.clock, &admin.as_admin(), &id).await?;
+    let password = user_service::reset_password(&state, &admin.as_admin(), &id).await?;
     let (user, _) = load_user(&state, &id).await?;
     render(&PasswordShownPage {
         layout: Layout::signed_in("Password reset", &admin, Section::Users),
@@ -420,7 +408,7 @@ pub async fn delete_user(
     id: web::Path<String>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let user = user_service::delete_user(&state.db, &state.clock, &admin.as_admin(), &id).await?;
+    let user = user_service::delete_user(&state, &admin.as_admin(), &id).await?;
     admin
         .session
         .flash(FlashKind::Success, format!("{} was deleted.", user.display_name));

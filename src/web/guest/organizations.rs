@@ -25,7 +25,7 @@ struct OrganizationsPage {
 }
 
 pub async fn organizations(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let org = redemption::organization(&state).await?;
+    let org = crate::services::organization::current(&state).await?;
     let is_guest = user.user.user_type == UserType::Guest;
     render(&OrganizationsPage {
         layout: Layout::signed_in("Organizations", &user, Section::None),
@@ -45,7 +45,7 @@ struct LeavePage {
 }
 
 pub async fn leave_form(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let org = redemption::organization(&state).await?;
+    let org = crate::services::organization::current(&state).await?;
     if user.user.user_type != UserType::Guest || !org.lets_guests_leave() {
         return Err(AppError::Denied(
             "Leaving is not available here: ask an administrator.".into(),
@@ -67,7 +67,7 @@ pub async fn leave(
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     redemption::leave(&state, &user.user, crate::web::middleware::client_ip(&req)).await?;
-    let org = redemption::organization(&state).await?;
+    let org = crate::services::organization::current(&state).await?;
     user.session.sign_out();
     message_page(
         &user.session,

@@ -46,7 +46,7 @@ pub async fn redeem_page(
         Ticket::Replaced => replaced(&session),
         Ticket::Accepted => Ok(see_other("/signin?next=%2Fmyapps")),
         Ticket::Pending(row) => {
-            let org = redemption::organization(&state).await?;
+            let org = crate::services::organization::current(&state).await?;
             // Only the session learns which invitation is on screen; the
             // invitation itself stays exactly as it was.
             session.set_redemption(&Redemption {
@@ -199,7 +199,10 @@ pub async fn continue_without_code(
         Ok(r) => r,
         Err(page) => return Ok(page),
     };
-    if redemption::organization(&state).await?.requires_code_at_redemption() {
+    if crate::services::organization::current(&state)
+        .await?
+        .requires_code_at_redemption()
+    {
         return Ok(see_other("/redeem/verify"));
     }
     redemption.verified = true;
@@ -234,7 +237,7 @@ pub async fn consent_page(state: web::Data<AppState>, session: TypedSession) -> 
         Ok(r) => r,
         Err(page) => return Ok(page),
     };
-    let org = redemption::organization(&state).await?;
+    let org = crate::services::organization::current(&state).await?;
     let mut conn = state.db.pool().acquire().await?;
     let user = crate::store::users::find_active(&mut conn, &redemption.user_id).await?;
     drop(conn);
@@ -285,7 +288,7 @@ pub async fn accept(
         Err(ServiceError::NotFound) => return invalid_link(&session),
         Err(e) => return Err(e.into()),
     };
-    let org = redemption::organization(&state).await?;
+    let org = crate::services::organization::current(&state).await?;
     session.sign_in(
         &user.id,
         user.session_epoch,

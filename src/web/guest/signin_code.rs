@@ -95,7 +95,7 @@ async fn signed_in(
     let Some(user) = user.filter(|u| u.account_enabled) else {
         return Ok(see_other("/signin"));
     };
-    let org = redemption::organization(state).await?;
+    let org = crate::services::organization::current(state).await?;
     if redemption::consent_needed(state, &user, &org).await? {
         let pending = user.external_user_state == Some(crate::domain::ExternalUserState::PendingAcceptance);
         session.set_redemption(&Redemption {

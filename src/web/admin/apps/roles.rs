@@ -83,7 +83,7 @@ pub async fn add_role(
     id: web::Path<String>,
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
-    let added = app_service::add_role(&state.db, &state.clock, &admin.actor(), &id, &form.input(true)).await;
+    let added = app_service::add_role(&state, &admin.as_admin(), &id, &form.input(true)).await;
     match added {
         Ok(role) => {
             admin
@@ -187,15 +187,7 @@ pub async fn save_role(
 ) -> Result<HttpResponse, AppError> {
     let enabled = form.enabled.is_some();
     let (app, role) = load_role(&state, &path.0, &path.1).await?;
-    let saved = app_service::update_role(
-        &state.db,
-        &state.clock,
-        &admin.actor(),
-        &app.id,
-        &role.id,
-        &form.input(enabled),
-    )
-    .await;
+    let saved = app_service::update_role(&state, &admin.as_admin(), &app.id, &role.id, &form.input(enabled)).await;
     match saved {
         Ok(role) => {
             admin
@@ -230,8 +222,7 @@ pub async fn set_role_enabled(
         _ => return Err(AppError::BadRequest("Choose Enable or Disable.".into())),
     };
     let (_, role) = load_role(&state, &path.0, &path.1).await?;
-    let saved =
-        app_service::set_role_enabled(&state.db, &state.clock, &admin.actor(), &path.0, &role.id, enabled).await;
+    let saved = app_service::set_role_enabled(&state, &admin.as_admin(), &path.0, &role.id, enabled).await;
     match saved {
         Ok(role) => {
             let verb = if role.enabled { "enabled" } else { "disabled" };
