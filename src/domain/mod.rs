@@ -3,7 +3,6 @@
 
 pub mod app_logo;
 pub mod application;
-pub mod csv;
 pub mod display_name;
 pub mod email;
 pub mod gallery;

@@ -5,7 +5,7 @@
 //! names, in any order; other columns are ignored. The template's examples
 //! row must be removed. And the results file: row, email, status, reason.
 
-use crate::domain::csv;
+use crate::format::rfc4180;
 use crate::services::bulk_invite::{BulkRow, MAX_FILE_BYTES, MAX_ROWS, RowResult};
 
 pub const VERSION: &str = "version:v1.0";
@@ -35,13 +35,13 @@ pub fn read(text: &str) -> Result<Vec<BulkRow>, String> {
             MAX_FILE_BYTES / (1024 * 1024)
         ));
     }
-    read_records(csv::records(text))
+    read_records(rfc4180::records(text))
 }
 
 /// The rows of a template, read record by record: reading stops at the
 /// first unusable record or at the first guest past the cap, so a huge
 /// file is never held as a huge list.
-fn read_records(mut records: impl Iterator<Item = Result<csv::Record, String>>) -> Result<Vec<BulkRow>, String> {
+fn read_records(mut records: impl Iterator<Item = Result<rfc4180::Record, String>>) -> Result<Vec<BulkRow>, String> {
     check_version(records.next().transpose()?)?;
     let columns = columns(records.next().transpose()?)?;
     let mut rows = Vec::new();
@@ -74,7 +74,7 @@ fn too_many_rows() -> String {
     format!("The file has more than {MAX_ROWS} guests: split it into several files.")
 }
 
-fn check_version(record: Option<csv::Record>) -> Result<(), String> {
+fn check_version(record: Option<rfc4180::Record>) -> Result<(), String> {
     let first = record.as_ref().map(|r| r.get(0).trim()).unwrap_or("");
     let rest_blank = record
         .as_ref()
@@ -101,7 +101,7 @@ fn property(heading: &str) -> Option<&str> {
     Some(heading[start..end].trim())
 }
 
-fn columns(record: Option<csv::Record>) -> Result<Columns, String> {
+fn columns(record: Option<rfc4180::Record>) -> Result<Columns, String> {
     let record = record.ok_or(
         "Row 2 must hold the template's column headings, such as \
         Email address to invite [inviteeEmail] Required.",
@@ -136,7 +136,7 @@ fn columns(record: Option<csv::Record>) -> Result<Columns, String> {
 }
 
 /// The template's examples row: Entra marks its first cell "Example:".
-fn is_examples_row(record: &csv::Record) -> bool {
+fn is_examples_row(record: &rfc4180::Record) -> bool {
     record
         .fields
         .iter()
@@ -145,7 +145,7 @@ fn is_examples_row(record: &csv::Record) -> bool {
         .is_some_and(|f| f == "example" || f.starts_with("example:") || f.starts_with("examples:"))
 }
 
-fn row(record: &csv::Record, columns: &Columns) -> BulkRow {
+fn row(record: &rfc4180::Record, columns: &Columns) -> BulkRow {
     let cell = |i: Option<usize>| i.map(|i| record.get(i).to_owned()).unwrap_or_default();
     let mut row = BulkRow {
         row: record.number,
@@ -179,10 +179,10 @@ fn my_apps_or(url: String) -> String {
 /// The results file: one line per row of the file, in its order.
 pub fn results_csv(rows: &[RowResult]) -> String {
     let mut out = String::with_capacity(64 * (rows.len() + 1));
-    csv::write_record(&mut out, ["row", "email", "status", "reason"]);
+    rfc4180::write_record(&mut out, ["row", "email", "status", "reason"]);
     for r in rows {
         let number = r.row.to_string();
-        csv::write_record(&mut out, [number.as_str(), &r.email, r.status_label(), r.reason()]);
+        rfc4180::write_record(&mut out, [number.as_str(), &r.email, r.status_label(), r.reason()]);
     }
     out
 }
@@ -263,8 +263,8 @@ mod tests {
         );
     }
 
-    fn record(number: usize, cells: &[&str]) -> Result<csv::Record, String> {
-        Ok(csv::Record {
+    fn record(number: usize, cells: &[&str]) -> Result<rfc4180::Record, String> {
+        Ok(rfc4180::Record {
             number,
             fields: cells.iter().map(|c| (*c).to_owned()).collect(),
         })

@@ -1,14 +1,10 @@
-//! The start page and My Apps.
+//! The start page: where `/` sends a signed-in user.
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
-use askama::Template;
 
-use crate::app::AppState;
 use crate::domain::Permission;
-use crate::web::error::AppError;
 use crate::web::extractors::CurrentUser;
-use crate::web::layout::{Layout, Section, render};
 
 /// `/`: admins land on All users, everyone else on My Apps.
 pub async fn start_page(user: CurrentUser) -> HttpResponse {
@@ -20,25 +16,4 @@ pub async fn start_page(user: CurrentUser) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, target))
         .finish()
-}
-
-#[derive(Template)]
-#[template(path = "guest/my_apps.html")]
-struct MyAppsPage {
-    layout: Layout,
-    org_name: String,
-    apps: Vec<crate::store::assignments::AppTile>,
-}
-
-/// My Apps: the visible apps assigned to the user or to any of their groups.
-pub async fn my_apps(user: CurrentUser, state: actix_web::web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let org = crate::services::organization::current(&state).await?;
-    let mut conn = state.db.pool().acquire().await?;
-    let apps = crate::store::assignments::my_apps(&mut conn, &user.user.id).await?;
-    drop(conn);
-    render(&MyAppsPage {
-        layout: Layout::signed_in("My Apps", &user, Section::MyApps),
-        org_name: org.name,
-        apps,
-    })
 }

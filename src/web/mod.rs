@@ -33,7 +33,7 @@ route_table!(PLAIN_ROUTES, plain_routes, "", {
     post "/signout" => auth::signout,
     get "/account/password" => auth::change_password_form,
     post "/account/password" => auth::change_password,
-    get "/myapps" => home::my_apps,
+    get "/myapps" => guest::my_apps::my_apps,
     get "/apps/{id}/logo" => admin::apps::app_logo,
     get "/invitations/block" => block::block_page,
     post "/invitations/block" => block::confirm_block,

@@ -57,7 +57,7 @@ pub const TEMPLATES: &[Entry] = &[
         "Edit app role",
     ),
     entry(
-        "admin/app_role_fields.html",
+        "partials/app_role_fields.html",
         "/admin/apps/{id}/roles/{id}",
         "What the app receives in the roles claim",
     ),
@@ -67,7 +67,7 @@ pub const TEMPLATES: &[Entry] = &[
         "data-testid=\"app-roles\"",
     ),
     entry(
-        "admin/app_tabs.html",
+        "partials/app_tabs.html",
         "/admin/apps/{id}/roles",
         "data-testid=\"tab-properties\"",
     ),
@@ -175,7 +175,11 @@ pub const TEMPLATES: &[Entry] = &[
         "<h1>Change password</h1>",
     ),
     entry("auth/signin.html", "/signin", "<h1>Sign in</h1>"),
-    entry("dev/banner.html", "/dev/mailbox", "It is for development only."),
+    entry(
+        "partials/dev_banner.html",
+        "/dev/mailbox",
+        "It is for development only.",
+    ),
     entry("dev/mailbox.html", "/dev/mailbox", "<h1>Development mailbox</h1>"),
     entry("dev/message.html", "/dev/mailbox/{id}", "Open the HTML part"),
     entry("email/code.html", "/dev/mailbox/{id}/html", "verification code is:</p>"),

@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, web};
 use futures_util::stream;
 
 use crate::app::AppState;
-use crate::domain::csv::write_record;
+use crate::format::rfc4180::write_record;
 use crate::store::Db;
 use crate::store::audit::{self, AuditQuery, AuditRow};
 use crate::web::admin::audit::{AuditParams, Filters, render_audit_page};

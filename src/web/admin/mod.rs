@@ -11,17 +11,17 @@ pub mod deleted_users;
 pub mod group_members;
 pub mod groups;
 pub mod invite;
+pub mod overview;
 pub mod picker;
 pub mod roles;
-pub mod sections;
 pub mod settings;
 pub mod users;
 
 use crate::web::routes::route_table;
 
 route_table!(ROUTES, routes, "/admin", {
-    get "" => sections::overview,
-    get "/" => sections::overview,
+    get "" => overview::overview,
+    get "/" => overview::overview,
     get "/users" => all_users::all_users,
     get "/users/invite" => invite::invite_form,
     post "/users/invite" => invite::invite_user,

@@ -1,5 +1,7 @@
-//! The guest's pages: redemption, sign-in with a code, Organizations.
+//! The guest's pages: redemption, sign-in with a code, My Apps,
+//! Organizations.
 
+pub mod my_apps;
 pub mod organizations;
 pub mod redeem;
 pub mod signin_code;

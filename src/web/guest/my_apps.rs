@@ -1,0 +1,31 @@
+//! My Apps: the page a guest lands on after accepting, and every user's
+//! list of the apps assigned to them or to their groups.
+
+use actix_web::HttpResponse;
+use askama::Template;
+
+use crate::app::AppState;
+use crate::web::error::AppError;
+use crate::web::extractors::CurrentUser;
+use crate::web::layout::{Layout, Section, render};
+
+#[derive(Template)]
+#[template(path = "guest/my_apps.html")]
+struct MyAppsPage {
+    layout: Layout,
+    org_name: String,
+    apps: Vec<crate::store::assignments::AppTile>,
+}
+
+/// My Apps: the visible apps assigned to the user or to any of their groups.
+pub async fn my_apps(user: CurrentUser, state: actix_web::web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let org = crate::services::organization::current(&state).await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let apps = crate::store::assignments::my_apps(&mut conn, &user.user.id).await?;
+    drop(conn);
+    render(&MyAppsPage {
+        layout: Layout::signed_in("My Apps", &user, Section::MyApps),
+        org_name: org.name,
+        apps,
+    })
+}
