@@ -28,10 +28,6 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes this process's sign-in code task; see `services::sign_in_codes`.
     pub sign_in_codes_wake: Arc<tokio::sync::Notify>,
-    /// While set, this process's outbox worker claims nothing: the
-    /// benchmark holds mail while it commits a bulk load it will not send.
-    /// Nothing else sets it.
-    pub mail_held: std::sync::atomic::AtomicBool,
     /// The organization row, kept for a moment between reads.
     pub organization: crate::services::organization::OrganizationCache,
     /// When each All users filter (user type, state) was last counted above
@@ -44,14 +40,6 @@ impl AppState {
     /// commit; a wake-up that finds the worker busy is kept for later.
     pub fn wake_mail(&self) {
         self.mail_wake.notify_one();
-    }
-
-    /// Holds (or releases) this process's outgoing mail; see `mail_held`.
-    pub fn hold_mail(&self, held: bool) {
-        self.mail_held.store(held, std::sync::atomic::Ordering::SeqCst);
-        if !held {
-            self.wake_mail();
-        }
     }
 
     /// True when mail is kept for `/dev/mailbox` instead of being sent.

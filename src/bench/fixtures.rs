@@ -293,7 +293,7 @@ pub fn bulk_file(n: usize) -> String {
 pub const BULK_PREFIX: &str = "bulkbench.";
 
 /// Takes back what the bulk measurement wrote, so the figures after it
-/// see the directory and the outbox as they were: its mail (held, never
+/// see the directory and the outbox as they were: its mail (never
 /// sent), then its guests, whose invitations and memberships go with
 /// them. The audit log keeps its lines, as it always does.
 pub async fn discard_bulk(state: &AppState) -> anyhow::Result<()> {

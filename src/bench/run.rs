@@ -191,9 +191,13 @@ async fn measure(
 
     // Start: from Application::build to the first successful /readyz.
     let t = Instant::now();
-    let app = Application::build(settings.clone(), Clock::system()).await?;
+    let mut app = Application::build(settings.clone(), Clock::system()).await?;
     let addr: SocketAddr = format!("127.0.0.1:{}", app.port()).parse()?;
     let state = app.state();
+    // Ours to stop while the bulk load commits (see `bulk_invite`).
+    let mut mail_worker = app
+        .take_mail_worker()
+        .ok_or_else(|| anyhow::anyhow!("the portal started without its outbox worker"))?;
     let handle = app.server_handle();
     let server = tokio::spawn(app.run_until_stopped());
     loop {
@@ -324,7 +328,9 @@ async fn measure(
     if wanted("bulk") {
         let n = if quick { 10_000 } else { 100_000 };
         eprintln!("bench[{store}]: {n} invitations in bulk");
+        mail_worker.stop().await;
         (out.bulk_invitations, out.bulk_seconds) = bulk_invite(&state, database_url, dir, addr, n).await?;
+        mail_worker = crate::mail::worker::spawn(state.clone());
     }
 
     // Mail: a backlog committed at once, delivered to the sink.
@@ -378,14 +384,16 @@ async fn measure(
 
     handle.stop(true).await;
     let _ = server.await;
+    mail_worker.stop().await;
     Ok(out)
 }
 
 /// Runs `vestibule invite-bulk` on a file of `n` guests in a child process
-/// (so its memory is not the server's), with the server's outbox worker
-/// held: what is measured is the commit, rows, outbox and audit, not the
-/// sending, which the mail figures measure. The guests and their mail are
-/// taken back afterwards. Returns (invitations committed, seconds).
+/// (so its memory is not the server's). The caller has stopped the
+/// server's outbox worker: what is measured is the commit, rows, outbox and
+/// audit, not the sending, which the mail figures measure. The guests and
+/// their mail are taken back afterwards, before the caller starts a worker
+/// again. Returns (invitations committed, seconds).
 async fn bulk_invite(
     state: &crate::app::AppState,
     database_url: &str,
@@ -396,7 +404,6 @@ async fn bulk_invite(
     let csv = dir.join("bulk-invite.csv");
     let results = dir.join("bulk-results.csv");
     std::fs::write(&csv, super::fixtures::bulk_file(n))?;
-    state.hold_mail(true);
     let t = Instant::now();
     let out = tokio::process::Command::new(std::env::current_exe()?)
         .arg("invite-bulk")
@@ -418,7 +425,6 @@ async fn bulk_invite(
         .filter(|l| l.contains(",Success,"))
         .count() as u64;
     super::fixtures::discard_bulk(state).await?;
-    state.hold_mail(false);
     anyhow::ensure!(
         out.status.success() && committed == n as u64,
         "vestibule invite-bulk committed {committed} of {n} ({}): {}",

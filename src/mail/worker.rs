@@ -93,9 +93,8 @@ async fn run(state: web::Data<AppState>, owner: String, mut stopped: watch::Rece
         let stopping = orphaned || *stopped.borrow();
         worker.collect();
         worker.abandon_if_lease_at_risk();
-        let held = state.mail_held.load(std::sync::atomic::Ordering::SeqCst);
         if !worker.waiting_to_retry() {
-            worker.exchange(!stopping && !held).await;
+            worker.exchange(!stopping).await;
         }
         if stopping && worker.sending.is_empty() {
             break;
