@@ -91,7 +91,8 @@ impl Application {
 
     /// Hands this process's outbox worker to the caller, who stops it (and
     /// may start another with `mail::worker::spawn`) when mail must wait;
-    /// `run_until_stopped` then leaves it alone.
+    /// `run_until_stopped` then leaves it alone, but still closes the store,
+    /// so the caller stops its worker before the server ends.
     pub fn take_mail_worker(&mut self) -> Option<WorkerHandle> {
         self.mail_worker.take()
     }

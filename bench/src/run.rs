@@ -382,9 +382,10 @@ async fn measure(
     }
     out.memory_peak_mb = procstat::memory_mb().1;
 
+    // The worker first: the server's end closes the store under it.
+    mail_worker.stop().await;
     handle.stop(true).await;
     let _ = server.await;
-    mail_worker.stop().await;
     Ok(out)
 }
 
