@@ -31,10 +31,6 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes this process's sign-in code task; see `services::sign_in_codes`.
     pub sign_in_codes_wake: Arc<tokio::sync::Notify>,
-    /// While set, this process's outbox worker claims nothing: the
-    /// benchmark holds mail while it commits a bulk load it will not send.
-    /// Nothing else sets it.
-    pub mail_held: Arc<std::sync::atomic::AtomicBool>,
     /// The organization row, kept for a moment between reads.
     pub organization: OrganizationCache,
     /// When each All users filter (user type, state) was last counted above
@@ -49,14 +45,6 @@ impl AppState {
         self.mail_wake.notify_one();
     }
 
-    /// Holds (or releases) this process's outgoing mail; see `mail_held`.
-    pub fn hold_mail(&self, held: bool) {
-        self.mail_held.store(held, std::sync::atomic::Ordering::SeqCst);
-        if !held {
-            self.wake_mail();
-        }
-    }
-
     /// What this process's outbox worker works with.
     pub fn mail_worker(&self) -> crate::mail::worker::OutboxWorker {
         crate::mail::worker::OutboxWorker {
@@ -64,7 +52,6 @@ impl AppState {
             clock: self.clock.clone(),
             transport: self.mail.clone(),
             wake: self.mail_wake.clone(),
-            held: self.mail_held.clone(),
             settings: crate::mail::worker::OutboxSettings::from_settings(&self.settings),
         }
     }

@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `admin create`,
-//! `invite-bulk`, and the measuring tools `seed` and `bench`.
+//! The command line: `serve` (the default), `migrate`, `admin create` and
+//! `invite-bulk`.
 
 mod invite_bulk;
 
@@ -38,32 +38,6 @@ pub enum Command {
         command: AdminCommand,
     },
     InviteBulk(invite_bulk::InviteBulkArgs),
-    /// Write realistic users, groups and applications in bulk (appends to
-    /// the directory; prints how long it took).
-    Seed(SeedArgs),
-    /// Measure speed, memory and scale against the server's own ceiling, on
-    /// SQLite and, when a URL is given, PostgreSQL; prints a table and writes
-    /// bench-results.json. Builds its own data in temporary databases.
-    Bench(crate::bench::BenchArgs),
-}
-
-#[derive(clap::Args)]
-pub struct SeedArgs {
-    /// Users to add: 30% members, 25% pending guests, 45% accepted guests.
-    #[arg(long, default_value_t = 10_000)]
-    pub users: u64,
-    /// Groups to add; one in ten is a Dynamic User group.
-    #[arg(long, default_value_t = 100)]
-    pub groups: u64,
-    /// Enterprise applications to add, each with three app roles.
-    #[arg(long, default_value_t = 20)]
-    pub apps: u64,
-    /// The database to fill (default: the configured VESTIBULE_DATABASE_URL).
-    #[arg(long, value_name = "URL")]
-    pub database_url: Option<String>,
-    /// The random seed: the same seed writes the same names.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
 }
 
 #[derive(Subcommand)]
@@ -99,8 +73,6 @@ pub async fn run(cli: Cli) -> ExitCode {
             command: AdminCommand::Create { email, name, role },
         } => create_admin(settings, &email, &name, &role).await,
         Command::InviteBulk(args) => return invite_bulk::run(settings, args).await,
-        Command::Seed(args) => seed(settings, args).await,
-        Command::Bench(args) => crate::bench::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -142,37 +114,6 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
     println!(
         "migrations applied to {}",
         crate::store::redact_url(&settings.database_url)
-    );
-    Ok(())
-}
-
-async fn seed(mut settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
-    if let Some(url) = args.database_url {
-        settings.database_url = url;
-    }
-    let db = Db::connect(&settings.database_url, 2).await?;
-    db.migrate().await?;
-    crate::services::accounts::bootstrap_organization(&db, &settings, &Clock::system()).await?;
-    let options = crate::bench::seed::SeedOptions {
-        users: args.users,
-        groups: args.groups,
-        apps: args.apps,
-        seed: args.seed,
-    };
-    let report = crate::bench::seed::seed(&db, &options).await?;
-    db.close().await;
-    println!(
-        "seeded {} users ({} memberships, {} invitations), {} groups ({} dynamic), {} apps, {} assignments \
-         into {} in {:.1} s",
-        report.users,
-        report.memberships,
-        report.invitations,
-        report.groups,
-        report.dynamic_groups,
-        report.apps,
-        report.assignments,
-        crate::store::redact_url(&settings.database_url),
-        report.seconds
     );
     Ok(())
 }

@@ -1,5 +1,4 @@
 pub mod app;
-pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -31,7 +31,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
-    mail_worker: WorkerHandle,
+    /// `None` once a caller has taken it (`take_mail_worker`).
+    mail_worker: Option<WorkerHandle>,
     purge_job: PurgeHandle,
     /// Set on the first start of an empty directory.
     pub first_admin: Option<FirstAdmin>,
@@ -65,7 +66,7 @@ impl Application {
             port,
             server,
             state,
-            mail_worker,
+            mail_worker: Some(mail_worker),
             purge_job,
             first_admin,
         })
@@ -83,15 +84,25 @@ impl Application {
         self.state.clone()
     }
 
-    /// Stops the server from outside (the benchmark runs several in turn).
+    /// Stops the server from outside (a test runs a second instance).
     pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+
+    /// Hands this process's outbox worker to the caller, who stops it (and
+    /// may start another with `mail::worker::spawn`) when mail must wait;
+    /// `run_until_stopped` then leaves it alone, but still closes the store,
+    /// so the caller stops its worker before the server ends.
+    pub fn take_mail_worker(&mut self) -> Option<WorkerHandle> {
+        self.mail_worker.take()
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.mail_worker.stop().await;
+        if let Some(worker) = self.mail_worker {
+            worker.stop().await;
+        }
         self.purge_job.stop().await;
         self.state.db.close().await;
         result
@@ -134,7 +145,6 @@ fn new_state(
         hasher,
         mail,
         mail_wake: Default::default(),
-        mail_held: Default::default(),
         sign_in_codes_wake: Default::default(),
         organization: Default::default(),
         directory_above_cap: Default::default(),

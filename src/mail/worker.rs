@@ -36,7 +36,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -69,8 +68,6 @@ pub struct OutboxWorker {
     pub transport: Arc<Transport>,
     /// Notified when this process commits mail.
     pub wake: Arc<Notify>,
-    /// While set, the worker claims nothing.
-    pub held: Arc<AtomicBool>,
     pub settings: OutboxSettings,
 }
 
@@ -138,9 +135,8 @@ async fn run(state: Arc<OutboxWorker>, owner: String, mut stopped: watch::Receiv
         let stopping = orphaned || *stopped.borrow();
         worker.collect();
         worker.abandon_if_lease_at_risk();
-        let held = state.held.load(Ordering::SeqCst);
         if !worker.waiting_to_retry() {
-            worker.exchange(!stopping && !held).await;
+            worker.exchange(!stopping).await;
         }
         if stopping && worker.sending.is_empty() {
             break;

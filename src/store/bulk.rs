@@ -1,7 +1,7 @@
-//! Bulk writes for Bulk invite, `vestibule seed` and the benchmark: many
-//! rows per statement (multi-row `VALUES`, which both backends accept
-//! through the `Any` driver, where arrays for PostgreSQL's `UNNEST` are not
-//! available), many statements per transaction.
+//! Bulk writes for Bulk invite and the benchmark's seeding: many rows per
+//! statement (multi-row `VALUES`, which both backends accept through the
+//! `Any` driver, where arrays for PostgreSQL's `UNNEST` are not available),
+//! many statements per transaction.
 
 use sqlx::Executor;
 

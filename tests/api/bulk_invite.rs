@@ -425,17 +425,11 @@ async fn the_directory_check_of_a_chunk_searches_the_address_indexes() {
     let app = spawn_app().await;
     // With statistics of a populated directory, SQLite scans the table for
     // `mail_lower IN (…) OR upn_lower IN (…)` once the lists are long.
-    let seed = vestibule::bench::seed::SeedOptions {
-        users: 3000,
-        groups: 0,
-        apps: 0,
-        seed: 1,
-    };
-    vestibule::bench::seed::seed(&app.db, &seed).await.unwrap();
+    app.populate_directory(3000).await;
     let mut conn = app.db.pool().acquire().await.unwrap();
     let postgres = conn.backend_name() == "PostgreSQL";
     if !postgres {
-        // This connection reads the statistics the seed gathered.
+        // This connection reads the statistics the bulk load gathered.
         sqlx::query("ANALYZE sqlite_schema").execute(&mut *conn).await.unwrap();
     }
     if postgres {

@@ -1,8 +1,9 @@
 //! The one-way layers (docs/architecture.md): `web` looks down on
 //! `services`, `app`, `mail`, `store` and `domain`, never the other way
 //! round; `app` (the application context) looks down only; `mail` looks up
-//! at neither `services` nor `app`, and is the only way into the outbox.
-//! This reads the source, so an import that breaks the rule fails here even
+//! at neither `services` nor `app`, and is the only way into the outbox;
+//! and the product does not know the benchmark that measures it. This
+//! reads the source, so an import that breaks the rule fails here even
 //! where it would compile.
 
 use std::path::{Path, PathBuf};
@@ -106,4 +107,35 @@ fn the_check_sees_an_import() {
     // The check reads the same files the build does: the web layer itself
     // imports services, so looking for that must find lines.
     assert!(!looks_up("web", &["services"]).is_empty());
+}
+
+/// Lines of code under `dir`, comments aside, that name the benchmark.
+fn names_the_benchmark(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for file in rust_files(dir) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if !code.starts_with("//") && code.to_lowercase().contains("bench") {
+                found.push(format!("{}:{}: {}", file.display(), n + 1, code));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_product_never_names_the_benchmark() {
+    // The benchmark is the workspace's `bench` package and uses the library
+    // from outside: no module, command, setting or hook of the product may
+    // exist for it. Comments may still say why a figure led to some code.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found = names_the_benchmark(&root.join("src"));
+    assert!(
+        found.is_empty(),
+        "the product names the benchmark:\n{}",
+        found.join("\n")
+    );
+    // The same reading finds the benchmark's own code.
+    assert!(!names_the_benchmark(&root.join("bench").join("src")).is_empty());
 }

@@ -6,6 +6,7 @@ use vestibule::domain::{Role, UserType};
 use vestibule::services::Admin;
 use vestibule::services::invitations::InviteForm;
 use vestibule::store::audit::Actor;
+use vestibule::store::bulk::{self, Value};
 
 use super::{ADMIN_EMAIL, TestApp};
 
@@ -62,6 +63,63 @@ impl TestApp {
                 .unwrap();
         }
         invited.user_id
+    }
+
+    /// Writes `n` users in bulk (three in ten members, the rest guests,
+    /// pending or accepted, each with an address and a UPN of their own),
+    /// then refreshes the planner's statistics as a bulk load does: the
+    /// directory that a query plan test needs, where the planners know the
+    /// users table is large.
+    pub async fn populate_directory(&self, n: usize) {
+        const COLUMNS: &[&str] = &[
+            "id",
+            "display_name",
+            "display_name_lower",
+            "mail",
+            "mail_lower",
+            "user_principal_name",
+            "upn_lower",
+            "user_type",
+            "creation_type",
+            "external_user_state",
+            "company_name",
+            "created_at",
+        ];
+        let now = self.clock.now();
+        let rows: Vec<Vec<Value>> = (0..n)
+            .map(|i| {
+                let name = format!("Directory Person {i:05}");
+                let (user_type, state, mail, upn) = match i % 10 {
+                    0..3 => {
+                        let mail = format!("person.{i}@contoso.test");
+                        ("Member", None, mail.clone(), mail)
+                    }
+                    k => {
+                        let mail = format!("person.{i}@fabrikam.example");
+                        let upn = format!("person.{i}_fabrikam.example#EXT#@contoso.test");
+                        let state = if k < 6 { "PendingAcceptance" } else { "Accepted" };
+                        ("Guest", Some(state), mail, upn)
+                    }
+                };
+                vec![
+                    uuid::Uuid::now_v7().to_string().into(),
+                    name.clone().into(),
+                    name.to_lowercase().into(),
+                    Some(mail.clone()).into(),
+                    Some(mail.to_lowercase()).into(),
+                    upn.clone().into(),
+                    upn.to_lowercase().into(),
+                    user_type.into(),
+                    state.map(|_| "Invitation".to_owned()).into(),
+                    state.map(str::to_owned).into(),
+                    Some(if user_type == "Member" { "Contoso" } else { "Fabrikam" }.to_owned()).into(),
+                    now.into(),
+                ]
+            })
+            .collect();
+        let mut conn = self.db.pool().acquire().await.unwrap();
+        bulk::insert_rows(&mut conn, "users", COLUMNS, &rows, "").await.unwrap();
+        bulk::analyze(&mut conn, self.db.backend()).await.unwrap();
     }
 
     /// Gives `user_id` a directory role, as Roles and administrators would.

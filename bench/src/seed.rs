@@ -1,16 +1,72 @@
-//! `vestibule seed`: realistic users, groups and applications written in
-//! bulk. It appends to what the directory holds: new users are numbered
-//! after the existing ones, join existing assigned groups at random, and
-//! join every existing Dynamic User group whose rule they match.
+//! `vestibule-bench seed`: realistic users, groups and applications
+//! written in bulk. It appends to what the directory holds: new users are
+//! numbered after the existing ones, join existing assigned groups at
+//! random, and join every existing Dynamic User group whose rule they
+//! match. Invented people, for measuring: no operator wants them in a real
+//! directory, so this lives with the benchmark, not in the product.
 
 use std::time::{Duration, Instant};
 
 use sqlx::Connection;
+use vestibule::clock::Clock;
+use vestibule::config::Settings;
+use vestibule::domain::membership_rule::{MembershipRule, UserAttributes};
+use vestibule::store::bulk::{self, Value};
+use vestibule::store::{Conn, Db};
 
-use super::data::{self, COMPANIES, DEPARTMENTS, FIRST_NAMES, LAST_NAMES, Rng};
-use crate::domain::membership_rule::{MembershipRule, UserAttributes};
-use crate::store::bulk::{self, Value};
-use crate::store::{Conn, Db};
+use crate::data::{self, COMPANIES, DEPARTMENTS, FIRST_NAMES, LAST_NAMES, Rng};
+
+#[derive(clap::Args)]
+pub struct SeedArgs {
+    /// Users to add: 30% members, 25% pending guests, 45% accepted guests.
+    #[arg(long, default_value_t = 10_000)]
+    pub users: u64,
+    /// Groups to add; one in ten is a Dynamic User group.
+    #[arg(long, default_value_t = 100)]
+    pub groups: u64,
+    /// Enterprise applications to add, each with three app roles.
+    #[arg(long, default_value_t = 20)]
+    pub apps: u64,
+    /// The database to fill (default: the configured VESTIBULE_DATABASE_URL).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// The random seed: the same seed writes the same names.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// The command: migrates the database, writes the organization if it has
+/// none yet, seeds it, and prints what it wrote and how long it took.
+pub async fn run(mut settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
+    if let Some(url) = args.database_url {
+        settings.database_url = url;
+    }
+    let db = Db::connect(&settings.database_url, 2).await?;
+    db.migrate().await?;
+    vestibule::services::accounts::bootstrap_organization(&db, &settings, &Clock::system()).await?;
+    let options = SeedOptions {
+        users: args.users,
+        groups: args.groups,
+        apps: args.apps,
+        seed: args.seed,
+    };
+    let report = seed(&db, &options).await?;
+    db.close().await;
+    println!(
+        "seeded {} users ({} memberships, {} invitations), {} groups ({} dynamic), {} apps, {} assignments \
+         into {} in {:.1} s",
+        report.users,
+        report.memberships,
+        report.invitations,
+        report.groups,
+        report.dynamic_groups,
+        report.apps,
+        report.assignments,
+        vestibule::store::redact_url(&settings.database_url),
+        report.seconds
+    );
+    Ok(())
+}
 
 #[derive(Clone, Debug)]
 pub struct SeedOptions {
@@ -42,7 +98,7 @@ pub async fn seed(db: &Db, options: &SeedOptions) -> anyhow::Result<SeedReport> 
     let started = Instant::now();
     let mut conn = db.pool().acquire().await?;
     bulk::tune_for_loading(&mut conn, db.backend()).await?;
-    let org = crate::store::organization::get(&mut conn)
+    let org = vestibule::store::organization::get(&mut conn)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the organization is missing: run `vestibule migrate` and start once"))?;
     let now = unix_now();
@@ -58,7 +114,7 @@ pub async fn seed(db: &Db, options: &SeedOptions) -> anyhow::Result<SeedReport> 
     tx.commit().await?;
 
     let assigned: Vec<String> = bulk::ids(&mut conn, "groups", "membership_type = 'Assigned'", 10_000).await?;
-    let dynamic: Vec<(String, MembershipRule)> = crate::store::groups::dynamic_groups(&mut conn)
+    let dynamic: Vec<(String, MembershipRule)> = vestibule::store::groups::dynamic_groups(&mut conn)
         .await?
         .into_iter()
         .filter_map(|(id, text)| MembershipRule::parse(&text).ok().map(|r| (id, r)))

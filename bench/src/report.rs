@@ -1,11 +1,11 @@
-//! The table `vestibule bench` prints (Markdown, so it can go into the
+//! The table `vestibule-bench` prints (Markdown, so it can go into the
 //! README as it is), one column per store, each figure beside its ceiling
 //! or target.
 
 use serde::Serialize;
 
-use super::http::LoadResult;
-use super::run::StoreResult;
+use crate::http::LoadResult;
+use crate::run::StoreResult;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Machine {
@@ -231,7 +231,7 @@ pub fn table(results: &[StoreResult], machine: &Machine) -> String {
         );
         for (i, step) in first.scale.iter().enumerate() {
             let users = |r: &StoreResult| r.scale.get(i).map(|s| s.users).unwrap_or(0);
-            let cell = |f: fn(&super::run::Scale) -> &LoadResult| {
+            let cell = |f: fn(&crate::run::Scale) -> &LoadResult| {
                 each(&|r| {
                     r.scale
                         .get(i)

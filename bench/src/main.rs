@@ -1,25 +1,57 @@
-//! Load and scale measurements (`vestibule bench`) and the bulk seeding
-//! they build on (`vestibule seed`). Never part of the test suite.
+//! `vestibule-bench`: load and scale measurements of the portal, and the
+//! bulk seeding they build on (`vestibule-bench seed`). A package of the
+//! workspace beside the product, never part of it nor of the test suite.
 //!
-//! `vestibule bench` runs each store in a child process of its own (so one
-//! store's memory never shows in the other's figures); the child builds a
-//! temporary database, seeds it with `vestibule seed` in a grandchild,
-//! starts the real server in-process on a loopback port, and measures it
-//! over HTTP with the built-in load generator, which runs on its own two
-//! threads beside the server's on the same machine.
+//! It runs each store in a child process of its own (so one store's memory
+//! never shows in the other's figures); the child builds a temporary
+//! database, seeds it with `vestibule-bench seed` in a grandchild, starts
+//! the real server in-process on a loopback port, and measures it over
+//! HTTP with its own load generator, which runs on its own two threads
+//! beside the server's on the same machine. `vestibule invite-bulk` is
+//! measured in a grandchild too, through the product's own command line
+//! (`vestibule-bench vestibule invite-bulk …`).
 
-pub mod data;
-pub mod fixtures;
-pub mod flows;
-pub mod http;
-pub mod procstat;
-pub mod report;
-pub mod run;
-pub mod seed;
-pub mod smtp;
+mod data;
+mod fixtures;
+mod flows;
+mod http;
+mod procstat;
+mod report;
+mod run;
+mod seed;
+mod smtp;
 
 use std::path::PathBuf;
-use std::process::Stdio;
+use std::process::{ExitCode, Stdio};
+
+use clap::{Parser, Subcommand};
+use vestibule::config::Settings;
+
+#[derive(Parser)]
+#[command(
+    name = "vestibule-bench",
+    about = "Measure speed, memory and scale against the server's own ceiling, on SQLite and, when a \
+             URL is given, PostgreSQL; prints a table and writes bench-results.json. Builds its own \
+             data in temporary databases.",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(flatten)]
+    bench: BenchArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write realistic users, groups and applications in bulk (appends to
+    /// the directory; prints how long it took).
+    Seed(seed::SeedArgs),
+    /// Internal: the product's command line, as the `vestibule` binary
+    /// runs it (the benchmark measures `invite-bulk` this way).
+    #[command(hide = true)]
+    Vestibule(vestibule::cli::Cli),
+}
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct BenchArgs {
@@ -47,7 +79,38 @@ pub struct BenchArgs {
     pub part: Option<PathBuf>,
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+// The runtime the `vestibule` binary runs on, so the server measured here
+// and the product's commands run as they do there.
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Vestibule(product)) = cli.command {
+        return vestibule::cli::run(product).await;
+    }
+    let settings = match Settings::load(None, std::env::vars()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vestibule-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    vestibule::telemetry::init(&settings);
+    let result = match cli.command {
+        Some(Command::Seed(args)) => seed::run(settings, args).await,
+        _ => measure(cli.bench).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vestibule-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Measures each store in a child process of this binary, then prints the
+/// table and writes the JSON; in a child (`--store`), measures that store.
+async fn measure(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(store) = args.store.clone() {
         let result = run::measure_store(&store, &args).await?;
         let part = args.part.clone().unwrap_or_else(|| PathBuf::from("bench-part.json"));
@@ -72,7 +135,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         eprintln!("bench: measuring {store} in a child process");
         let part = std::env::temp_dir().join(format!("vestibule-bench-{}.json", uuid::Uuid::new_v4().simple()));
         let mut cmd = tokio::process::Command::new(std::env::current_exe()?);
-        cmd.arg("bench").arg("--store").arg(store).arg("--part").arg(&part);
+        cmd.arg("--store").arg(store).arg("--part").arg(&part);
         if args.quick {
             cmd.arg("--quick");
         }

@@ -3,15 +3,15 @@
 //! groups, a guest with an invitation the benchmark can open, inviting
 //! admins, and a backlog of mail.
 
-use crate::app::AppState;
-use crate::clock::Clock;
-use crate::domain::membership_rule::MembershipRule;
-use crate::domain::{DisplayName, Email, ExternalUserState, Role, UserType};
-use crate::security::password::PasswordHasherService;
-use crate::store::Db;
-use crate::store::bulk::{self, Value};
+use vestibule::app::AppState;
+use vestibule::clock::Clock;
+use vestibule::domain::membership_rule::MembershipRule;
+use vestibule::domain::{DisplayName, Email, ExternalUserState, Role, UserType};
+use vestibule::security::password::PasswordHasherService;
+use vestibule::store::Db;
+use vestibule::store::bulk::{self, Value};
 
-use super::seed::{
+use crate::seed::{
     assignment_row, group_row, insert_app_rows, insert_assignment_rows, insert_group_rows, new_id, unix_now,
 };
 
@@ -31,7 +31,7 @@ pub async fn build(db: &Db, hasher: &PasswordHasherService, password: &str) -> a
     let now = unix_now();
     let clock = Clock::system();
     let mut conn = db.pool().acquire().await?;
-    let admin_id = crate::store::users::find_by_sign_in_name(&mut conn, "admin@contoso.test")
+    let admin_id = vestibule::store::users::find_by_sign_in_name(&mut conn, "admin@contoso.test")
         .await?
         .ok_or_else(|| anyhow::anyhow!("the first admin is missing"))?
         .id;
@@ -46,11 +46,11 @@ pub async fn build(db: &Db, hasher: &PasswordHasherService, password: &str) -> a
     let guest_id = new_id();
     let email = Email::parse(&guest_email).map_err(anyhow::Error::msg)?;
     let name = DisplayName::parse("Kenji Sato").map_err(anyhow::Error::msg)?;
-    let upn = crate::services::invite_form::guest_upn(&email, "contoso.test");
+    let upn = vestibule::services::invite_form::guest_upn(&email, "contoso.test");
     let mut tx = db.begin().await?;
-    crate::store::users::insert(
+    vestibule::store::users::insert(
         &mut tx,
-        &crate::store::users::NewUser {
+        &vestibule::store::users::NewUser {
             id: &guest_id,
             display_name: &name,
             mail: Some(&email),
@@ -66,7 +66,7 @@ pub async fn build(db: &Db, hasher: &PasswordHasherService, password: &str) -> a
         },
     )
     .await?;
-    crate::store::consents::record(&mut tx, &guest_id, 0, now).await?;
+    vestibule::store::consents::record(&mut tx, &guest_id, 0, now).await?;
     let rule = MembershipRule::parse(&format!("user.companyName -eq \"{GUEST_COMPANY}\""))
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let groups = [new_id(), new_id(), new_id()];
@@ -100,7 +100,7 @@ pub async fn build(db: &Db, hasher: &PasswordHasherService, password: &str) -> a
 
     // A member in 200 groups, which hold 20 apps between them.
     let member200_email = "many.groups@contoso.test".to_owned();
-    let member = crate::services::accounts::create_admin(
+    let member = vestibule::services::accounts::create_admin(
         db,
         hasher,
         &clock,
@@ -151,13 +151,13 @@ pub async fn pending_guest(state: &AppState) -> anyhow::Result<(String, String, 
     let address = "amara.okafor@benchpartner.example".to_owned();
     let email = Email::parse(&address).map_err(anyhow::Error::msg)?;
     let name = DisplayName::parse("Amara Okafor").map_err(anyhow::Error::msg)?;
-    let upn = crate::services::invite_form::guest_upn(&email, "contoso.test");
+    let upn = vestibule::services::invite_form::guest_upn(&email, "contoso.test");
     let id = new_id();
-    let ticket = crate::security::secret::random_token(32);
+    let ticket = vestibule::security::secret::random_token(32);
     let mut tx = state.db.begin().await?;
-    crate::store::users::insert(
+    vestibule::store::users::insert(
         &mut tx,
-        &crate::store::users::NewUser {
+        &vestibule::store::users::NewUser {
             id: &id,
             display_name: &name,
             mail: Some(&email),
@@ -173,9 +173,9 @@ pub async fn pending_guest(state: &AppState) -> anyhow::Result<(String, String, 
         },
     )
     .await?;
-    crate::store::invitations::insert(
+    vestibule::store::invitations::insert(
         &mut tx,
-        &crate::store::invitations::NewInvitation {
+        &vestibule::store::invitations::NewInvitation {
             id: &new_id(),
             user_id: &id,
             ticket_digest: &state.secrets.tickets.digest(&ticket),
@@ -199,7 +199,7 @@ pub async fn invite_admins(state: &AppState, n: usize, password: &str) -> anyhow
     let mut emails = Vec::new();
     for i in 0..n {
         let email = format!("inviter.{i}@contoso.test");
-        crate::services::accounts::create_admin(
+        vestibule::services::accounts::create_admin(
             &state.db,
             &state.hasher,
             &state.clock,
@@ -218,12 +218,12 @@ pub async fn invite_admins(state: &AppState, n: usize, password: &str) -> anyhow
 /// Commits `n` plain messages to the outbox in one transaction.
 pub async fn queue_backlog(state: &AppState, n: usize) -> anyhow::Result<()> {
     let now = state.clock.now();
-    let from = crate::mail::sender_address(&state.settings);
+    let from = vestibule::mail::sender_address(&state.settings);
     let mut tx = state.db.begin().await?;
     for i in 0..n {
         let to = format!("backlog.{i}@fabrikam.example");
-        let id = crate::mail::new_message_id("contoso.test");
-        let message = crate::mail::build_message(
+        let id = vestibule::mail::new_message_id("contoso.test");
+        let message = vestibule::mail::build_message(
             "Contoso Invitations",
             &from,
             None,
@@ -234,17 +234,17 @@ pub async fn queue_backlog(state: &AppState, n: usize) -> anyhow::Result<()> {
             None,
             &id,
         )?;
-        let mail = crate::store::outbox::OutgoingMail {
+        let mail = vestibule::store::outbox::OutgoingMail {
             kind: "bench",
             user_id: None,
             recipient: to,
             subject: "Benchmark message".into(),
             message_id: id,
-            body: crate::mail::message_text(&message),
+            body: vestibule::mail::message_text(&message),
             carries_secret: false,
-            priority: crate::mail::priority::BULK,
+            priority: vestibule::mail::priority::BULK,
         };
-        crate::mail::queue(&mut tx, &mail, now).await?;
+        vestibule::mail::queue(&mut tx, &mail, now).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -255,17 +255,17 @@ pub async fn queue_backlog(state: &AppState, n: usize) -> anyhow::Result<()> {
 /// message for one in two, a redirect URL for one in four.
 pub fn bulk_file(n: usize) -> String {
     let mut out = String::with_capacity(n * 120 + 400);
-    out.push_str(crate::services::bulk_template::VERSION);
+    out.push_str(vestibule::services::bulk_template::VERSION);
     out.push_str(
         "\r\nEmail address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,\
          Send invitation message (true or false) [sendEmail],Customized invitation message \
          [customizedMessageBody],Name of invitee [inviteeName]\r\n",
     );
-    let mut rng = super::data::Rng::new(7);
+    let mut rng = crate::data::Rng::new(7);
     for i in 0..n {
-        let first = *rng.pick(super::data::FIRST_NAMES);
-        let last = *rng.pick(super::data::LAST_NAMES);
-        let (_, domain) = *rng.pick(super::data::COMPANIES);
+        let first = *rng.pick(crate::data::FIRST_NAMES);
+        let last = *rng.pick(crate::data::LAST_NAMES);
+        let (_, domain) = *rng.pick(crate::data::COMPANIES);
         let redirect = if i % 4 == 0 {
             "https://apps.contoso.test/projects"
         } else {
@@ -281,7 +281,7 @@ pub fn bulk_file(n: usize) -> String {
         };
         out.push_str(&format!(
             "{BULK_PREFIX}{i}.{}@{domain},{redirect},{send},{message},{first} {last}\r\n",
-            super::data::mail_local(first, last)
+            crate::data::mail_local(first, last)
         ));
     }
     out
@@ -291,7 +291,7 @@ pub fn bulk_file(n: usize) -> String {
 pub const BULK_PREFIX: &str = "bulkbench.";
 
 /// Takes back what the bulk measurement wrote, so the figures after it
-/// see the directory and the outbox as they were: its mail (held, never
+/// see the directory and the outbox as they were: its mail (never
 /// sent), then its guests, whose invitations and memberships go with
 /// them. The audit log keeps its lines, as it always does.
 pub async fn discard_bulk(state: &AppState) -> anyhow::Result<()> {
@@ -309,7 +309,12 @@ pub async fn user_count(state: &AppState) -> anyhow::Result<i64> {
 }
 
 /// Makes `user_id` a member of every group in `group_ids`.
-async fn add_to_groups(tx: &mut crate::store::Tx, group_ids: &[String], user_id: &str, now: i64) -> sqlx::Result<u64> {
+async fn add_to_groups(
+    tx: &mut vestibule::store::Tx,
+    group_ids: &[String],
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
     let members: Vec<Vec<Value>> = group_ids
         .iter()
         .map(|g| vec![g.clone().into(), user_id.into(), now.into()])

@@ -1,4 +1,4 @@
-//! One store's measurements, in the child process `vestibule bench` starts
+//! One store's measurements, in the child process `vestibule-bench` starts
 //! for it: temporary database, bulk seed, the real server in-process, and
 //! every figure of the table.
 
@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Connection, Executor};
 
-use super::http::{LoadResult, load, percentiles};
-use super::procstat::{self, CLIENT_THREAD};
-use super::smtp::Sink;
-use super::{BenchArgs, flows};
-use crate::clock::Clock;
-use crate::config::Settings;
-use crate::startup::Application;
-use crate::store::Db;
+use crate::http::{LoadResult, load, percentiles};
+use crate::procstat::{self, CLIENT_THREAD};
+use crate::smtp::Sink;
+use crate::{BenchArgs, flows};
+use vestibule::clock::Clock;
+use vestibule::config::Settings;
+use vestibule::startup::Application;
+use vestibule::store::Db;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Page {
@@ -142,7 +142,7 @@ fn settings(database_url: &str, dir: &std::path::Path, smtp: SocketAddr) -> Sett
     s
 }
 
-/// `vestibule seed` in a child process (so its memory is not the
+/// `vestibule-bench seed` in a child process (so its memory is not the
 /// server's); returns the seconds it took.
 async fn seed(database_url: &str, users: u64, groups: u64, apps: u64) -> anyhow::Result<f64> {
     let t = Instant::now();
@@ -155,7 +155,7 @@ async fn seed(database_url: &str, users: u64, groups: u64, apps: u64) -> anyhow:
         .stdout(std::process::Stdio::null())
         .status()
         .await?;
-    anyhow::ensure!(status.success(), "vestibule seed failed ({status})");
+    anyhow::ensure!(status.success(), "vestibule-bench seed failed ({status})");
     Ok(t.elapsed().as_secs_f64())
 }
 
@@ -183,23 +183,27 @@ async fn measure(
     eprintln!("bench[{store}]: seeding 10,000 users");
     let db = Db::connect(database_url, 2).await?;
     db.migrate().await?;
-    let hasher = crate::security::password::PasswordHasherService::new(settings.password_cost)?;
-    crate::services::accounts::bootstrap(&db, &settings, &hasher, &Clock::system()).await?;
+    let hasher = vestibule::security::password::PasswordHasherService::new(settings.password_cost)?;
+    vestibule::services::accounts::bootstrap(&db, &settings, &hasher, &Clock::system()).await?;
     let first_seed = seed(database_url, 10_000, 200, 50).await?;
-    let fixtures = super::fixtures::build(&db, &hasher, PASSWORD).await?;
+    let fixtures = crate::fixtures::build(&db, &hasher, PASSWORD).await?;
     db.close().await;
 
     // Start: from Application::build to the first successful /readyz.
     let t = Instant::now();
-    let app = Application::build(settings.clone(), Clock::system()).await?;
+    let mut app = Application::build(settings.clone(), Clock::system()).await?;
     let addr: SocketAddr = format!("127.0.0.1:{}", app.port()).parse()?;
     let state = app.state();
+    // Ours to stop while the bulk load commits (see `bulk_invite`).
+    let mut mail_worker = app
+        .take_mail_worker()
+        .ok_or_else(|| anyhow::anyhow!("the portal started without its outbox worker"))?;
     let handle = app.server_handle();
     let server = tokio::spawn(app.run_until_stopped());
     loop {
         let ready = rt
             .spawn(async move {
-                let mut c = super::http::Client::new(addr);
+                let mut c = crate::http::Client::new(addr);
                 c.get("/readyz").await.map(|r| r.status == 200).unwrap_or(false)
             })
             .await?;
@@ -213,7 +217,7 @@ async fn measure(
     out.memory_idle_mb = procstat::memory_mb().0;
 
     // Sessions: the admin, the guest on My Apps, a guest on Review permissions.
-    let review = super::fixtures::pending_guest(&state).await?;
+    let review = crate::fixtures::pending_guest(&state).await?;
     let (admin, guest, reviewer, member200) = {
         let st = state.clone();
         let f = fixtures.clone();
@@ -258,7 +262,7 @@ async fn measure(
     }
 
     // Invitations over HTTP at 1, 8 and 32 admins, then through the service.
-    let admins = super::fixtures::invite_admins(&state, 32, PASSWORD).await?;
+    let admins = crate::fixtures::invite_admins(&state, 32, PASSWORD).await?;
     for n in [1usize, 8, 32].into_iter().filter(|_| wanted("invites")) {
         eprintln!("bench[{store}]: invitations over HTTP, {n} admins");
         let emails: Vec<String> = admins[..n].to_vec();
@@ -324,7 +328,9 @@ async fn measure(
     if wanted("bulk") {
         let n = if quick { 10_000 } else { 100_000 };
         eprintln!("bench[{store}]: {n} invitations in bulk");
+        mail_worker.stop().await;
         (out.bulk_invitations, out.bulk_seconds) = bulk_invite(&state, database_url, dir, addr, n).await?;
+        mail_worker = vestibule::mail::worker::spawn(state.mail_worker());
     }
 
     // Mail: a backlog committed at once, delivered to the sink.
@@ -335,7 +341,7 @@ async fn measure(
     };
     if backlog > 0 {
         eprintln!("bench[{store}]: mail, {backlog} messages");
-        super::fixtures::queue_backlog(&state, backlog).await?;
+        crate::fixtures::queue_backlog(&state, backlog).await?;
         let t = Instant::now();
         state.wake_mail();
         while sink.count() < backlog && t.elapsed() < Duration::from_secs(120) {
@@ -361,7 +367,7 @@ async fn measure(
             eprintln!("bench[{store}]: seeding {more} more users");
             seed(database_url, more, 0, 0).await?
         };
-        let users = super::fixtures::user_count(&state).await?;
+        let users = crate::fixtures::user_count(&state).await?;
         eprintln!("bench[{store}]: scale at {users} users");
         out.scale.push(Scale {
             users,
@@ -376,18 +382,22 @@ async fn measure(
     }
     out.memory_peak_mb = procstat::memory_mb().1;
 
+    // The worker first: the server's end closes the store under it.
+    mail_worker.stop().await;
     handle.stop(true).await;
     let _ = server.await;
     Ok(out)
 }
 
 /// Runs `vestibule invite-bulk` on a file of `n` guests in a child process
-/// (so its memory is not the server's), with the server's outbox worker
-/// held: what is measured is the commit, rows, outbox and audit, not the
-/// sending, which the mail figures measure. The guests and their mail are
-/// taken back afterwards. Returns (invitations committed, seconds).
+/// (so its memory is not the server's): this binary, running the product's
+/// command line as the `vestibule` binary does. The caller has stopped the
+/// server's outbox worker: what is measured is the commit, rows, outbox and
+/// audit, not the sending, which the mail figures measure. The guests and
+/// their mail are taken back afterwards, before the caller starts a worker
+/// again. Returns (invitations committed, seconds).
 async fn bulk_invite(
-    state: &crate::app::AppState,
+    state: &vestibule::app::AppState,
     database_url: &str,
     dir: &std::path::Path,
     addr: SocketAddr,
@@ -395,11 +405,10 @@ async fn bulk_invite(
 ) -> anyhow::Result<(u64, f64)> {
     let csv = dir.join("bulk-invite.csv");
     let results = dir.join("bulk-results.csv");
-    std::fs::write(&csv, super::fixtures::bulk_file(n))?;
-    state.hold_mail(true);
+    std::fs::write(&csv, crate::fixtures::bulk_file(n))?;
     let t = Instant::now();
     let out = tokio::process::Command::new(std::env::current_exe()?)
-        .arg("invite-bulk")
+        .args(["vestibule", "invite-bulk"])
         .arg("--csv")
         .arg(&csv)
         .args(["--inviter", ADMIN_EMAIL])
@@ -417,8 +426,7 @@ async fn bulk_invite(
         .lines()
         .filter(|l| l.contains(",Success,"))
         .count() as u64;
-    super::fixtures::discard_bulk(state).await?;
-    state.hold_mail(false);
+    crate::fixtures::discard_bulk(state).await?;
     anyhow::ensure!(
         out.status.success() && committed == n as u64,
         "vestibule invite-bulk committed {committed} of {n} ({}): {}",
@@ -429,11 +437,11 @@ async fn bulk_invite(
 }
 
 /// Waits until the outbox has nothing left to send (two minutes at most).
-async fn drain(state: &crate::app::AppState) -> anyhow::Result<()> {
+async fn drain(state: &vestibule::app::AppState) -> anyhow::Result<()> {
     let t = Instant::now();
     loop {
         let mut conn = state.db.pool().acquire().await?;
-        let queued = crate::store::bulk::count(&mut conn, "outbox", "status = 'queued'").await?;
+        let queued = vestibule::store::bulk::count(&mut conn, "outbox", "status = 'queued'").await?;
         drop(conn);
         if queued == 0 || t.elapsed() > Duration::from_secs(120) {
             return Ok(());

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 
 use actix_web::web;
 
-use super::http::{self, Client, form_value};
-use crate::app::AppState;
-use crate::domain::Role;
-use crate::services::Admin;
-use crate::services::invitations::{InviteForm, invite};
-use crate::store::audit::Actor;
-use crate::store::codes::{NewCode, Purpose};
+use crate::http::{self, Client, form_value};
+use vestibule::app::AppState;
+use vestibule::domain::Role;
+use vestibule::services::Admin;
+use vestibule::services::invitations::{InviteForm, invite};
+use vestibule::store::audit::Actor;
+use vestibule::store::codes::{NewCode, Purpose};
 
 /// The code the benchmark plants for its guests (only its digest is stored).
 const CODE: &str = "24681357";
@@ -39,7 +39,7 @@ pub async fn sign_in(addr: SocketAddr, email: &str, password: &str) -> anyhow::R
 async fn plant_code(state: &AppState, purpose: Purpose, address: &str, user_id: &str) -> anyhow::Result<()> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    crate::store::codes::insert(
+    vestibule::store::codes::insert(
         &mut tx,
         &NewCode {
             purpose,
@@ -68,7 +68,7 @@ pub async fn guest_sign_in(addr: SocketAddr, state: &AppState, email: &str, user
     // The code is sent after the answer: plant ours once it has been, so
     // ours is the newest.
     let mut conn = state.db.pool().acquire().await?;
-    while crate::store::codes::queued_sign_in_requests(&mut conn, email).await? > 0 {
+    while vestibule::store::codes::queued_sign_in_requests(&mut conn, email).await? > 0 {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     drop(conn);
@@ -212,7 +212,7 @@ pub async fn invite_directly(
                 let form = InviteForm {
                     email: email.clone(),
                     display_name: "Bench Guest".into(),
-                    form_key: crate::security::secret::random_token(16),
+                    form_key: vestibule::security::secret::random_token(16),
                     ..Default::default()
                 };
                 match invite(&state, &admin, &form).await {
