@@ -178,6 +178,8 @@ impl Browser {
                     without_stacktrace(&e)
                 )
             });
+        // thirtyfour sets its own timeouts once the session is open (60 s
+        // for scripts and page loads): these are the suite's.
         let driver = browser.driver.insert(driver);
         driver
             .update_timeouts(TimeoutConfiguration::new(
