@@ -2,7 +2,7 @@
 //! axe-core (and takes the README's pictures of it), seed 000 with the
 //! keyboard only, and seed 000 with JavaScript switched off.
 
-use crate::browser::Browser;
+use crate::browser::{Browser, OrFail};
 use crate::checks::{self, page_type};
 use crate::*;
 
@@ -247,7 +247,11 @@ async fn tour_with_the_dev_mailbox() {
     browser.click_button("Invite").await;
     browser.wait_for_text("Successfully invited user").await;
     // Signed out: what follows is the guest's.
-    browser.cmd(reqwest::Method::DELETE, "/cookie", None).await;
+    browser
+        .driver()
+        .delete_all_cookies()
+        .await
+        .or_fail("delete the cookies");
 
     let invitation = read_mail(&browser, &app, "grace@fabrikam.example", "Administrator invited you").await;
     read_mail(&browser, &app, "manager@fabrikam.example", "Copy: ").await;
@@ -313,8 +317,11 @@ async fn read_mail(browser: &Browser, app: &common::TestApp, to: &str, subject: 
     let res = app.get(&format!("{href}/html")).await;
     assert_eq!(res.status(), 200, "the HTML part of {subject:?}");
     let html_part = res.text().await.expect("the HTML part");
-    let data_url = serde_json::json!({"url": admin::email_data_url(&html_part)});
-    browser.cmd(reqwest::Method::POST, "/url", Some(data_url)).await;
+    browser
+        .driver()
+        .goto(admin::email_data_url(&html_part))
+        .await
+        .or_fail("open the HTML part");
     browser.audit_as("/dev/mailbox/{id}/html").await;
     text
 }

@@ -1,8 +1,7 @@
-//! A small WebDriver client for the browser tests: it starts Debian's
-//! chromedriver on a free port, opens one headless Chromium session with a
-//! fresh profile, and always shuts both down again, even when a test panics
-//! (a killed chromedriver would leave Chromium running, so `Drop` deletes the
-//! session and asks chromedriver to `/shutdown` first).
+//! The browser of the browser tests: Debian's chromedriver on a free port and
+//! one headless Chromium session with a fresh profile, driven through
+//! `thirtyfour`, and always shut down again, even when a test panics (then
+//! with a screenshot and the HTML of the failing page first).
 //!
 //! Elements are found the way a person finds them: inputs by the text of
 //! their `<label>`, buttons and links by their visible text (or accessible
@@ -11,18 +10,16 @@
 // Not every test uses every helper yet.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use thirtyfour::error::{WebDriverErrorInner, WebDriverResult};
+use thirtyfour::prelude::*;
 use tokio::sync::{Mutex, MutexGuard};
-
-/// The key under which WebDriver returns an element reference.
-pub(crate) const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// How long `wait_for_text` waits unless told otherwise.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
@@ -38,32 +35,52 @@ const pick = list => list.find(shown) || list[0] || null;
 const named = e => { const c = e.cloneNode(true);
   c.querySelectorAll('[aria-hidden=true]').forEach(x => x.remove()); return norm(c.textContent); };";
 
-/// A WebDriver element reference.
-#[derive(Clone, Debug)]
-pub struct Element(pub(crate) String);
+/// Chromium's flags on these machines: headless, no sandbox (root in a
+/// container), and nothing that reaches out to the network on its own.
+const CHROMIUM_ARGS: [&str; 10] = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--window-size=1280,900",
+];
 
-impl Element {
-    /// The reference WebDriver expects when the element is a script argument.
-    pub fn to_json(&self) -> Value {
-        json!({ ELEMENT_KEY: self.0 })
+/// A failed WebDriver command fails the test, saying what was being done
+/// (without chromedriver's stack trace).
+pub(crate) trait OrFail<T> {
+    fn or_fail(self, doing: &str) -> T;
+}
+
+impl<T> OrFail<T> for WebDriverResult<T> {
+    #[track_caller]
+    fn or_fail(self, doing: &str) -> T {
+        match self {
+            Ok(value) => value,
+            Err(e) => panic!("WebDriver could not {doing}: {}", without_stacktrace(&e)),
+        }
     }
 }
 
-/// A WebDriver error answer, or a transport failure.
-#[derive(Debug)]
-pub struct WdError(pub String);
-
-impl std::fmt::Display for WdError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+fn without_stacktrace(e: &WebDriverError) -> String {
+    let text = e.to_string();
+    text.split("Stacktrace:")
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .to_owned()
 }
 
 pub struct Browser {
-    http: reqwest::Client,
-    port: u16,
-    session: Option<String>,
-    driver: Child,
+    /// The WebDriver session; `None` once `Drop` has ended it.
+    driver: Option<WebDriver>,
+    chromedriver: Child,
+    /// `http://127.0.0.1:<port>`, where `chromedriver` listens.
+    chromedriver_url: String,
     profile: tempfile::TempDir,
     /// False when started by `start_without_javascript`.
     pub(crate) javascript: bool,
@@ -91,6 +108,17 @@ fn chromedriver_path() -> String {
     path
 }
 
+/// The HTTP client for chromedriver. It opens a connection per command
+/// instead of keeping one: a kept connection is served by the runtime that
+/// opened it, and `Drop` ends the session from a runtime of its own.
+fn chromedriver_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("an HTTP client")
+}
+
 impl Browser {
     /// Waits for its turn, starts chromedriver and opens a headless Chromium.
     pub async fn start() -> Browser {
@@ -115,67 +143,66 @@ impl Browser {
             .tempdir()
             .expect("a profile folder");
         let port = free_port();
-        let driver = Command::new(&driver_path)
+        let chromedriver = Command::new(&driver_path)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {driver_path}: {e}"));
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("an HTTP client");
+        // From here on, `Drop` stops chromedriver whatever happens.
         let mut browser = Browser {
-            http,
-            port,
-            session: None,
-            driver,
+            driver: None,
+            chromedriver,
+            chromedriver_url: format!("http://127.0.0.1:{port}"),
             profile,
             javascript,
             artifact_name: artifact_name(),
             _turn: turn,
         };
         browser.wait_until_ready().await;
-        let args = [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-            "--window-size=1280,900",
-        ]
-        .iter()
-        .map(|a| a.to_string())
-        .chain([format!("--user-data-dir={}", browser.profile.path().display())])
-        .chain((!javascript).then(|| "--blink-settings=scriptEnabled=false".to_owned()))
-        .collect::<Vec<_>>();
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "timeouts": {"pageLoad": 30_000, "script": 10_000, "implicit": 0},
-            "goog:chromeOptions": {"binary": chrome, "args": args},
-        }}});
-        let value = browser
-            .send(reqwest::Method::POST, "/session", Some(caps))
+
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(&chrome).or_fail("set the Chromium binary");
+        let profile_arg = format!("--user-data-dir={}", browser.profile.path().display());
+        let no_script = (!javascript).then_some("--blink-settings=scriptEnabled=false");
+        for arg in CHROMIUM_ARGS.into_iter().chain([profile_arg.as_str()]).chain(no_script) {
+            caps.add_arg(arg).or_fail("add a Chromium flag");
+        }
+        let driver = WebDriver::builder(&browser.chromedriver_url, caps)
+            .client(chromedriver_client())
             .await
-            .unwrap_or_else(|e| panic!("chromedriver could not open a Chromium session: {e}"));
-        let id = value["sessionId"].as_str().expect("a session id").to_owned();
-        browser.session = Some(id);
+            .unwrap_or_else(|e| {
+                panic!(
+                    "chromedriver could not open a Chromium session: {}",
+                    without_stacktrace(&e)
+                )
+            });
+        // thirtyfour sets its own timeouts once the session is open (60 s
+        // for scripts and page loads): these are the suite's.
+        let driver = browser.driver.insert(driver);
+        driver
+            .update_timeouts(TimeoutConfiguration::new(
+                Some(Duration::from_secs(10)),
+                Some(Duration::from_secs(30)),
+                Some(Duration::ZERO),
+            ))
+            .await
+            .or_fail("set the timeouts");
         browser
     }
 
     async fn wait_until_ready(&mut self) {
+        let http = chromedriver_client();
+        let status = format!("{}/status", self.chromedriver_url);
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            if let Ok(Some(status)) = self.driver.try_wait() {
-                panic!("chromedriver exited at start ({status})");
+            if let Ok(Some(exit)) = self.chromedriver.try_wait() {
+                panic!("chromedriver exited at start ({exit})");
             }
-            if let Ok(v) = self.send(reqwest::Method::GET, "/status", None).await
-                && v["ready"].as_bool() == Some(true)
+            if let Ok(res) = http.get(&status).send().await
+                && let Ok(body) = res.json::<Value>().await
+                && body["value"]["ready"] == json!(true)
             {
                 return;
             }
@@ -184,56 +211,19 @@ impl Browser {
         }
     }
 
-    /// One WebDriver request; returns the answer's `value`.
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, WdError> {
-        let url = format!("http://127.0.0.1:{}{path}", self.port);
-        let mut req = self.http.request(method, &url);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let res = req.send().await.map_err(|e| WdError(format!("{path}: {e}")))?;
-        let status = res.status();
-        let body: Value = res.json().await.map_err(|e| WdError(format!("{path}: {e}")))?;
-        let value = body.get("value").cloned().unwrap_or(Value::Null);
-        if !status.is_success() || value.get("error").is_some() {
-            return Err(WdError(format!(
-                "{path}: {} {}",
-                value["error"].as_str().unwrap_or(status.as_str()),
-                value["message"].as_str().unwrap_or("").lines().next().unwrap_or("")
-            )));
-        }
-        Ok(value)
-    }
-
-    fn session_path(&self, rest: &str) -> String {
-        format!("/session/{}{rest}", self.session.as_deref().expect("an open session"))
-    }
-
-    pub(crate) async fn try_cmd(
-        &self,
-        method: reqwest::Method,
-        rest: &str,
-        body: Option<Value>,
-    ) -> Result<Value, WdError> {
-        self.send(method, &self.session_path(rest), body).await
-    }
-
-    pub(crate) async fn cmd(&self, method: reqwest::Method, rest: &str, body: Option<Value>) -> Value {
-        self.try_cmd(method, rest, body)
-            .await
-            .unwrap_or_else(|e| panic!("WebDriver: {e}"))
+    /// The WebDriver session, for what these helpers do not cover.
+    pub fn driver(&self) -> &WebDriver {
+        self.driver.as_ref().expect("an open session")
     }
 
     /// Opens `url` and audits the page (see `check_page`).
     pub async fn goto(&self, url: &str) {
-        self.cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
-            .await;
+        self.driver().goto(url).await.or_fail("open the page");
         self.check_page().await;
     }
 
     pub async fn current_url(&self) -> String {
-        let v = self.cmd(reqwest::Method::GET, "/url", None).await;
-        v.as_str().unwrap_or_default().to_owned()
+        self.driver().current_url().await.or_fail("read the URL").into()
     }
 
     /// The current URL without scheme and host: `/signin?signed_out=1`.
@@ -250,12 +240,7 @@ impl Browser {
     /// (`VESTIBULE_SCREENSHOT_DIR`, used to refresh the README's pictures).
     pub async fn screenshot_to(&self, dir: Option<&str>, name: &str) {
         let Some(dir) = dir else { return };
-        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
-        let png = base64::Engine::decode(
-            &base64::engine::general_purpose::STANDARD,
-            v.as_str().unwrap_or_default(),
-        )
-        .expect("a base64 PNG");
+        let png = self.driver().screenshot_as_png().await.or_fail("take a screenshot");
         std::fs::create_dir_all(dir).expect("the screenshot folder");
         std::fs::write(format!("{dir}/{name}.png"), png).expect("the screenshot is written");
     }
@@ -282,27 +267,22 @@ impl Browser {
     }
 
     pub async fn title(&self) -> String {
-        let v = self.cmd(reqwest::Method::GET, "/title", None).await;
-        v.as_str().unwrap_or_default().to_owned()
+        self.driver().title().await.or_fail("read the title")
     }
 
-    pub(crate) async fn try_execute(&self, script: &str, args: Vec<Value>) -> Result<Value, WdError> {
-        self.try_cmd(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({ "script": script, "args": args })),
-        )
-        .await
+    /// Runs `script` in the page (arguments in `arguments[..]`); returns
+    /// what it returns, or the error when it fails.
+    pub(crate) async fn try_execute(&self, script: &str, args: Vec<Value>) -> WebDriverResult<Value> {
+        let returned = self.driver().execute(script, args).await?;
+        Ok(returned.json().clone())
     }
 
     /// Runs `script` in the page (arguments in `arguments[..]`).
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
-        self.try_execute(script, args)
-            .await
-            .unwrap_or_else(|e| panic!("WebDriver: {e}"))
+        self.try_execute(script, args).await.or_fail("run a script")
     }
 
-    async fn try_page_text(&self) -> Result<String, WdError> {
+    async fn try_page_text(&self) -> WebDriverResult<String> {
         let v = self
             .try_execute("return document.body ? document.body.innerText : '';", vec![])
             .await?;
@@ -311,7 +291,7 @@ impl Browser {
 
     /// What a reader sees on the page.
     pub async fn page_text(&self) -> String {
-        self.try_page_text().await.unwrap_or_else(|e| panic!("WebDriver: {e}"))
+        self.try_page_text().await.or_fail("read the page text")
     }
 
     /// The text of the page's first `<h1>`, or "" without one.
@@ -344,23 +324,27 @@ impl Browser {
             .collect()
     }
 
-    /// Runs a script that returns one element (or null) and turns it into a
-    /// reference, panicking with `what` and the page text when it is null.
-    pub(crate) async fn find_by_script(&self, body: &str, arg: &str, what: &str) -> Element {
+    /// Runs a script that returns one element (or null), panicking with
+    /// `what` and the page text when it is null.
+    pub(crate) async fn find_by_script(&self, body: &str, arg: &str, what: &str) -> WebElement {
         let script = format!("{NORMALIZE_JS}\n{body}");
-        let v = self.execute(&script, vec![json!(arg)]).await;
-        match v.get(ELEMENT_KEY).and_then(Value::as_str) {
-            Some(id) => Element(id.to_owned()),
-            None => panic!(
-                "no {what} {arg:?} on {} (script gave {v}); the page reads:\n{}",
+        let found = self
+            .driver()
+            .execute(script, vec![json!(arg)])
+            .await
+            .or_fail("run a finder script");
+        if found.json().is_null() {
+            panic!(
+                "no {what} {arg:?} on {}; the page reads:\n{}",
                 self.current_url().await,
                 self.page_text().await
-            ),
+            );
         }
+        found.element().or_fail("read the element the script found")
     }
 
     /// The input, select or textarea whose `<label>` reads exactly `label`.
-    pub async fn input_labelled(&self, label: &str) -> Element {
+    pub async fn input_labelled(&self, label: &str) -> WebElement {
         self.find_by_script(
             "const label = pick([...document.querySelectorAll('label')]
                .filter(l => norm(l.textContent) === arguments[0]));
@@ -385,18 +369,18 @@ impl Browser {
                  select.value = option.value;
                  select.dispatchEvent(new Event('change', { bubbles: true }));
                  return true;",
-                vec![select.to_json(), serde_json::json!(option)],
+                vec![select.to_json().or_fail("pass the select to a script"), json!(option)],
             )
             .await;
         assert_eq!(
             chosen,
-            serde_json::json!(true),
+            json!(true),
             "no option {option:?} in the select labelled {label:?}"
         );
     }
 
     /// A button (or submit input) whose visible text or accessible name is `text`.
-    pub async fn button(&self, text: &str) -> Element {
+    pub async fn button(&self, text: &str) -> WebElement {
         self.find_by_script(
             "return pick([...document.querySelectorAll('button, input[type=submit], input[type=button]')]
                .filter(b => [b.tagName === 'INPUT' ? b.value : b.innerText, b.getAttribute('aria-label')]
@@ -408,7 +392,7 @@ impl Browser {
     }
 
     /// A link whose visible text or accessible name is `text`.
-    pub async fn link(&self, text: &str) -> Element {
+    pub async fn link(&self, text: &str) -> WebElement {
         self.find_by_script(
             "return pick([...document.querySelectorAll('a[href]')]
                .filter(a => [a.innerText, a.getAttribute('aria-label'), named(a)].some(t => norm(t) === arguments[0])));",
@@ -419,7 +403,7 @@ impl Browser {
     }
 
     /// A `<summary>` (disclosure button) whose visible text or aria-label is `text`.
-    pub async fn summary(&self, text: &str) -> Element {
+    pub async fn summary(&self, text: &str) -> WebElement {
         self.find_by_script(
             "return pick([...document.querySelectorAll('summary')]
                .filter(s => [s.innerText, s.getAttribute('aria-label'), named(s)].some(t => norm(t) === arguments[0])));",
@@ -430,25 +414,15 @@ impl Browser {
     }
 
     /// Fallback for things without a visible name: `[data-testid=…]`.
-    pub async fn by_testid(&self, testid: &str) -> Element {
-        let css = format!("[data-testid=\"{testid}\"]");
-        let v = self
-            .cmd(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({ "using": "css selector", "value": css })),
-            )
-            .await;
-        Element(v[ELEMENT_KEY].as_str().expect("an element reference").to_owned())
+    pub async fn by_testid(&self, testid: &str) -> WebElement {
+        self.driver()
+            .find(By::Testid(testid))
+            .await
+            .or_fail(&format!("find [data-testid={testid}]"))
     }
 
-    pub async fn click(&self, element: &Element) {
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{}/click", element.0),
-            Some(json!({})),
-        )
-        .await;
+    pub async fn click(&self, element: &WebElement) {
+        element.click().await.or_fail("click");
     }
 
     /// Clicks what `find` finds, finding it again when the page changed
@@ -456,25 +430,18 @@ impl Browser {
     async fn click_found<'a, F, Fut>(&'a self, find: F)
     where
         F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Element> + 'a,
+        Fut: std::future::Future<Output = WebElement> + 'a,
     {
         let mut attempts = 0;
         loop {
-            let element = find().await;
-            let clicked = self
-                .try_cmd(
-                    reqwest::Method::POST,
-                    &format!("/element/{}/click", element.0),
-                    Some(json!({})),
-                )
-                .await;
+            let clicked = find().await.click().await;
             match clicked {
-                Ok(_) => return,
-                Err(e) if attempts < 30 && (e.0.contains("stale") || e.0.contains("does not belong")) => {
+                Ok(()) => return,
+                Err(e) if attempts < 30 && page_was_replaced(&e) => {
                     attempts += 1;
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                Err(e) => panic!("WebDriver: {e}"),
+                Err(e) => panic!("WebDriver could not click: {}", without_stacktrace(&e)),
             }
         }
     }
@@ -482,18 +449,8 @@ impl Browser {
     /// Clears the field labelled `label` and types `value` into it.
     pub async fn fill(&self, label: &str, value: &str) {
         let field = self.input_labelled(label).await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{}/clear", field.0),
-            Some(json!({})),
-        )
-        .await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", field.0),
-            Some(json!({ "text": value })),
-        )
-        .await;
+        field.clear().await.or_fail("clear the field");
+        field.send_keys(value).await.or_fail("type into the field");
     }
 
     pub async fn click_button(&self, text: &str) {
@@ -545,42 +502,9 @@ impl Browser {
     }
 }
 
-/// A blocking HTTP/1.1 request to chromedriver, for `Drop` (no async
-/// there); returns the answer's body.
-fn blocking_request(port: u16, method: &str, path: &str, body: Option<&str>) -> Option<Vec<u8>> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-    let body = body.unwrap_or("");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    // chromedriver keeps the connection open despite `Connection: close`, so
-    // read up to the end of the body rather than to the end of the stream.
-    let mut got = Vec::new();
-    let mut buf = [0u8; 65536];
-    loop {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        got.extend_from_slice(&buf[..n]);
-        let Some(head_end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&got[..head_end]).to_ascii_lowercase();
-        let length = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .unwrap_or(0);
-        if got.len() >= head_end + 4 + length {
-            return Some(got[head_end + 4..head_end + 4 + length].to_vec());
-        }
-    }
+/// An element from the page that was being replaced when it was found.
+fn page_was_replaced(e: &WebDriverError) -> bool {
+    matches!(e.as_inner(), WebDriverErrorInner::StaleElementReference(_)) || e.to_string().contains("does not belong")
 }
 
 /// Where failure artifacts go: `<target>/e2e-artifacts`.
@@ -623,70 +547,71 @@ fn artifact_name() -> String {
     format!("{test}-{n}")
 }
 
-impl Browser {
-    /// On a failing test: a screenshot and the page's HTML under
-    /// `target/e2e-artifacts/<test>-<n>.{png,html}`, their paths printed.
-    fn save_failure_artifacts(&self, session: &str) {
-        let dir = artifacts_dir();
-        if std::fs::create_dir_all(&dir).is_err() {
-            return;
-        }
-        let base = dir.join(&self.artifact_name);
-        let value = |bytes: Option<Vec<u8>>| {
-            bytes
-                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-                .and_then(|v| v.get("value").and_then(Value::as_str).map(str::to_owned))
-        };
-        let shot = value(blocking_request(
-            self.port,
-            "GET",
-            &format!("/session/{session}/screenshot"),
-            None,
-        ));
-        if let Some(png) = shot.and_then(|b| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b).ok())
-            && std::fs::write(base.with_extension("png"), png).is_ok()
-        {
-            eprintln!(
-                "e2e: screenshot of the failing page: {}",
-                base.with_extension("png").display()
-            );
-        }
-        let script = json!({"script": "return document.documentElement.outerHTML;", "args": []}).to_string();
-        let html = value(blocking_request(
-            self.port,
-            "POST",
-            &format!("/session/{session}/execute/sync"),
-            Some(&script),
-        ));
-        if let Some(html) = html
-            && std::fs::write(base.with_extension("html"), html).is_ok()
-        {
-            eprintln!(
-                "e2e: HTML of the failing page: {}",
-                base.with_extension("html").display()
-            );
-        }
+/// On a failing test: a screenshot and the page's HTML under
+/// `target/e2e-artifacts/<test>-<n>.{png,html}`, their paths printed.
+/// Never panics: it runs while the test's panic unwinds.
+async fn save_failure_artifacts(driver: &WebDriver, name: &str) {
+    let dir = artifacts_dir();
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let base = dir.join(name);
+    if let Ok(png) = driver.screenshot_as_png().await
+        && std::fs::write(base.with_extension("png"), png).is_ok()
+    {
+        eprintln!(
+            "e2e: screenshot of the failing page: {}",
+            base.with_extension("png").display()
+        );
+    }
+    if let Ok(html) = driver.source().await
+        && std::fs::write(base.with_extension("html"), html).is_ok()
+    {
+        eprintln!(
+            "e2e: HTML of the failing page: {}",
+            base.with_extension("html").display()
+        );
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        if let Some(id) = self.session.take() {
-            if std::thread::panicking() {
-                self.save_failure_artifacts(&id);
+        let failing = std::thread::panicking();
+        let driver = self.driver.take();
+        let shutdown = format!("{}/shutdown", self.chromedriver_url);
+        let artifact_name = &self.artifact_name;
+        let end_session = async move {
+            if let Some(driver) = driver {
+                if failing {
+                    save_failure_artifacts(&driver, artifact_name).await;
+                }
+                let _ = driver.quit().await;
             }
-            blocking_request(self.port, "DELETE", &format!("/session/{id}"), None);
-        }
-        // Stops chromedriver and any Chromium it still owns.
-        blocking_request(self.port, "GET", "/shutdown", None);
+            // Stops chromedriver and any Chromium it still owns.
+            let _ = chromedriver_client().get(shutdown).send().await;
+        };
+        // `drop` cannot await, and may run while the test's runtime unwinds:
+        // the session ends on a thread with a runtime of its own. Joined
+        // here, a panic there is not raised again: chromedriver must still
+        // be stopped below.
+        std::thread::scope(|scope| {
+            let ending = scope.spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime to end the session");
+                runtime.block_on(async { tokio::time::timeout(Duration::from_secs(30), end_session).await })
+            });
+            let _ = ending.join();
+        });
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.driver.try_wait() {
+            if let Ok(Some(_)) = self.chromedriver.try_wait() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        let _ = self.chromedriver.kill();
+        let _ = self.chromedriver.wait();
     }
 }

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use serde_json::{Value, json};
+use thirtyfour::{Key, TypingData};
 
-use crate::browser::{Browser, NORMALIZE_JS};
+use crate::browser::{Browser, NORMALIZE_JS, OrFail};
 
 /// The WCAG 2.x A and AA rule sets axe runs.
 const AXE_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
@@ -87,7 +88,7 @@ impl Browser {
     pub async fn audit_accessibility(&self) -> Vec<String> {
         self.try_execute(&format!("{}\n;return true;", axe_source()), vec![])
             .await
-            .unwrap_or_else(|e| panic!("axe-core could not be injected: {e}"));
+            .or_fail("inject axe-core");
         let run =
             "return axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
               .then(r => r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')
@@ -95,7 +96,7 @@ impl Browser {
         let found = self
             .try_execute(run, vec![json!(AXE_TAGS)])
             .await
-            .unwrap_or_else(|e| panic!("axe.run failed: {e}"));
+            .or_fail("run axe-core");
         found
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
@@ -164,13 +165,12 @@ impl Browser {
     /// Sets the viewport to `width` × `height` CSS pixels (DevTools device
     /// metrics: a window cannot be made narrower than Chromium's minimum).
     pub async fn set_viewport(&self, width: u32, height: u32) {
-        self.cmd(
-            reqwest::Method::POST,
-            "/goog/cdp/execute",
-            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}})),
-        )
-        .await;
+        self.driver()
+            .cdp()
+            .emulation()
+            .set_device_metrics_override(width, height, 1.0, false)
+            .await
+            .or_fail("set the viewport");
         let inner = self.execute("return window.innerWidth;", vec![]).await;
         assert_eq!(inner, json!(width), "the viewport is {width} px wide");
     }
@@ -208,27 +208,13 @@ impl Browser {
         );
     }
 
-    /// Presses keys on whatever has the focus (WebDriver Perform Actions):
-    /// `"\u{E004}"` is Tab, `"\u{E007}"` Enter, `" "` Space; other
-    /// characters are typed as they are.
-    pub async fn press(&self, keys: &str) {
-        let actions: Vec<Value> = keys
-            .chars()
-            .flat_map(|c| {
-                let c = c.to_string();
-                [
-                    json!({"type": "keyDown", "value": c}),
-                    json!({"type": "keyUp", "value": c}),
-                ]
-            })
-            .collect();
-        self.cmd(
-            reqwest::Method::POST,
-            "/actions",
-            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
-        )
-        .await;
-        self.cmd(reqwest::Method::DELETE, "/actions", None).await;
+    /// Presses keys on whatever has the focus (WebDriver Perform Actions),
+    /// then releases them all: `Key::Tab`, `Key::Enter`, `" "` for Space;
+    /// the characters of a text are typed as they are.
+    pub async fn press(&self, keys: impl Into<TypingData>) {
+        let keyboard = self.driver().action_chain().send_keys(keys);
+        keyboard.perform().await.or_fail("press keys");
+        keyboard.reset_actions().await.or_fail("release the keys");
     }
 
     /// How a screen reader would name the focused element: a field by its
@@ -250,7 +236,7 @@ impl Browser {
 
     /// Tab once, and fail unless the focus lands on `expected`.
     pub async fn tab_to(&self, expected: &str) {
-        self.press("\u{E004}").await;
+        self.press(Key::Tab).await;
         let now = self.focused().await;
         assert_eq!(
             now, expected,
@@ -265,6 +251,6 @@ impl Browser {
 
     /// Presses Enter on the focused element.
     pub async fn enter(&self) {
-        self.press("\u{E007}").await;
+        self.press(Key::Enter).await;
     }
 }
