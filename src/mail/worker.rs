@@ -1,7 +1,7 @@
 //! The outbox worker: claims due messages with a lease, sends them, and
 //! records each result as soon as its send ends. It wakes at once when its
-//! own process commits mail (`OutboxWorker::wake`, which
-//! `AppState::wake_mail` calls) and polls for mail other
+//! own process commits mail (`OutboxWorker::wake`, notified by
+//! `AppState::wake_mail`) and polls for mail other
 //! instances committed. Failures are retried with exponential backoff and
 //! jitter; a permanent (5xx) answer, or too many attempts, marks the message
 //! failed.
@@ -33,9 +33,8 @@
 //!   instances' clocks must agree to within that last third).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;

@@ -2,11 +2,11 @@
 //! for tests that need many users in given states quickly, and a snapshot
 //! of every table to prove that a refused request changed nothing.
 
-use vestibule::domain::{Role, UserType};
+use vestibule::domain::{DisplayName, Email, ExternalUserState, Role, UserType};
 use vestibule::services::Admin;
 use vestibule::services::invitations::InviteForm;
 use vestibule::store::audit::Actor;
-use vestibule::store::bulk::{self, Value};
+use vestibule::store::users::NewUser;
 
 use super::{ADMIN_EMAIL, TestApp};
 
@@ -71,55 +71,69 @@ impl TestApp {
     /// directory that a query plan test needs, where the planners know the
     /// users table is large.
     pub async fn populate_directory(&self, n: usize) {
-        const COLUMNS: &[&str] = &[
-            "id",
-            "display_name",
-            "display_name_lower",
-            "mail",
-            "mail_lower",
-            "user_principal_name",
-            "upn_lower",
-            "user_type",
-            "creation_type",
-            "external_user_state",
-            "company_name",
-            "created_at",
-        ];
-        let now = self.clock.now();
-        let rows: Vec<Vec<Value>> = (0..n)
+        struct Person {
+            id: String,
+            name: DisplayName,
+            mail: Email,
+            upn: String,
+            user_type: UserType,
+            state: Option<ExternalUserState>,
+        }
+        let people: Vec<Person> = (0..n)
             .map(|i| {
-                let name = format!("Directory Person {i:05}");
                 let (user_type, state, mail, upn) = match i % 10 {
                     0..3 => {
                         let mail = format!("person.{i}@contoso.test");
-                        ("Member", None, mail.clone(), mail)
+                        (UserType::Member, None, mail.clone(), mail)
                     }
                     k => {
                         let mail = format!("person.{i}@fabrikam.example");
                         let upn = format!("person.{i}_fabrikam.example#EXT#@contoso.test");
-                        let state = if k < 6 { "PendingAcceptance" } else { "Accepted" };
-                        ("Guest", Some(state), mail, upn)
+                        let state = if k < 6 {
+                            ExternalUserState::PendingAcceptance
+                        } else {
+                            ExternalUserState::Accepted
+                        };
+                        (UserType::Guest, Some(state), mail, upn)
                     }
                 };
-                vec![
-                    uuid::Uuid::now_v7().to_string().into(),
-                    name.clone().into(),
-                    name.to_lowercase().into(),
-                    Some(mail.clone()).into(),
-                    Some(mail.to_lowercase()).into(),
-                    upn.clone().into(),
-                    upn.to_lowercase().into(),
-                    user_type.into(),
-                    state.map(|_| "Invitation".to_owned()).into(),
-                    state.map(str::to_owned).into(),
-                    Some(if user_type == "Member" { "Contoso" } else { "Fabrikam" }.to_owned()).into(),
-                    now.into(),
-                ]
+                Person {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    name: DisplayName::parse(&format!("Directory Person {i:05}")).unwrap(),
+                    mail: Email::parse(&mail).unwrap(),
+                    upn,
+                    user_type,
+                    state,
+                }
+            })
+            .collect();
+        let now = self.clock.now();
+        let rows: Vec<NewUser<'_>> = people
+            .iter()
+            .map(|p| NewUser {
+                id: &p.id,
+                display_name: &p.name,
+                mail: Some(&p.mail),
+                user_principal_name: &p.upn,
+                user_type: p.user_type,
+                creation_type: p.state.map(|_| "Invitation"),
+                external_user_state: p.state,
+                company_name: Some(if p.user_type == UserType::Member {
+                    "Contoso"
+                } else {
+                    "Fabrikam"
+                }),
+                password_hash: None,
+                must_change_password: false,
+                invited_by: None,
+                now,
             })
             .collect();
         let mut conn = self.db.pool().acquire().await.unwrap();
-        bulk::insert_rows(&mut conn, "users", COLUMNS, &rows, "").await.unwrap();
-        bulk::analyze(&mut conn, self.db.backend()).await.unwrap();
+        vestibule::store::users::insert_many(&mut conn, &rows).await.unwrap();
+        vestibule::store::bulk::analyze(&mut conn, self.db.backend())
+            .await
+            .unwrap();
     }
 
     /// Gives `user_id` a directory role, as Roles and administrators would.
