@@ -11,6 +11,7 @@ pub mod organization;
 pub mod password;
 pub mod redirect;
 pub mod role;
+pub mod single_sign_on;
 pub mod url_query;
 pub mod user;
 pub mod user_action;

@@ -16,6 +16,8 @@ pub mod invitations;
 pub mod organization;
 pub mod outbox;
 pub mod roles;
+pub mod sign_in_log;
+pub mod single_sign_on;
 pub mod users;
 
 use std::path::Path;
