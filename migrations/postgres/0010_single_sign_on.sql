@@ -1,3 +1,9 @@
+-- The directory's tenant ID (Entra's `tid`): a random UUID, part of the
+-- OpenID Connect issuer and of every token. New organizations get theirs
+-- when the row is first written.
+ALTER TABLE organization ADD COLUMN tenant_id TEXT;
+UPDATE organization SET tenant_id = gen_random_uuid()::text WHERE tenant_id IS NULL;
+
 -- Applications sign users in through Vestibule (OpenID Connect).
 --
 -- `sso_mode`: Disabled (no tile link), Linked (the tile opens the homepage,

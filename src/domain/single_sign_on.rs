@@ -2,6 +2,17 @@
 //! the exact redirect URIs an OpenID Connect client may use, the ID token
 //! signing algorithm and client secret lifetimes.
 
+/// The OpenID Connect issuer: Entra's shape (`{instance}/{tenant}/v2.0`),
+/// so a library configured for Entra only changes the host.
+pub fn issuer(public_url: &str, tenant_id: &str) -> String {
+    format!("{}/{tenant_id}/v2.0", public_url.trim_end_matches('/'))
+}
+
+/// Where the issuer's discovery document is.
+pub fn discovery_url(public_url: &str, tenant_id: &str) -> String {
+    format!("{}/.well-known/openid-configuration", issuer(public_url, tenant_id))
+}
+
 /// The Single sign-on mode of an application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SsoMode {

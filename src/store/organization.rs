@@ -16,6 +16,8 @@ pub struct Organization {
     /// Guests may leave the organization from Organizations.
     pub guests_may_leave: i64,
     pub guest_session_hours: i64,
+    /// The tenant ID (Entra's `tid`): in the OpenID Connect issuer and in tokens.
+    pub tenant_id: String,
 }
 
 impl Organization {
@@ -31,8 +33,8 @@ impl Organization {
 pub async fn get(conn: &mut Conn) -> sqlx::Result<Option<Organization>> {
     sqlx::query_as(
         "SELECT name, primary_domain, privacy_statement_url, privacy_contact, terms_of_use, \
-         terms_version, updated_at, otp_at_redemption, guests_may_leave, guest_session_hours \
-         FROM organization WHERE id = 1",
+         terms_version, updated_at, otp_at_redemption, guests_may_leave, guest_session_hours, \
+         COALESCE(tenant_id, '') AS tenant_id FROM organization WHERE id = 1",
     )
     .fetch_optional(&mut *conn)
     .await
@@ -42,12 +44,13 @@ pub async fn get(conn: &mut Conn) -> sqlx::Result<Option<Organization>> {
 /// admins set.
 pub async fn insert_if_missing(conn: &mut Conn, name: &str, domain: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO organization (id, name, primary_domain, terms_version, updated_at) \
-         VALUES (1, $1, $2, 0, $3) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO organization (id, name, primary_domain, terms_version, updated_at, tenant_id) \
+         VALUES (1, $1, $2, 0, $3, $4) ON CONFLICT (id) DO NOTHING",
     )
     .bind(name)
     .bind(domain)
     .bind(now)
+    .bind(uuid::Uuid::new_v4().to_string())
     .execute(&mut *conn)
     .await?;
     Ok(())
