@@ -33,6 +33,8 @@ pub struct AppState {
     pub sign_in_codes_wake: Arc<tokio::sync::Notify>,
     /// The organization row, kept for a moment between reads.
     pub organization: OrganizationCache,
+    /// The token signing keys, read through a short in-memory cache.
+    pub signing_keys: SigningKeyCache,
     /// When each All users filter (user type, state) was last counted above
     /// the cap, in clock seconds; see `web::admin::all_users`.
     pub directory_above_cap: std::sync::Mutex<std::collections::HashMap<String, i64>>,
@@ -101,6 +103,81 @@ impl OrganizationCache {
     }
 
     /// Drops the copy, after this instance changed the row.
+    pub fn forget(&self) {
+        *self.slot.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// How long a retired signing key stays published: longer than any token
+/// it signed lives (ID tokens an hour, access tokens a quarter of that).
+pub const RETIRED_KEYS_PUBLISHED_FOR: i64 = 24 * 3600;
+
+/// How long an instance signs with the keys it read before reading them
+/// again, so a rotation made elsewhere (`vestibule keys rotate`, another
+/// instance) is picked up within this time.
+const SIGNING_KEYS_FRESH_FOR: Duration = Duration::from_secs(60);
+
+/// The keys of one moment: the newest signing key of each algorithm and
+/// every published public key.
+pub struct KeySet {
+    pub signing: Vec<Arc<crate::security::jws::SigningKey>>,
+    pub published: Vec<crate::security::jws::PublicJwk>,
+}
+
+impl KeySet {
+    /// The key new tokens of `alg` are signed with.
+    pub fn signer(&self, alg: crate::security::jws::JwsAlg) -> Option<&crate::security::jws::SigningKey> {
+        self.signing.iter().find(|k| k.alg() == alg).map(|k| k.as_ref())
+    }
+}
+
+/// Signing keys, unsealed once and kept for a minute.
+#[derive(Default)]
+pub struct SigningKeyCache {
+    slot: RwLock<Option<(Arc<KeySet>, Instant)>>,
+}
+
+impl SigningKeyCache {
+    /// The current keys. `now` is the clock's time, which decides which
+    /// retired keys are still published.
+    pub async fn get(&self, db: &Db, seal: &crate::security::jws::KeySeal, now: i64) -> anyhow::Result<Arc<KeySet>> {
+        if let Some((set, read_at)) = self.slot.read().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && read_at.elapsed() < SIGNING_KEYS_FRESH_FOR
+        {
+            return Ok(set.clone());
+        }
+        let mut conn = db.pool().acquire().await?;
+        let rows = store::signing_keys::published(&mut conn, now - RETIRED_KEYS_PUBLISHED_FOR).await?;
+        drop(conn);
+        let mut signing: Vec<Arc<crate::security::jws::SigningKey>> = Vec::new();
+        let mut published = Vec::new();
+        for row in rows {
+            let jwk: crate::security::jws::PublicJwk = serde_json::from_str(&row.public_jwk)?;
+            published.push(jwk);
+            let Some(alg) = crate::security::jws::JwsAlg::parse(&row.alg) else {
+                continue;
+            };
+            // Rows come newest first: the first active key of an algorithm signs.
+            if row.retired_at.is_none() && !signing.iter().any(|k| k.alg() == alg) {
+                let pkcs8 = seal.open(&row.kid, &row.sealed_private_key).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "signing key {} does not open with this server key (VESTIBULE_SESSION_KEY)",
+                        row.kid
+                    )
+                })?;
+                signing.push(Arc::new(crate::security::jws::SigningKey::from_pkcs8(
+                    row.kid.clone(),
+                    alg,
+                    &pkcs8,
+                )?));
+            }
+        }
+        let set = Arc::new(KeySet { signing, published });
+        *self.slot.write().unwrap_or_else(|e| e.into_inner()) = Some((set.clone(), Instant::now()));
+        Ok(set)
+    }
+
+    /// Drops the copy, after this instance changed the keys.
     pub fn forget(&self) {
         *self.slot.write().unwrap_or_else(|e| e.into_inner()) = None;
     }

@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `admin create` and
-//! `invite-bulk`.
+//! The command line: `serve` (the default), `migrate`, `admin create`,
+//! `invite-bulk` and `keys rotate`.
 
 mod invite_bulk;
 
@@ -38,6 +38,18 @@ pub enum Command {
         command: AdminCommand,
     },
     InviteBulk(invite_bulk::InviteBulkArgs),
+    /// Manage the keys that sign ID and access tokens.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Add a new signing key for each algorithm; the old ones stay published
+    /// until the tokens they signed have expired.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -73,6 +85,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             command: AdminCommand::Create { email, name, role },
         } => create_admin(settings, &email, &name, &role).await,
         Command::InviteBulk(args) => return invite_bulk::run(settings, args).await,
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => rotate_keys(settings).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -104,6 +119,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(url = %signin_url, "Vestibule is listening");
     app.run_until_stopped().await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn rotate_keys(settings: Settings) -> anyhow::Result<()> {
+    let state = crate::startup::command_state(settings, Clock::system()).await?;
+    for kid in crate::services::signing_keys::rotate(&state).await? {
+        println!("added signing key {kid}");
+    }
+    println!("running instances sign with the new keys within a minute; the old keys stay published for a day");
+    state.db.close().await;
     Ok(())
 }
 

@@ -56,6 +56,13 @@ impl Application {
             None => format!("http://{}", std::net::SocketAddr::new(settings.bind.ip(), port)),
         };
         let state = web::Data::new(new_state(settings, clock, db, hasher, &master_key, public_url)?);
+        crate::services::signing_keys::ensure(&state).await?;
+        // Fails now, not at the first sign-in, when the keys were sealed
+        // under another server key.
+        state
+            .signing_keys
+            .get(&state.db, &state.secrets.key_seal, state.clock.now())
+            .await?;
 
         let server = serve(listener, state.clone(), session_key)?;
         spawn_housekeeping(state.clone());
@@ -148,6 +155,7 @@ fn new_state(
         sign_in_codes_wake: Default::default(),
         organization: Default::default(),
         directory_above_cap: Default::default(),
+        signing_keys: Default::default(),
     })
 }
 

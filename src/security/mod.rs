@@ -3,6 +3,7 @@
 //! rate limits.
 
 pub mod client_ip;
+pub mod jws;
 pub mod origin;
 pub mod password;
 pub mod rate_limit;

@@ -51,6 +51,11 @@ impl DigestKey {
         Self(mac.finalize().into_bytes().to_vec())
     }
 
+    /// The derived key itself, for a purpose that is not a digest.
+    fn raw(&self) -> [u8; 32] {
+        self.0.as_slice().try_into().expect("an HMAC-SHA256 output is 32 bytes")
+    }
+
     /// HMAC-SHA256 of `secret`, hex-encoded: what is stored and looked up.
     pub fn digest(&self, secret: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
@@ -69,6 +74,10 @@ pub struct Secrets {
     pub block_links: DigestKey,
     /// One-time passcodes.
     pub codes: DigestKey,
+    /// OpenID Connect authorization codes and refresh tokens.
+    pub oidc_tokens: DigestKey,
+    /// Seals token signing keys at rest.
+    pub key_seal: crate::security::jws::KeySeal,
 }
 
 impl Secrets {
@@ -77,6 +86,10 @@ impl Secrets {
             tickets: DigestKey::derive(master, "vestibule invitation tickets v1"),
             block_links: DigestKey::derive(master, "vestibule block-invitation links v1"),
             codes: DigestKey::derive(master, "vestibule one-time passcodes v1"),
+            oidc_tokens: DigestKey::derive(master, "vestibule authorization codes and refresh tokens v1"),
+            key_seal: crate::security::jws::KeySeal::new(
+                DigestKey::derive(master, "vestibule signing key seal v1").raw(),
+            ),
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod redemption;
 pub mod roles;
 pub mod settings;
 pub mod sign_in_codes;
+pub mod signing_keys;
 pub mod users;
 
 pub use principal::Admin;

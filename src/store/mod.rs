@@ -13,10 +13,12 @@ pub mod deleted_users;
 pub mod directory;
 pub mod groups;
 pub mod invitations;
+pub mod oidc;
 pub mod organization;
 pub mod outbox;
 pub mod roles;
 pub mod sign_in_log;
+pub mod signing_keys;
 pub mod single_sign_on;
 pub mod users;
 
