@@ -62,6 +62,9 @@ CREATE TABLE oidc_grants (
     user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     scope TEXT NOT NULL,
     session_id TEXT NOT NULL,
+    -- The user's session epoch when signing in: signing out of Vestibule,
+    -- a new password or a block moves it on and ends the grant too.
+    session_epoch BIGINT NOT NULL,
     auth_time BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     revoked_at BIGINT

@@ -74,6 +74,8 @@ pub struct Secrets {
     pub block_links: DigestKey,
     /// One-time passcodes.
     pub codes: DigestKey,
+    /// OpenID Connect client secrets.
+    pub client_secrets: DigestKey,
     /// OpenID Connect authorization codes and refresh tokens.
     pub oidc_tokens: DigestKey,
     /// Seals token signing keys at rest.
@@ -86,6 +88,7 @@ impl Secrets {
             tickets: DigestKey::derive(master, "vestibule invitation tickets v1"),
             block_links: DigestKey::derive(master, "vestibule block-invitation links v1"),
             codes: DigestKey::derive(master, "vestibule one-time passcodes v1"),
+            client_secrets: DigestKey::derive(master, "vestibule client secrets v1"),
             oidc_tokens: DigestKey::derive(master, "vestibule authorization codes and refresh tokens v1"),
             key_seal: crate::security::jws::KeySeal::new(
                 DigestKey::derive(master, "vestibule signing key seal v1").raw(),

@@ -19,6 +19,7 @@ pub mod deleted_users;
 pub mod groups;
 pub mod invitations;
 pub mod invite_form;
+pub mod openid_connect;
 pub mod organization;
 pub mod principal;
 pub mod purge;

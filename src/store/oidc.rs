@@ -14,6 +14,7 @@ pub struct Grant {
     pub user_id: String,
     pub scope: String,
     pub session_id: String,
+    pub session_epoch: i64,
     pub auth_time: i64,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
@@ -21,14 +22,15 @@ pub struct Grant {
 
 pub async fn insert_grant(conn: &mut Conn, grant: &Grant) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO oidc_grants (id, app_id, user_id, scope, session_id, auth_time, created_at, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+        "INSERT INTO oidc_grants (id, app_id, user_id, scope, session_id, session_epoch, auth_time, created_at, \
+         revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
     )
     .bind(&grant.id)
     .bind(&grant.app_id)
     .bind(&grant.user_id)
     .bind(&grant.scope)
     .bind(&grant.session_id)
+    .bind(grant.session_epoch)
     .bind(grant.auth_time)
     .bind(grant.created_at)
     .execute(&mut *conn)
@@ -38,7 +40,8 @@ pub async fn insert_grant(conn: &mut Conn, grant: &Grant) -> sqlx::Result<()> {
 
 pub async fn find_grant(conn: &mut Conn, id: &str) -> sqlx::Result<Option<Grant>> {
     sqlx::query_as(
-        "SELECT id, app_id, user_id, scope, session_id, auth_time, created_at, revoked_at FROM oidc_grants WHERE id = $1",
+        "SELECT id, app_id, user_id, scope, session_id, session_epoch, auth_time, created_at, revoked_at \
+         FROM oidc_grants WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -112,7 +115,7 @@ pub async fn use_code(conn: &mut Conn, digest: &str, now: i64) -> sqlx::Result<C
         .bind(digest)
         .execute(&mut *conn)
         .await?;
-    let row: Option<(String, String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+    let row: Option<Code> = sqlx::query_as(
         "SELECT grant_id, redirect_uri, nonce, code_challenge, expires_at FROM authorization_codes WHERE digest = $1",
     )
     .bind(digest)
@@ -120,14 +123,10 @@ pub async fn use_code(conn: &mut Conn, digest: &str, now: i64) -> sqlx::Result<C
     .await?;
     Ok(match row {
         None => CodeUse::Unknown,
-        Some((grant_id, ..)) if done.rows_affected() == 0 => CodeUse::Replayed { grant_id },
-        Some((grant_id, redirect_uri, nonce, code_challenge, expires_at)) => CodeUse::First(Code {
-            grant_id,
-            redirect_uri,
-            nonce,
-            code_challenge,
-            expires_at,
-        }),
+        Some(code) if done.rows_affected() == 0 => CodeUse::Replayed {
+            grant_id: code.grant_id,
+        },
+        Some(code) => CodeUse::First(code),
     })
 }
 

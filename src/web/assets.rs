@@ -13,6 +13,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/css/vestibule.css"),
     ),
     (
+        "js/form_post.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/js/form_post.js"),
+    ),
+    (
         "img/favicon.svg",
         "image/svg+xml",
         include_str!("../../static/img/favicon.svg"),

@@ -27,6 +27,8 @@ struct SignInPage {
 pub struct SignInQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    /// The address to fill in (an application's `login_hint`).
+    login_hint: Option<String>,
 }
 
 pub async fn signin_form(session: TypedSession, query: web::Query<SignInQuery>) -> Result<HttpResponse, AppError> {
@@ -35,7 +37,7 @@ pub async fn signin_form(session: TypedSession, query: web::Query<SignInQuery>) 
     }
     let page = SignInPage {
         layout: Layout::anonymous("Sign in", &session),
-        email: String::new(),
+        email: query.login_hint.as_deref().unwrap_or("").chars().take(254).collect(),
         next: query.next.clone().filter(|n| is_local_path(n)).unwrap_or_default(),
         error: None,
     };

@@ -215,17 +215,19 @@ impl ResponseError for AppError {
 pub use crate::domain::url_query::encode as urlencode;
 
 /// Gives every error response that is not already a page of ours (actix's
-/// own 404, 405, 413, extractor errors…) the styled error page.
+/// own 404, 405, 413, extractor errors…) the styled error page. JSON
+/// answers (the token endpoint's errors) stay JSON, and bearer challenges
+/// (UserInfo's 401) keep their `WWW-Authenticate` header.
 pub fn render_bare_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_html = res
+    let ours = res
         .response()
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_html {
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if ours || res.response().headers().contains_key(header::WWW_AUTHENTICATE) {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -59,7 +59,7 @@ pub async fn request_context<B: MessageBody + 'static>(
         };
         return Ok(req.error_response(error).map_into_right_body());
     }
-    if !is_safe_method(&method) && !same_origin(&req) {
+    if !is_safe_method(&method) && !crate::web::oidc::is_protocol_path(&path) && !same_origin(&req) {
         tracing::warn!(%method, %path, "refused a cross-site request");
         return Ok(req.error_response(AppError::CsrfRejected).map_into_right_body());
     }

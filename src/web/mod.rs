@@ -14,6 +14,7 @@ pub mod health;
 pub mod home;
 pub mod layout;
 pub mod middleware;
+pub mod oidc;
 pub mod routes;
 pub mod session;
 
@@ -75,5 +76,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(redeem_routes),
         )
         .service(web::scope("/admin").configure(admin::routes))
+        .configure(oidc::oidc_routes)
         .service(web::scope("/dev").configure(dev_mailbox::routes));
 }

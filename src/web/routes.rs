@@ -58,13 +58,14 @@ pub const fn method_name(name: &'static str) -> &'static str {
 
 /// Every route of the portal.
 pub fn all() -> Vec<Route> {
-    let groups: [&[Route]; 6] = [
+    let groups: [&[Route]; 7] = [
         super::PLAIN_ROUTES,
         super::SIGNIN_ROUTES,
         super::SIGNIN_CODE_ROUTES,
         super::REDEEM_ROUTES,
         super::admin::ROUTES,
         super::dev_mailbox::ROUTES,
+        super::oidc::OIDC_ROUTES,
     ];
     groups.concat()
 }

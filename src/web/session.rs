@@ -17,6 +17,7 @@ const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 const REDEMPTION: &str = "redemption";
 const CODE_FOR: &str = "code_for";
+const RETURN_TO: &str = "return_to";
 
 /// Who the session belongs to, as recorded at sign-in.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -29,6 +30,19 @@ pub struct SessionUser {
     /// organization's guest session length. None: the portal's default.
     #[serde(default)]
     pub max_age: Option<i64>,
+    /// This sign-in's id: the `sid` of the tokens applications get from it.
+    #[serde(default)]
+    pub sid: Option<String>,
+}
+
+impl SessionUser {
+    /// The session id tokens carry; sessions from before it existed get
+    /// one made of their start.
+    pub fn session_id(&self) -> String {
+        self.sid
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}", self.id, self.issued_at))
+    }
 }
 
 /// A redemption in progress: which invitation, for whom, and whether the
@@ -83,6 +97,7 @@ impl TypedSession {
                 issued_at: now,
                 last_seen: now,
                 max_age,
+                sid: Some(random_token(16)),
             },
         )?;
         Ok(())
@@ -99,6 +114,19 @@ impl TypedSession {
 
     pub fn clear_redemption(&self) {
         self.0.remove(REDEMPTION);
+    }
+
+    /// Where to go once signed in, when that is not My Apps: an
+    /// application's sign-in request waiting for a guest's code. Local
+    /// paths only (the caller checks).
+    pub fn set_return_to(&self, path: &str) -> Result<(), AppError> {
+        self.0.insert(RETURN_TO, path)?;
+        Ok(())
+    }
+
+    /// Takes the waiting destination, once.
+    pub fn take_return_to(&self) -> Option<String> {
+        self.0.remove_as::<String>(RETURN_TO).and_then(Result::ok)
     }
 
     /// The address a sign-in code was asked for.

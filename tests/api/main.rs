@@ -23,6 +23,7 @@ mod host;
 mod invitations;
 mod layers;
 mod my_apps;
+mod openid_connect;
 mod outbox;
 mod passwords;
 mod redemption;

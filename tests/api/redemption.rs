@@ -435,8 +435,11 @@ async fn asking_for_a_sign_in_code_only_queues_the_address_whoever_it_belongs_to
     let sent = sink.messages().len();
     let url = sink.url();
     let database_url = app.settings.database_url.clone();
+    let data_dir = app.settings.data_dir.clone();
     let _next = crate::common::spawn_app_with(|s| {
         s.database_url = database_url;
+        // Instances of one deployment share the server key (here, its file).
+        s.data_dir = data_dir;
         s.smtp_url = Some(url);
         s.mail_poll = Duration::from_millis(50);
     })

@@ -169,6 +169,17 @@ fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("GET", "/admin/roles", Needs(GLOBAL)),
         ("POST", "/admin/roles/add", Needs(GLOBAL)),
         ("POST", "/admin/roles/remove", Needs(GLOBAL)),
+        // OpenID Connect: the protocol decides (clients, tokens, sessions).
+        ("GET", "/.well-known/openid-configuration", Anyone),
+        ("GET", "/{tenant}/v2.0/.well-known/openid-configuration", Anyone),
+        ("GET", "/{tenant}/discovery/v2.0/keys", Anyone),
+        ("GET", "/{tenant}/oauth2/v2.0/authorize", Anyone),
+        ("POST", "/{tenant}/oauth2/v2.0/authorize", Anyone),
+        ("POST", "/{tenant}/oauth2/v2.0/token", Anyone),
+        ("GET", "/oidc/userinfo", Anyone),
+        ("POST", "/oidc/userinfo", Anyone),
+        ("GET", "/{tenant}/oauth2/v2.0/logout", Anyone),
+        ("POST", "/{tenant}/oauth2/v2.0/logout", Anyone),
         ("GET", "/dev/mailbox", Anyone),
         ("GET", "/dev/mailbox/{id}", Anyone),
         ("GET", "/dev/mailbox/{id}/html", Anyone),
@@ -529,6 +540,8 @@ fn concrete(pattern: &str, world: &World) -> String {
             ("{role_id}", _) => world.app_role.as_str(),
             ("{key}", "new") => "docusign",
             ("{file:.*}", _) => "css/vestibule.css",
+            // The organization's primary domain names the tenant.
+            ("{tenant}", _) => "contoso.test",
             (s, _) if s.starts_with('{') => panic!("no value for {s} in {pattern}: teach `concrete` about it"),
             (s, _) => s,
         };

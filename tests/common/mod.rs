@@ -8,6 +8,7 @@ pub mod audit_seed;
 pub mod binary;
 pub mod directory;
 pub mod flows;
+pub mod oidc;
 pub mod postgres;
 pub mod smtp;
 

@@ -295,6 +295,10 @@ pub async fn accept(
         state.clock.now(),
         Some(org.guest_session_hours * 3600),
     )?;
+    // A guest who came from an application's sign-in goes back to it.
+    if let Some(back) = session.take_return_to() {
+        return Ok(see_other(&back));
+    }
     match redirect {
         None => Ok(see_other("/myapps")),
         Some(url) => render(&ContinuePage {

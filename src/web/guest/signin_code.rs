@@ -19,6 +19,9 @@ use crate::web::session::{Redemption, TypedSession};
 pub struct EmailForm {
     #[serde(default)]
     email: String,
+    /// Where the Sign in page was to lead (an application's sign-in request).
+    #[serde(default)]
+    next: String,
 }
 
 fn code_page(session: &TypedSession, address: &str, error: Option<&str>) -> EnterCodePage {
@@ -52,6 +55,9 @@ pub async fn request_code(
     // out after the answer.
     crate::services::sign_in_codes::request(&state, &address).await?;
     session.set_code_address(&address)?;
+    if crate::web::auth::is_local_path(&form.next) && form.next != "/myapps" {
+        session.set_return_to(&form.next)?;
+    }
     render_with(&code_page(&session, &address, None), StatusCode::OK)
 }
 
@@ -112,5 +118,6 @@ async fn signed_in(
         state.clock.now(),
         Some(org.guest_session_hours * 3600),
     )?;
-    Ok(see_other("/myapps"))
+    let back = session.take_return_to();
+    Ok(see_other(back.as_deref().unwrap_or("/myapps")))
 }
