@@ -228,7 +228,19 @@ pub fn percentiles(mut samples: Vec<u32>) -> (f64, f64) {
 /// `connections` keep-alive connections sending `GET path` with `cookie`
 /// back to back for `duration`; a status other than 200 counts as an error.
 pub async fn load(addr: SocketAddr, path: &str, cookie: &str, connections: usize, duration: Duration) -> LoadResult {
-    let request = std::sync::Arc::new(build_request("GET", path, &addr, cookie, None));
+    load_request(
+        addr,
+        build_request("GET", path, &addr, cookie, None),
+        connections,
+        duration,
+    )
+    .await
+}
+
+/// `connections` keep-alive connections sending the ready `request` back
+/// to back for `duration`; a status other than 200 counts as an error.
+pub async fn load_request(addr: SocketAddr, request: Vec<u8>, connections: usize, duration: Duration) -> LoadResult {
+    let request = std::sync::Arc::new(request);
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();

@@ -15,6 +15,7 @@ mod data;
 mod fixtures;
 mod flows;
 mod http;
+mod oidc;
 mod procstat;
 mod report;
 mod run;
@@ -65,8 +66,8 @@ pub struct BenchArgs {
     #[arg(long)]
     pub quick: bool,
     /// Measure only these parts (comma-separated: pages, invites, bulk,
-    /// mail, scale), e.g. to profile one of them; the table leaves the rest out.
-    #[arg(long, value_delimiter = ',', value_parser = ["pages", "invites", "bulk", "mail", "scale"])]
+    /// mail, oidc, scale), e.g. to profile one of them; the table leaves the rest out.
+    #[arg(long, value_delimiter = ',', value_parser = ["pages", "invites", "bulk", "mail", "oidc", "scale"])]
     pub only: Vec<String>,
     /// Where to write the results as JSON.
     #[arg(long, value_name = "FILE", default_value = "bench-results.json")]

@@ -274,6 +274,48 @@ pub fn table(results: &[StoreResult], machine: &Machine) -> String {
                 "",
             );
         }
+        if first.oidc.is_some() {
+            t.row(
+                "OpenID Connect: code exchanges (authorize + token, 8 conn.)",
+                each(&|r| {
+                    r.oidc
+                        .as_ref()
+                        .map(|o| {
+                            let mut s = format!(
+                                "{} /s, {} ms server CPU each",
+                                thousands(o.per_second),
+                                ms(o.cpu_ms_per_exchange)
+                            );
+                            if o.failed > 0 {
+                                s.push_str(&format!(", {} failed", o.failed));
+                            }
+                            s
+                        })
+                        .unwrap_or_default()
+                }),
+                "≤ 0.3 ms CPU per exchange (RS256)",
+            );
+            t.row(
+                "One signature alone: RS256 / ES256",
+                each(&|r| {
+                    r.oidc
+                        .as_ref()
+                        .map(|o| format!("{} / {} ms", ms(o.rs256_sign_ms), ms(o.es256_sign_ms)))
+                        .unwrap_or_default()
+                }),
+                "an exchange signs two tokens",
+            );
+            t.row(
+                format!("UserInfo ({} connections)", first.connections),
+                each(&|r| {
+                    r.oidc
+                        .as_ref()
+                        .map(|o| load_cell(&o.userinfo, ceiling(r)))
+                        .unwrap_or_default()
+                }),
+                "",
+            );
+        }
         t.row(
             "Wall time of this store's run",
             each(&|r| format!("{:.0} s", r.total_seconds)),

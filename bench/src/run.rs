@@ -66,6 +66,9 @@ pub struct StoreResult {
     pub mail_delay_p99_ms: f64,
     pub scale: Vec<Scale>,
     pub my_apps_200_groups: LoadResult,
+    /// OpenID Connect: code exchanges and UserInfo.
+    #[serde(default)]
+    pub oidc: Option<crate::oidc::OidcFigures>,
     pub total_seconds: f64,
 }
 
@@ -259,6 +262,11 @@ async fn measure(
             name: (*name).to_owned(),
             result,
         });
+    }
+
+    if wanted("oidc") {
+        eprintln!("bench[{store}]: OpenID Connect code exchanges and UserInfo");
+        out.oidc = Some(crate::oidc::measure(&state, addr, &fixtures.guest_id, &guest, rt, figure).await?);
     }
 
     // Invitations over HTTP at 1, 8 and 32 admins, then through the service.
