@@ -77,6 +77,15 @@ impl World {
         (attempt, body)
     }
 
+    async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
+        token_request(
+            &self.app,
+            &self.client,
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)],
+        )
+        .await
+    }
+
     async fn get(&self, path: &str) -> reqwest::Response {
         self.browser.get(self.app.url(path)).send().await.unwrap()
     }
@@ -431,15 +440,7 @@ async fn a_replayed_code_is_refused_and_revokes_what_it_gave() {
         401,
         "the first access token stops working"
     );
-    let (status, _) = token_request(
-        &w.app,
-        &w.client,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", first["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
+    let (status, _) = w.refresh(first["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, 400, "and so does its refresh token");
     assert!(
         w.app
@@ -504,20 +505,8 @@ async fn an_expired_code_a_wrong_secret_or_another_redirect_uri_is_refused() {
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let w = world().await;
     let (_, first) = w.tokens().await;
-    let refresh = |token: String| {
-        let app = &w.app;
-        let client = &w.client;
-        async move {
-            token_request(
-                app,
-                client,
-                &[("grant_type", "refresh_token"), ("refresh_token", &token)],
-            )
-            .await
-        }
-    };
     let old = first["refresh_token"].as_str().unwrap().to_owned();
-    let (status, second) = refresh(old.clone()).await;
+    let (status, second) = w.refresh(&old).await;
     assert_eq!(status, 200, "{second}");
     let new = second["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(new, old, "it rotates");
@@ -525,13 +514,13 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
         claims(second["id_token"].as_str().unwrap())["roles"],
         serde_json::json!(["DocuSignSender"])
     );
-    let (status, body) = refresh(old).await;
+    let (status, body) = w.refresh(&old).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant")),
         "reuse is refused"
     );
-    let (status, _) = refresh(new).await;
+    let (status, _) = w.refresh(&new).await;
     assert_eq!(status, 400, "and the whole family is revoked");
     assert_eq!(userinfo(&w.app, second["access_token"].as_str().unwrap()).await.0, 401);
 }
@@ -556,15 +545,7 @@ async fn removing_the_assignment_or_blocking_the_user_ends_refresh_and_userinfo(
             401,
             "{change}"
         );
-        let (status, body) = token_request(
-            &w.app,
-            &w.client,
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-            ],
-        )
-        .await;
+        let (status, body) = w.refresh(tokens["refresh_token"].as_str().unwrap()).await;
         assert_eq!(
             (status, body["error"].as_str()),
             (400, Some("invalid_grant")),

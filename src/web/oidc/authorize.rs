@@ -11,7 +11,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::params::{Params, with_query};
+use super::params::{Params, RawParams, with_query};
 use crate::app::AppState;
 use crate::domain::single_sign_on::RedirectKind;
 use crate::services::openid_connect::access::Refusal;
@@ -118,35 +118,19 @@ impl Reply<'_> {
     }
 }
 
-pub async fn authorize_get(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    tenant: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let query = req.query_string().to_owned();
-    authorize(req, state, &tenant, &query).await
-}
-
-pub async fn authorize_post(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    tenant: web::Path<String>,
-    body: String,
-) -> Result<HttpResponse, AppError> {
-    authorize(req, state, &tenant, &body).await
-}
-
 /// The parameter Vestibule adds when it sends a user to sign in: the time
 /// it did, so the request that comes back after a fresh sign-in is not
 /// sent to sign in again for `prompt=login` or `max_age`.
 const SIGNED_IN_AFTER: &str = "vestibule_signed_in_after";
 
-async fn authorize(
+/// GET and POST alike.
+pub async fn authorize(
     req: HttpRequest,
     state: web::Data<AppState>,
-    tenant: &str,
-    raw: &str,
+    tenant: web::Path<String>,
+    RawParams(raw): RawParams,
 ) -> Result<HttpResponse, AppError> {
+    let tenant = tenant.as_str();
     let now = state.clock.now();
     let page = |status, heading: &str, message: &str, app: Option<&SsoConfig>| {
         Ok(problem(
@@ -163,7 +147,7 @@ async fn authorize(
             format!("AADSTS90002: Tenant '{tenant}' not found. Check the sign-in address of the application.");
         return page(StatusCode::BAD_REQUEST, "Sign-in address not found", &message, None);
     }
-    let params = match Params::parse(raw) {
+    let params = match Params::parse(&raw) {
         Ok(p) => p,
         Err(message) => {
             return page(

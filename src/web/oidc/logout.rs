@@ -11,7 +11,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::authorize::problem;
-use super::params::{Params, with_query};
+use super::params::{Params, RawParams, with_query};
 use crate::app::AppState;
 use crate::domain::single_sign_on::RedirectKind;
 use crate::security::jws::{Expect, verify};
@@ -38,30 +38,14 @@ struct HintClaims {
     oid: String,
 }
 
-pub async fn logout_get(
+/// GET and POST alike (the confirmation form posts here too).
+pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
     tenant: web::Path<String>,
+    RawParams(raw): RawParams,
 ) -> Result<HttpResponse, AppError> {
-    let query = req.query_string().to_owned();
-    logout(req, state, &tenant, &query).await
-}
-
-pub async fn logout_post(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    tenant: web::Path<String>,
-    body: String,
-) -> Result<HttpResponse, AppError> {
-    logout(req, state, &tenant, &body).await
-}
-
-async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    tenant: &str,
-    raw: &str,
-) -> Result<HttpResponse, AppError> {
+    let tenant = tenant.as_str();
     let now = state.clock.now();
     let bad = |message: &str, app: Option<&SsoConfig>| {
         Ok(problem(
@@ -76,7 +60,7 @@ async fn logout(
     if !oidc::is_this_tenant(&org, tenant) {
         return bad(&format!("AADSTS90002: Tenant '{tenant}' not found."), None);
     }
-    let params = match Params::parse(raw) {
+    let params = match Params::parse(&raw) {
         Ok(p) => p,
         Err(message) => return bad(&message, None),
     };

@@ -22,13 +22,13 @@ route_table!(OIDC_ROUTES, oidc_routes, "", {
     get "/.well-known/openid-configuration" => discovery::root_configuration,
     get "/{tenant}/v2.0/.well-known/openid-configuration" => discovery::configuration,
     get "/{tenant}/discovery/v2.0/keys" => discovery::keys,
-    get "/{tenant}/oauth2/v2.0/authorize" => authorize::authorize_get,
-    post "/{tenant}/oauth2/v2.0/authorize" => authorize::authorize_post,
+    get "/{tenant}/oauth2/v2.0/authorize" => authorize::authorize,
+    post "/{tenant}/oauth2/v2.0/authorize" => authorize::authorize,
     post "/{tenant}/oauth2/v2.0/token" => token::token,
     get "/oidc/userinfo" => userinfo::userinfo_get,
     post "/oidc/userinfo" => userinfo::userinfo_post,
-    get "/{tenant}/oauth2/v2.0/logout" => logout::logout_get,
-    post "/{tenant}/oauth2/v2.0/logout" => logout::logout_post,
+    get "/{tenant}/oauth2/v2.0/logout" => logout::logout,
+    post "/{tenant}/oauth2/v2.0/logout" => logout::logout,
 });
 
 /// Paths an application's page or server may call from another site.

@@ -2,6 +2,32 @@
 //! where a parameter given twice is an error (RFC 6749 §3.1).
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+
+use crate::web::error::AppError;
+
+/// The raw parameter text of a protocol request: the query string of a
+/// GET, the form body of a POST (the endpoints take both).
+pub struct RawParams(pub String);
+
+impl FromRequest for RawParams {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.method() == Method::POST {
+            let body = String::from_request(req, payload);
+            Box::pin(async move { body.await.map(RawParams).map_err(|_| AppError::PayloadTooLarge) })
+        } else {
+            let query = req.query_string().to_owned();
+            Box::pin(async move { Ok(RawParams(query)) })
+        }
+    }
+}
 
 pub struct Params(HashMap<String, String>);
 
