@@ -1,7 +1,7 @@
 //! An application's Single sign-on and Certificates & secrets pages: the
 //! mode, the Application (client) ID with the issuer and metadata document,
 //! exact redirect URIs, client secrets shown once and kept as digests, the
-//! audit entries, and who may use the pages.
+//! audit entries, who may use the pages, and where My Apps tiles lead.
 
 use reqwest::{Client, Response};
 use vestibule::domain::Role;
@@ -72,6 +72,17 @@ async fn audit_details(app: &TestApp, activity: &str) -> Vec<String> {
 /// Askama escapes `/` in attribute values on some versions: read them back.
 fn unescape(html: &str) -> String {
     html.replace("&#x2f;", "/").replace("&#47;", "/").replace("&#x2F;", "/")
+}
+
+/// The href of the My Apps tile named `name`, or None when it has none.
+fn tile_href(html: &str, name: &str) -> Option<String> {
+    let tile = html
+        .split("data-testid=\"app-tile\"")
+        .skip(1)
+        .find(|t| t.contains(&format!("<span>{name}</span>")))
+        .unwrap_or_else(|| panic!("no tile {name} in {html}"));
+    let tile = tile.split("</li>").next().unwrap();
+    attribute_after(&unescape(tile), "href=\"")
 }
 
 #[tokio::test]
@@ -420,4 +431,58 @@ async fn roles_other_than_global_administrator_are_refused() {
             assert!(!html.contains("tab-single-sign-on") && !html.contains("tab-credentials"));
         }
     }
+}
+
+#[tokio::test]
+async fn my_apps_tiles_follow_the_single_sign_on_mode() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let (id, default, _) = docusign(&app).await;
+    let user = app.create_member("ann@contoso.test", PASSWORD, "").await;
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    vestibule::store::assignments::insert(&mut conn, &id, &default, "User", &user, app.clock.now())
+        .await
+        .unwrap();
+    drop(conn);
+    let homepage: String = sqlx::query_scalar("SELECT homepage_url FROM applications WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let ann = new_client();
+    assert_eq!(app.sign_in_with(&ann, "ann@contoso.test", PASSWORD).await.status(), 303);
+    let my_apps = || async { app.get_with(&ann, "/myapps").await.text().await.unwrap() };
+
+    // Linked (every app before Single sign-on): the homepage.
+    assert_eq!(tile_href(&my_apps().await, "DocuSign"), Some(homepage.clone()));
+
+    // OpenID Connect: the sign-on URL, or the homepage when there is none.
+    assert_redirect_to(&save_sso(&app, &app.client, &id, &[]).await, &sso_page(&id));
+    assert_eq!(tile_href(&my_apps().await, "DocuSign"), Some(homepage.clone()));
+    let login = "https://docusign.example/login?from=myapps";
+    assert_redirect_to(
+        &save_sso(&app, &app.client, &id, &[("login_url", login)]).await,
+        &sso_page(&id),
+    );
+    let html = my_apps().await;
+    assert_eq!(
+        tile_href(&html, "DocuSign").map(|h| h.replace("&amp;", "&")),
+        Some(login.to_owned())
+    );
+
+    // Linked again: the homepage, though a sign-on URL is kept.
+    assert_redirect_to(
+        &save_sso(&app, &app.client, &id, &[("mode", "Linked"), ("login_url", login)]).await,
+        &sso_page(&id),
+    );
+    assert_eq!(tile_href(&my_apps().await, "DocuSign"), Some(homepage));
+
+    // Disabled: the tile stays, without a link, and says why.
+    assert_redirect_to(
+        &save_sso(&app, &app.client, &id, &[("mode", "Disabled"), ("redirect_uris", "")]).await,
+        &sso_page(&id),
+    );
+    let html = my_apps().await;
+    assert_eq!(tile_href(&html, "DocuSign"), None);
+    assert!(html.contains("Sign-in is not set up for this app."));
 }
