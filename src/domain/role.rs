@@ -52,7 +52,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::GlobalAdministrator => true,
-            Role::UserAdministrator => !matches!(permission, ManageSettings | ManageRoles),
+            Role::UserAdministrator => !matches!(permission, ManageSettings | ManageRoles | ManageSingleSignOn),
             Role::HelpdeskAdministrator => {
                 matches!(permission, AdminPortal | ReadUsers | ResendInvitation | ResetRedemption)
             }
@@ -79,6 +79,10 @@ pub enum Permission {
     DeleteUsers,
     ManageGroups,
     ManageApps,
+    /// An application's Single sign-on and Certificates & secrets: how it
+    /// signs users in through Vestibule and the secrets it does so with
+    /// (SPEC §8: Global Administrators only).
+    ManageSingleSignOn,
     ReadAuditLogs,
     ManageSettings,
     ManageRoles,
@@ -108,6 +112,8 @@ mod tests {
         assert!(!gi.allows(ResetRedemption) && !gi.allows(InviteMembersOrAssignments) && !gi.allows(ManageGroups));
         assert!(ga.allows(BulkInvite) && ua.allows(BulkInvite));
         assert!(!gi.allows(BulkInvite) && !hd.allows(BulkInvite));
+        assert!(ga.allows(ManageSingleSignOn));
+        assert!(!ua.allows(ManageSingleSignOn) && !hd.allows(ManageSingleSignOn) && !gi.allows(ManageSingleSignOn));
         assert!(!any_allows(&[], AdminPortal));
     }
 

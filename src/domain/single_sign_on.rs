@@ -133,6 +133,71 @@ pub fn parse_redirect_uri(input: &str) -> Result<String, String> {
     }
 }
 
+/// The redirect URIs of one list as typed on the Single sign-on page, one
+/// per line: each parsed by `parse_redirect_uri`, blank lines skipped,
+/// exact repeats kept once (the first), at most `REDIRECT_URIS_MAX`. A
+/// refusal names the lines that do not parse (the first few).
+pub fn parse_redirect_uri_list(input: &str) -> Result<Vec<String>, String> {
+    const SHOWN: usize = 3;
+    let mut uris: Vec<String> = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    let mut bad_lines = 0;
+    for (i, line) in input.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_redirect_uri(line) {
+            Ok(uri) => {
+                if !uris.contains(&uri) {
+                    uris.push(uri);
+                }
+            }
+            Err(message) => {
+                bad_lines += 1;
+                if problems.len() < SHOWN {
+                    problems.push(format!("Line {}: {message}", i + 1));
+                }
+            }
+        }
+    }
+    if bad_lines > SHOWN {
+        problems.push(format!("And {} more lines.", bad_lines - SHOWN));
+    }
+    if !problems.is_empty() {
+        return Err(problems.join(" "));
+    }
+    if uris.len() > REDIRECT_URIS_MAX {
+        return Err(format!(
+            "At most {REDIRECT_URIS_MAX} URIs: remove {}.",
+            uris.len() - REDIRECT_URIS_MAX
+        ));
+    }
+    Ok(uris)
+}
+
+/// Where an application's tile on My Apps leads: its homepage when Linked;
+/// its sign-on (login-initiation) URL, or else its homepage, with OpenID
+/// Connect; nowhere when Single sign-on is Disabled.
+pub fn tile_url<'a>(mode: SsoMode, homepage_url: Option<&'a str>, login_url: Option<&'a str>) -> Option<&'a str> {
+    match mode {
+        SsoMode::Disabled => None,
+        SsoMode::Linked => homepage_url,
+        SsoMode::OpenIdConnect => login_url.or(homepage_url),
+    }
+}
+
+/// At most this many client secrets per application, expired ones included.
+pub const CLIENT_SECRETS_MAX: usize = 20;
+
+/// How many leading characters of a client secret's value are kept to
+/// recognise it by (Entra shows three).
+pub const SECRET_HINT_CHARS: usize = 3;
+
+/// The hint kept of a new secret's value: its first characters.
+pub fn secret_hint(value: &str) -> String {
+    value.chars().take(SECRET_HINT_CHARS).collect()
+}
+
 /// How long a new client secret lasts: Entra offers these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SecretExpiry {
@@ -208,6 +273,40 @@ mod tests {
         assert!(parse_redirect_uri("javascript:alert(1)").is_err());
         assert!(parse_redirect_uri("").is_err());
         assert!(parse_redirect_uri(&format!("https://a.example/{}", "x".repeat(2100))).is_err());
+    }
+
+    #[test]
+    fn redirect_uri_lists_are_one_per_line_without_repeats() {
+        let list = parse_redirect_uri_list("https://a.example/cb\r\n\n  https://b.example/cb \nhttps://a.example/cb\n")
+            .unwrap();
+        assert_eq!(list, ["https://a.example/cb", "https://b.example/cb"]);
+        assert_eq!(parse_redirect_uri_list(" \n ").unwrap(), Vec::<String>::new());
+        let err = parse_redirect_uri_list("https://a.example/cb\nhttp://b.example/cb").unwrap_err();
+        assert!(err.starts_with("Line 2: A redirect URI must use https"), "{err}");
+        let many_bad = "x\n".repeat(5);
+        let err = parse_redirect_uri_list(&many_bad).unwrap_err();
+        assert!(
+            err.contains("Line 3:") && !err.contains("Line 4:") && err.ends_with("And 2 more lines."),
+            "{err}"
+        );
+        let too_many: String = (0..=REDIRECT_URIS_MAX)
+            .map(|i| format!("https://a.example/{i}\n"))
+            .collect();
+        assert!(
+            parse_redirect_uri_list(&too_many)
+                .unwrap_err()
+                .starts_with("At most 256 URIs")
+        );
+    }
+
+    #[test]
+    fn tiles_follow_the_mode() {
+        let (home, login) = (Some("https://home.example"), Some("https://app.example/login"));
+        assert_eq!(tile_url(SsoMode::Disabled, home, login), None);
+        assert_eq!(tile_url(SsoMode::Linked, home, login), home);
+        assert_eq!(tile_url(SsoMode::OpenIdConnect, home, login), login);
+        assert_eq!(tile_url(SsoMode::OpenIdConnect, home, None), home);
+        assert_eq!(secret_hint("abcdef"), "abc");
     }
 
     #[test]

@@ -80,6 +80,8 @@ pub struct Secrets {
     pub oidc_tokens: DigestKey,
     /// Seals token signing keys at rest.
     pub key_seal: crate::security::jws::KeySeal,
+    /// Applications' client secrets (Certificates & secrets).
+    pub client_secrets: DigestKey,
 }
 
 impl Secrets {
@@ -93,6 +95,7 @@ impl Secrets {
             key_seal: crate::security::jws::KeySeal::new(
                 DigestKey::derive(master, "vestibule signing key seal v1").raw(),
             ),
+            client_secrets: DigestKey::derive(master, "vestibule client secrets v1"),
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod roles;
 pub mod settings;
 pub mod sign_in_codes;
 pub mod signing_keys;
+pub mod single_sign_on;
 pub mod users;
 
 pub use principal::Admin;

@@ -4,6 +4,7 @@
 use sqlx::FromRow;
 
 use super::Conn;
+use crate::domain::single_sign_on::{SsoMode, tile_url};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct AssignmentRow {
@@ -136,6 +137,22 @@ pub struct AppTile {
     pub id: String,
     pub display_name: String,
     pub homepage_url: Option<String>,
+    /// The application's Single sign-on mode, as stored (`SsoMode::as_str`).
+    pub sso_mode: String,
+    /// Its sign-on (login-initiation) URL, for OpenID Connect.
+    pub login_url: Option<String>,
+}
+
+impl AppTile {
+    pub fn mode(&self) -> SsoMode {
+        SsoMode::parse(&self.sso_mode).unwrap_or(SsoMode::Linked)
+    }
+
+    /// Where the tile leads, by the Single sign-on mode (`tile_url`); none
+    /// when the app cannot be opened from My Apps.
+    pub fn link(&self) -> Option<&str> {
+        tile_url(self.mode(), self.homepage_url.as_deref(), self.login_url.as_deref())
+    }
 }
 
 /// My Apps: the visible, enabled apps assigned to the user directly or
@@ -144,7 +161,7 @@ pub struct AppTile {
 /// follows the user's own groups, not the size of the directory.
 pub async fn my_apps(conn: &mut Conn, user_id: &str) -> sqlx::Result<Vec<AppTile>> {
     sqlx::query_as(
-        "SELECT p.id, p.display_name, p.homepage_url FROM applications p \
+        "SELECT p.id, p.display_name, p.homepage_url, p.sso_mode, p.login_url FROM applications p \
          WHERE p.enabled = 1 AND p.visible_to_users = 1 AND p.id IN ( \
            SELECT a.app_id FROM app_role_assignments a WHERE a.principal_type = 'User' AND a.principal_id = $1 \
            UNION \

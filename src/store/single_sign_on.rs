@@ -103,6 +103,31 @@ pub async fn save_config(
     Ok(done.rows_affected() > 0)
 }
 
+/// Saves the mode, sign-on URL and algorithm without giving a client ID:
+/// for the modes other than OpenID Connect. An existing client ID is kept,
+/// so the application finds it again when it turns back.
+pub async fn save_config_keeping_client_id(
+    conn: &mut Conn,
+    app_id: &str,
+    mode: SsoMode,
+    login_url: Option<&str>,
+    alg: SigningAlg,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE applications SET sso_mode = $1, login_url = $2, id_token_alg = $3, \
+         updated_at = CASE WHEN updated_at >= $4 THEN updated_at + 1 ELSE $4 END WHERE id = $5",
+    )
+    .bind(mode.as_str())
+    .bind(login_url)
+    .bind(alg.as_str())
+    .bind(now)
+    .bind(app_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// The registered URIs of one kind, in the order they were added.
 pub async fn redirect_uris(conn: &mut Conn, app_id: &str, kind: RedirectKind) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT uri FROM app_redirect_uris WHERE app_id = $1 AND kind = $2 ORDER BY created_at, uri")

@@ -155,6 +155,7 @@ requirements!(
     DeleteUsers,
     ManageGroups,
     ManageApps,
+    ManageSingleSignOn,
     ReadAuditLogs,
     ManageSettings,
     ManageRoles,

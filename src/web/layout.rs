@@ -27,6 +27,9 @@ pub struct Layout {
     pub nav: Vec<NavLink>,
     pub csrf: String,
     pub flash: Option<Flash>,
+    /// Whether the signed-in user may open an application's Single sign-on
+    /// and Certificates & secrets tabs.
+    pub manages_single_sign_on: bool,
 }
 
 /// Where a page sits in the navigation.
@@ -98,6 +101,7 @@ impl Layout {
             nav: Vec::new(),
             csrf: String::new(),
             flash: None,
+            manages_single_sign_on: false,
         }
     }
 
@@ -136,6 +140,7 @@ impl Layout {
             nav,
             csrf: user.session.csrf_token(),
             flash: user.session.take_flash(),
+            manages_single_sign_on: user.may(Permission::ManageSingleSignOn),
         }
     }
 }

@@ -32,6 +32,7 @@ mod route_access;
 mod sessions;
 mod settings;
 mod signin;
+mod single_sign_on;
 mod store_types;
 mod target_reach;
 mod users;

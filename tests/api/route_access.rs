@@ -55,7 +55,7 @@ const INVITERS: &[Role] = &[GA, UA, GI];
 const RESETTERS: &[Role] = &[GA, UA, HD];
 /// Edit, delete and restore users; groups, apps and their assignments; audit logs.
 const MANAGERS: &[Role] = &[GA, UA];
-/// Settings and roles.
+/// Settings, roles, and applications' Single sign-on and Certificates & secrets.
 const GLOBAL: &[Role] = &[GA];
 
 /// SPEC §8: whom a role may act on. A Global Administrator reaches everyone;
@@ -159,6 +159,12 @@ fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("GET", "/admin/apps/{id}/roles/{role_id}", Needs(MANAGERS)),
         ("POST", "/admin/apps/{id}/roles/{role_id}", Needs(MANAGERS)),
         ("POST", "/admin/apps/{id}/roles/{role_id}/enabled", Needs(MANAGERS)),
+        ("GET", "/admin/apps/{id}/single-sign-on", Needs(GLOBAL)),
+        ("POST", "/admin/apps/{id}/single-sign-on", Needs(GLOBAL)),
+        ("GET", "/admin/apps/{id}/credentials", Needs(GLOBAL)),
+        ("POST", "/admin/apps/{id}/credentials/new", Needs(GLOBAL)),
+        ("GET", "/admin/apps/{id}/credentials/{secret_id}/delete", Needs(GLOBAL)),
+        ("POST", "/admin/apps/{id}/credentials/{secret_id}/delete", Needs(GLOBAL)),
         ("GET", "/admin/settings", Needs(GLOBAL)),
         ("GET", "/admin/settings/organization", Needs(GLOBAL)),
         ("POST", "/admin/settings/organization", Needs(GLOBAL)),
@@ -328,6 +334,8 @@ struct World {
     app_role: String,
     assignment: String,
     outbox: String,
+    /// A client secret of the application.
+    secret: String,
 }
 
 struct Walk {
@@ -463,6 +471,23 @@ impl Walk {
             .fetch_one(app.db.pool())
             .await
             .unwrap();
+        let secret = uuid::Uuid::new_v4().to_string();
+        let mut conn = app.db.pool().acquire().await.unwrap();
+        vestibule::store::single_sign_on::insert_secret(
+            &mut conn,
+            &vestibule::store::single_sign_on::NewSecret {
+                id: &secret,
+                app_id: &application.id,
+                description: "Walk",
+                hint: "wal",
+                digest: &secret,
+                now,
+                expires_at: now + 86_400,
+            },
+        )
+        .await
+        .unwrap();
+        drop(conn);
         if kind.deleted() {
             app.soft_delete(&target).await;
         }
@@ -474,6 +499,7 @@ impl Walk {
             app_role,
             assignment,
             outbox,
+            secret,
         }
     }
 
@@ -538,6 +564,7 @@ fn concrete(pattern: &str, world: &World) -> String {
             ("{id}", "mailbox") => world.outbox.as_str(),
             ("{aid}", _) => world.assignment.as_str(),
             ("{role_id}", _) => world.app_role.as_str(),
+            ("{secret_id}", _) => world.secret.as_str(),
             ("{key}", "new") => "docusign",
             ("{file:.*}", _) => "css/vestibule.css",
             // The organization's primary domain names the tenant.
@@ -577,6 +604,12 @@ fn body(pattern: &str, world: &World, fresh_email: &str) -> Vec<(&'static str, S
         "/admin/apps/new" | "/admin/apps/new/{key}" | "/admin/apps/{id}" => {
             vec![("display_name", "Another app".into())]
         }
+        "/admin/apps/{id}/single-sign-on" => vec![
+            ("mode", "OpenIdConnect".into()),
+            ("redirect_uris", "https://app.fabrikam.test/signin-oidc".into()),
+            ("id_token_alg", "RS256".into()),
+        ],
+        "/admin/apps/{id}/credentials/new" => vec![("description", "Walk".into()), ("expires", "6".into())],
         "/admin/roles/add" => vec![("user", world.target_email.clone()), ("role", "guest_inviter".into())],
         _ => vec![],
     }

@@ -40,6 +40,10 @@ pub const PAGE_TYPES: &[&str] = &[
     "/admin/apps/{id}/assignments",
     "/admin/apps/{id}/assignments/add",
     "/admin/apps/{id}/assignments/{id}/edit",
+    "/admin/apps/{id}/single-sign-on",
+    "/admin/apps/{id}/credentials",
+    "/admin/apps/{id}/credentials/new",
+    "/admin/apps/{id}/credentials/{id}/delete",
     "/admin/audit",
     "/admin/settings",
     "/admin/settings/organization",
@@ -98,6 +102,21 @@ async fn every_page_type_passes_axe() {
     for page in ["", "/delete"] {
         admin.goto(&app.url(&format!("{docusign}{page}"))).await;
     }
+    // Single sign-on with OpenID Connect, then a client secret: the value
+    // shown once, and the confirmation before Delete.
+    admin.goto(&app.url(&format!("{docusign}/single-sign-on"))).await;
+    admin.click_labelled("OpenID Connect").await;
+    admin
+        .fill("Redirect URIs", "https://docusign.example/signin-oidc")
+        .await;
+    admin.click_button("Save").await;
+    admin.wait_for_text("Application (client) ID").await;
+    admin.goto(&app.url(&format!("{docusign}/credentials"))).await;
+    admin.fill("Description", "Production").await;
+    admin.click_button("Add").await;
+    admin.wait_for_text("it is shown only this once").await;
+    admin.click_link("Delete the client secret Production").await;
+    admin.wait_for_text("Delete client secret").await;
 
     admin.goto(&app.url("/admin/users/invite")).await;
     admin.fill("Email", "grace@fabrikam.example").await;

@@ -47,6 +47,11 @@ pub const TEMPLATES: &[Entry] = &[
     ),
     entry("admin/app_new.html", "/admin/apps/new", "Browse the gallery"),
     entry(
+        "admin/app_credentials.html",
+        "/admin/apps/{id}/credentials",
+        "data-testid=\"add-client-secret\"",
+    ),
+    entry(
         "admin/app_properties.html",
         "/admin/apps/{id}",
         "data-testid=\"app-facts\"",
@@ -65,6 +70,11 @@ pub const TEMPLATES: &[Entry] = &[
         "admin/app_roles.html",
         "/admin/apps/{id}/roles",
         "data-testid=\"app-roles\"",
+    ),
+    entry(
+        "admin/app_single_sign_on.html",
+        "/admin/apps/{id}/single-sign-on",
+        "data-testid=\"sso-form\"",
     ),
     entry(
         "partials/app_tabs.html",

@@ -1,12 +1,18 @@
 //! Enterprise applications: All applications, New application (the
 //! gallery, or Create your own application), an app's Properties and
 //! Delete, and the logo route that tiles use everywhere. Roles are in
-//! `apps/roles.rs`; Users and groups is `assignments.rs`.
+//! `apps/roles.rs`; Users and groups is `assignments.rs`; Single sign-on
+//! and Certificates & secrets are `apps/single_sign_on.rs` and
+//! `apps/credentials.rs`.
 
+mod credentials;
 mod roles;
+mod single_sign_on;
 mod upload;
 
+pub use credentials::{credentials_page, delete_secret, delete_secret_form, new_client_secret};
 pub use roles::{add_role, edit_role_form, roles_page, save_role, set_role_enabled};
+pub use single_sign_on::{save_single_sign_on, single_sign_on_page};
 
 use actix_multipart::Multipart;
 use actix_web::http::{StatusCode, header};
