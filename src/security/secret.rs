@@ -74,14 +74,12 @@ pub struct Secrets {
     pub block_links: DigestKey,
     /// One-time passcodes.
     pub codes: DigestKey,
-    /// OpenID Connect client secrets.
+    /// Applications' client secrets (Certificates & secrets).
     pub client_secrets: DigestKey,
     /// OpenID Connect authorization codes and refresh tokens.
     pub oidc_tokens: DigestKey,
     /// Seals token signing keys at rest.
     pub key_seal: crate::security::jws::KeySeal,
-    /// Applications' client secrets (Certificates & secrets).
-    pub client_secrets: DigestKey,
 }
 
 impl Secrets {
@@ -95,7 +93,6 @@ impl Secrets {
             key_seal: crate::security::jws::KeySeal::new(
                 DigestKey::derive(master, "vestibule signing key seal v1").raw(),
             ),
-            client_secrets: DigestKey::derive(master, "vestibule client secrets v1"),
         }
     }
 }
