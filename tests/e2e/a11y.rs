@@ -63,6 +63,9 @@ pub const PAGE_TYPES: &[&str] = &[
     "/dev/mailbox/{id}/html",
     "/redeem/accept",
     "/no-such-page",
+    "/{id}/oauth2/v2.0/authorize",
+    "/{id}/oauth2/v2.0/logout",
+    "form_post response",
 ];
 
 /// The `/a/b/{id}` prefix of the current page, up to and with `segment`'s id.
@@ -177,6 +180,14 @@ async fn every_page_type_passes_axe() {
     guest.click_button("Accept").await;
     guest.wait_for_path("/myapps").await;
     guest.wait_for_text("DocuSign").await;
+    // An application's sign-in that cannot go on, and "Sign out?".
+    let tenant = app.tenant_id().await;
+    guest
+        .goto(&app.url(&format!("/{tenant}/oauth2/v2.0/authorize?client_id=not-a-client")))
+        .await;
+    guest.wait_for_text("Application not found").await;
+    guest.goto(&app.url(&format!("/{tenant}/oauth2/v2.0/logout"))).await;
+    guest.wait_for_text("Sign out?").await;
     guest.goto(&app.url("/account/organizations")).await;
     guest.click_link("Leave organization").await;
     guest.wait_for_path("/account/organizations/leave").await;
@@ -195,6 +206,7 @@ async fn every_page_type_passes_axe() {
     }
     drop(admin);
     tour_with_the_dev_mailbox().await;
+    form_post_response(&app).await;
 
     let audited = checks::audited_page_types();
     let missing: Vec<&&str> = PAGE_TYPES.iter().filter(|p| !audited.contains(**p)).collect();
@@ -488,4 +500,35 @@ async fn assert_javascript_is_off(browser: &Browser) {
         marker.as_str().is_some_and(|t| t.contains("JavaScript is off")),
         "the <noscript> marker shows only with JavaScript off: {marker}"
     );
+}
+
+/// The form_post answer of an authorization request sends itself on at
+/// once, so its HTML is audited from a data: URL, as emails are.
+async fn form_post_response(app: &TestApp) {
+    let (docusign, _, _) = crate::common::flows::docusign(app).await;
+    let client = app
+        .oidc_client(&docusign, vestibule::domain::single_sign_on::SigningAlg::Rs256, false)
+        .await;
+    sqlx::query("UPDATE applications SET assignment_required = 0 WHERE id = $1")
+        .bind(&docusign)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let member = crate::common::new_client();
+    app.create_member("ada@contoso.test", "Member-Passw0rd!", "").await;
+    app.sign_in_with(&member, "ada@contoso.test", "Member-Passw0rd!").await;
+    let tenant = app.tenant_id().await;
+    let path = crate::common::oidc::Attempt::new().authorize_path(&tenant, &client, &[("response_mode", "form_post")]);
+    let res = member.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    // Without its script (which would post the form away) and with the
+    // stylesheet's full address, as a data: URL needs.
+    let html = html
+        .replace("<script src=\"/static/js/form_post.js\"></script>", "")
+        .replace("/static/", &format!("{}/static/", app.address));
+    assert!(!html.contains("<script"), "the script is left out");
+    let browser = Browser::start().await;
+    browser.goto(&admin::email_data_url(&html)).await;
+    browser.audit_as("form_post response").await;
 }

@@ -236,6 +236,17 @@ pub const TEMPLATES: &[Entry] = &[
         "<h1>Organizations</h1>",
     ),
     entry("guest/redeem.html", "/redeem", "data-testid=\"redeem-page\""),
+    entry(
+        "oidc/problem.html",
+        "/{id}/oauth2/v2.0/authorize",
+        "data-testid=\"sign-in-problem\"",
+    ),
+    entry(
+        "oidc/sign_out.html",
+        "/{id}/oauth2/v2.0/logout",
+        "data-testid=\"sign-out-confirm\"",
+    ),
+    entry("oidc/form_post.html", "form_post response", "id=\"form-post-response\""),
 ];
 
 fn templates_dir() -> PathBuf {
