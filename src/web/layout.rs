@@ -38,11 +38,12 @@ pub enum Section {
     Groups,
     Apps,
     Audit,
+    SignInLogs,
     Settings,
     Roles,
 }
 
-const NAV: [(Section, &str, &str, &str, Permission); 6] = [
+const NAV: [(Section, &str, &str, &str, Permission); 7] = [
     (
         Section::Users,
         "All users",
@@ -69,6 +70,13 @@ const NAV: [(Section, &str, &str, &str, Permission); 6] = [
         "Audit logs",
         "/admin/audit",
         "nav-audit",
+        Permission::ReadAuditLogs,
+    ),
+    (
+        Section::SignInLogs,
+        "Sign-in logs",
+        "/admin/sign-in-logs",
+        "nav-sign-in-logs",
         Permission::ReadAuditLogs,
     ),
     (

@@ -41,6 +41,7 @@ pub const PAGE_TYPES: &[&str] = &[
     "/admin/apps/{id}/assignments/add",
     "/admin/apps/{id}/assignments/{id}/edit",
     "/admin/audit",
+    "/admin/sign-in-logs",
     "/admin/settings",
     "/admin/settings/organization",
     "/admin/settings/collaboration",
@@ -137,6 +138,7 @@ async fn every_page_type_passes_axe() {
         "/admin/settings/collaboration",
         "/admin/roles",
         "/account/password",
+        "/admin/sign-in-logs",
         "/admin/audit",
     ] {
         admin.goto(&app.url(page)).await;
