@@ -188,12 +188,48 @@ pub async fn sign_in(
     email: &str,
     password: &str,
 ) -> ServiceResult<Option<User>> {
+    Ok(match check_password(db, hasher, email, password).await? {
+        PasswordCheck::SignedIn(user) => Some(user),
+        _ => None,
+    })
+}
+
+/// What a password sign-in found. Only `SignedIn` lets anyone in; the
+/// other answers say why not, for the sign-in log, and must all look the
+/// same to the person signing in.
+#[derive(Debug)]
+pub enum PasswordCheck {
+    SignedIn(User),
+    /// No live user has this address or user principal name.
+    UnknownUser,
+    /// The password is wrong, or the user has none.
+    WrongPassword(User),
+    /// The right password, but the user's sign-in is blocked.
+    Blocked(User),
+    /// The right password, but the user is a guest: guests sign in with codes.
+    Guest(User),
+}
+
+/// Checks a password and says why it does not let the user in. Every
+/// address costs the same work, whether it exists or not.
+pub async fn check_password(
+    db: &Db,
+    hasher: &PasswordHasherService,
+    email: &str,
+    password: &str,
+) -> ServiceResult<PasswordCheck> {
     let mut conn = db.pool().acquire().await?;
     let user = store::users::find_by_sign_in_name(&mut conn, email).await?;
     drop(conn);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = hasher.verify(password.to_owned(), stored).await;
-    Ok(user.filter(|u| verified && u.account_enabled && u.user_type == UserType::Member))
+    Ok(match user {
+        None => PasswordCheck::UnknownUser,
+        Some(u) if !verified => PasswordCheck::WrongPassword(u),
+        Some(u) if !u.account_enabled => PasswordCheck::Blocked(u),
+        Some(u) if u.user_type != UserType::Member => PasswordCheck::Guest(u),
+        Some(u) => PasswordCheck::SignedIn(u),
+    })
 }
 
 /// Changes the signed-in user's own password; returns the new session

@@ -27,6 +27,7 @@ pub mod redemption;
 pub mod roles;
 pub mod settings;
 pub mod sign_in_codes;
+pub mod sign_in_log;
 pub mod signing_keys;
 pub mod single_sign_on;
 pub mod users;

@@ -4,8 +4,8 @@
 //! Every list walks an index in `(occurred_at, id)` order, newest first,
 //! and pages by key.
 
-use super::Conn;
 use super::bulk::Value;
+use super::{Binds, Conn};
 
 /// Who did it, and from where.
 #[derive(Clone, Debug, Default)]
@@ -180,42 +180,15 @@ pub struct AuditQuery {
     pub before: Option<(i64, String)>,
 }
 
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-struct Binds(Vec<Bind>);
-
-impl Binds {
-    fn text(&mut self, value: String) -> String {
-        self.0.push(Bind::Text(value));
-        format!("${}", self.0.len())
-    }
-
-    fn int(&mut self, value: i64) -> String {
-        self.0.push(Bind::Int(value));
-        format!("${}", self.0.len())
-    }
-}
-
-/// `column` starts with `prefix` (already lower-cased): a range that an
-/// index on the column serves (byte order: SQLite's BINARY, PostgreSQL's "C").
-fn prefix_clause(binds: &mut Binds, column: &str, prefix: &str) -> String {
-    let low = binds.text(prefix.to_owned());
-    let high = binds.text(format!("{prefix}\u{10FFFF}"));
-    format!("{column} >= {low} AND {column} < {high}")
-}
-
-fn list_sql(query: &AuditQuery, limit: i64) -> (String, Vec<Bind>) {
-    let mut binds = Binds(Vec::new());
+fn list_sql(query: &AuditQuery, limit: i64) -> (String, Binds) {
+    let mut binds = Binds::default();
     let mut clauses: Vec<String> = Vec::new();
     if let Some(activity) = &query.activity {
         let p = binds.text(activity.clone());
         clauses.push(format!("activity = {p}"));
     }
     if let Some(prefix) = query.actor_prefix.as_deref().filter(|p| !p.is_empty()) {
-        clauses.push(prefix_clause(&mut binds, "actor_name_lower", &prefix.to_lowercase()));
+        clauses.push(binds.prefix("actor_name_lower", &prefix.to_lowercase()));
     }
     match &query.target {
         Some(TargetFilter::Id(id)) => {
@@ -223,23 +196,11 @@ fn list_sql(query: &AuditQuery, limit: i64) -> (String, Vec<Bind>) {
             clauses.push(format!("target_id = {p}"));
         }
         Some(TargetFilter::NamePrefix(prefix)) if !prefix.is_empty() => {
-            clauses.push(prefix_clause(&mut binds, "target_name_lower", &prefix.to_lowercase()));
+            clauses.push(binds.prefix("target_name_lower", &prefix.to_lowercase()));
         }
         _ => {}
     }
-    if let Some(from) = query.from {
-        let p = binds.int(from);
-        clauses.push(format!("occurred_at >= {p}"));
-    }
-    if let Some(until) = query.until {
-        let p = binds.int(until);
-        clauses.push(format!("occurred_at < {p}"));
-    }
-    if let Some((at, id)) = &query.before {
-        let a = binds.int(*at);
-        let b = binds.text(id.clone());
-        clauses.push(format!("(occurred_at, id) < ({a}, {b})"));
-    }
+    clauses.extend(binds.time_window(query.from, query.until, query.before.as_ref()));
     let filter = if clauses.is_empty() {
         String::new()
     } else {
@@ -250,26 +211,14 @@ fn list_sql(query: &AuditQuery, limit: i64) -> (String, Vec<Bind>) {
          target_name, details, client_ip FROM audit_log {filter}\
          ORDER BY occurred_at DESC, id DESC LIMIT {limit}"
     );
-    (sql, binds.0)
-}
-
-fn bind_all<'q, O>(
-    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
-    binds: Vec<Bind>,
-) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
-    for b in binds {
-        q = match b {
-            Bind::Text(v) => q.bind(v),
-            Bind::Int(v) => q.bind(v),
-        };
-    }
-    q
+    (sql, binds)
 }
 
 /// One page of entries matching `query`, newest first.
 pub async fn list(conn: &mut Conn, query: &AuditQuery, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
     let (sql, binds) = list_sql(query, limit);
-    bind_all(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)), binds)
+    binds
+        .bind_as(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)))
         .fetch_all(&mut *conn)
         .await
 }
@@ -301,19 +250,5 @@ pub async fn activities(conn: &mut Conn) -> sqlx::Result<Vec<String>> {
 /// are used (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL).
 pub async fn explain_list(conn: &mut Conn, query: &AuditQuery, limit: i64) -> sqlx::Result<String> {
     let (sql, binds) = list_sql(query, limit);
-    let postgres = conn.backend_name() == "PostgreSQL";
-    let explain = if postgres {
-        format!("EXPLAIN {sql}")
-    } else {
-        format!("EXPLAIN QUERY PLAN {sql}")
-    };
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(explain));
-    for b in binds {
-        q = match b {
-            Bind::Text(v) => q.bind(v),
-            Bind::Int(v) => q.bind(v),
-        };
-    }
-    let rows = q.fetch_all(&mut *conn).await?;
-    Ok(super::plan_text(&rows, postgres))
+    binds.explain(conn, &sql).await
 }

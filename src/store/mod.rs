@@ -208,6 +208,97 @@ pub(crate) fn plan_text(rows: &[sqlx::any::AnyRow], postgres: bool) -> String {
     lines.join("\n")
 }
 
+/// A value of a query whose text is built from optional filters (the
+/// audit and sign-in logs).
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The values of such a query, numbered `$1`, `$2`, … as they are added.
+#[derive(Default)]
+pub(crate) struct Binds(Vec<Bind>);
+
+impl Binds {
+    /// Adds a text value; returns its placeholder.
+    pub(crate) fn text(&mut self, value: String) -> String {
+        self.0.push(Bind::Text(value));
+        format!("${}", self.0.len())
+    }
+
+    /// Adds an integer value; returns its placeholder.
+    pub(crate) fn int(&mut self, value: i64) -> String {
+        self.0.push(Bind::Int(value));
+        format!("${}", self.0.len())
+    }
+
+    /// `column` starts with `prefix` (already lower-cased): a range that an
+    /// index on the column serves (byte order: SQLite's BINARY, PostgreSQL's "C").
+    pub(crate) fn prefix(&mut self, column: &str, prefix: &str) -> String {
+        let low = self.text(prefix.to_owned());
+        let high = self.text(format!("{prefix}\u{10FFFF}"));
+        format!("{column} >= {low} AND {column} < {high}")
+    }
+
+    /// The clauses of a list in `(occurred_at, id)` order: entries from
+    /// `from` (inclusive) until `until` (exclusive), Unix seconds, and
+    /// older than `before`, the last entry of the previous page.
+    pub(crate) fn time_window(
+        &mut self,
+        from: Option<i64>,
+        until: Option<i64>,
+        before: Option<&(i64, String)>,
+    ) -> Vec<String> {
+        let mut clauses = Vec::new();
+        if let Some(from) = from {
+            clauses.push(format!("occurred_at >= {}", self.int(from)));
+        }
+        if let Some(until) = until {
+            clauses.push(format!("occurred_at < {}", self.int(until)));
+        }
+        if let Some((at, id)) = before {
+            let a = self.int(*at);
+            let b = self.text(id.clone());
+            clauses.push(format!("(occurred_at, id) < ({a}, {b})"));
+        }
+        clauses
+    }
+
+    /// The values bound to a query that reads rows of `O`.
+    pub(crate) fn bind_as<'q, O>(
+        self,
+        mut q: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments> {
+        for b in self.0 {
+            q = match b {
+                Bind::Text(v) => q.bind(v),
+                Bind::Int(v) => q.bind(v),
+            };
+        }
+        q
+    }
+
+    /// The database's plan for `sql` with these values: EXPLAIN QUERY PLAN
+    /// on SQLite, EXPLAIN on PostgreSQL (see `plan_text`).
+    pub(crate) async fn explain(self, conn: &mut Conn, sql: &str) -> sqlx::Result<String> {
+        let postgres = conn.backend_name() == "PostgreSQL";
+        let explain = if postgres {
+            format!("EXPLAIN {sql}")
+        } else {
+            format!("EXPLAIN QUERY PLAN {sql}")
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(explain));
+        for b in self.0 {
+            q = match b {
+                Bind::Text(v) => q.bind(v),
+                Bind::Int(v) => q.bind(v),
+            };
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        Ok(plan_text(&rows, postgres))
+    }
+}
+
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
 }

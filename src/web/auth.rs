@@ -6,7 +6,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::services::{ServiceError, accounts};
+use crate::services::ServiceError;
+use crate::services::accounts::{self, PasswordCheck};
+use crate::services::sign_in_log::{self, Failure};
+use crate::store::sign_in_log::SignInEntry;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::SignedIn;
@@ -80,17 +83,44 @@ pub async fn signin(
     // addresses they came from (see `SignInFailures`).
     let account: String = form.email.trim().to_lowercase().chars().take(254).collect();
     let client = req.extensions().get::<ClientIp>().map(|c| c.0);
+    let client_ip = client.map(|ip| ip.to_string());
+    let typed: String = form.email.trim().chars().take(254).collect();
     if let Err(wait) = state.limits.signin_failures.check(&account, client) {
         tracing::warn!("sign-in failure limit reached for an account from this address");
+        let entry = failed_attempt(None, &typed, sign_in_log::ACCOUNT_LOCKED, client_ip.as_deref());
+        sign_in_log::record(&state, &entry).await;
         return Err(AppError::TooManyRequests {
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-    let Some(user) = accounts::sign_in(&state.db, &state.hasher, &form.email, &form.password).await? else {
-        state.limits.signin_failures.record(&account, client);
-        return again("Your email or password is incorrect.", StatusCode::UNAUTHORIZED);
+    // Every refusal gets the same answer: the reason is for the sign-in log.
+    let refusal = match accounts::check_password(&state.db, &state.hasher, &form.email, &form.password).await? {
+        PasswordCheck::SignedIn(user) => Ok(user),
+        PasswordCheck::UnknownUser => Err((None, sign_in_log::USER_NOT_FOUND)),
+        PasswordCheck::WrongPassword(u) => Err((Some(u.id), sign_in_log::INVALID_PASSWORD)),
+        PasswordCheck::Blocked(u) => Err((Some(u.id), sign_in_log::ACCOUNT_DISABLED)),
+        PasswordCheck::Guest(u) => Err((Some(u.id), sign_in_log::GUEST_PASSWORD)),
+    };
+    let user = match refusal {
+        Ok(user) => user,
+        Err((user_id, failure)) => {
+            state.limits.signin_failures.record(&account, client);
+            let entry = failed_attempt(user_id.as_deref(), &typed, failure, client_ip.as_deref());
+            sign_in_log::record(&state, &entry).await;
+            return again("Your email or password is incorrect.", StatusCode::UNAUTHORIZED);
+        }
     };
     session.sign_in(&user.id, user.session_epoch, state.clock.now(), None)?;
+    sign_in_log::record(
+        &state,
+        &SignInEntry {
+            user_id: Some(&user.id),
+            user_name: Some(sign_in_log::user_name(&user)),
+            client_ip: client_ip.as_deref(),
+            ..Default::default()
+        },
+    )
+    .await;
     tracing::info!(user = %user.id, "signed in");
     let target = if user.must_change_password {
         "/account/password"
@@ -100,6 +130,22 @@ pub async fn signin(
         "/"
     };
     Ok(see_other(target))
+}
+
+/// A refused sign-in as the sign-in log records it: under the address typed.
+fn failed_attempt<'a>(
+    user_id: Option<&'a str>,
+    typed: &'a str,
+    failure: Failure,
+    client_ip: Option<&'a str>,
+) -> SignInEntry<'a> {
+    SignInEntry {
+        user_id,
+        user_name: Some(typed),
+        failure: Some(failure),
+        client_ip,
+        ..Default::default()
+    }
 }
 
 #[derive(Deserialize)]

@@ -41,11 +41,12 @@ pub enum Section {
     Groups,
     Apps,
     Audit,
+    SignInLogs,
     Settings,
     Roles,
 }
 
-const NAV: [(Section, &str, &str, &str, Permission); 6] = [
+const NAV: [(Section, &str, &str, &str, Permission); 7] = [
     (
         Section::Users,
         "All users",
@@ -72,6 +73,13 @@ const NAV: [(Section, &str, &str, &str, Permission); 6] = [
         "Audit logs",
         "/admin/audit",
         "nav-audit",
+        Permission::ReadAuditLogs,
+    ),
+    (
+        Section::SignInLogs,
+        "Sign-in logs",
+        "/admin/sign-in-logs",
+        "nav-sign-in-logs",
         Permission::ReadAuditLogs,
     ),
     (

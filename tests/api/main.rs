@@ -31,6 +31,7 @@ mod roles;
 mod route_access;
 mod sessions;
 mod settings;
+mod sign_in_logs;
 mod signin;
 mod single_sign_on;
 mod store_types;

@@ -172,6 +172,8 @@ fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("POST", "/admin/settings/collaboration", Needs(GLOBAL)),
         ("GET", "/admin/audit", Needs(MANAGERS)),
         ("GET", "/admin/audit/export.csv", Needs(MANAGERS)),
+        ("GET", "/admin/sign-in-logs", Needs(MANAGERS)),
+        ("GET", "/admin/sign-in-logs/export", Needs(MANAGERS)),
         ("GET", "/admin/roles", Needs(GLOBAL)),
         ("POST", "/admin/roles/add", Needs(GLOBAL)),
         ("POST", "/admin/roles/remove", Needs(GLOBAL)),

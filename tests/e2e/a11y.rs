@@ -45,6 +45,7 @@ pub const PAGE_TYPES: &[&str] = &[
     "/admin/apps/{id}/credentials/new",
     "/admin/apps/{id}/credentials/{id}/delete",
     "/admin/audit",
+    "/admin/sign-in-logs",
     "/admin/settings",
     "/admin/settings/organization",
     "/admin/settings/collaboration",
@@ -159,6 +160,7 @@ async fn every_page_type_passes_axe() {
         "/admin/settings/collaboration",
         "/admin/roles",
         "/account/password",
+        "/admin/sign-in-logs",
         "/admin/audit",
     ] {
         admin.goto(&app.url(page)).await;

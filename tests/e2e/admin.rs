@@ -25,6 +25,7 @@ async fn admin_signs_in_sees_the_portal_shell_and_signs_out() {
         "All groups",
         "Enterprise applications",
         "Audit logs",
+        "Sign-in logs",
         "Settings",
         "Roles and administrators",
         "My Apps",

@@ -62,6 +62,8 @@ async fn the_main_pages_fit_320_and_1280_pixels() {
     admin.click_link("Audit logs").await;
     admin.wait_for_path("/admin/audit").await;
     fits(&admin, "Audit logs").await;
+    admin.goto(&app.url("/admin/sign-in-logs")).await;
+    fits(&admin, "Sign-in logs").await;
 
     drop(admin);
 

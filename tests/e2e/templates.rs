@@ -89,6 +89,11 @@ pub const TEMPLATES: &[Entry] = &[
     ),
     entry("admin/audit.html", "/admin/audit", "<h1>Audit logs</h1>"),
     entry(
+        "admin/sign_in_logs.html",
+        "/admin/sign-in-logs",
+        "<h1>Sign-in logs</h1>",
+    ),
+    entry(
         "admin/confirm_delete.html",
         "/admin/groups/{id}/delete",
         "data-testid=\"delete-confirmation\"",

@@ -104,7 +104,7 @@ impl Filters {
 }
 
 /// "2026-03-01" (what `<input type="date">` sends) → that UTC day.
-fn parse_day(s: &str) -> Result<time::Date, String> {
+pub(super) fn parse_day(s: &str) -> Result<time::Date, String> {
     let message = || "Enter a date as YYYY-MM-DD, for example 2026-03-01.".to_owned();
     let parts: Vec<&str> = s.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
@@ -124,7 +124,7 @@ fn parse_day(s: &str) -> Result<time::Date, String> {
     time::Date::from_calendar_date(year, month, day).map_err(|_| "That day does not exist.".to_owned())
 }
 
-fn start_of_day(day: time::Date) -> i64 {
+pub(super) fn start_of_day(day: time::Date) -> i64 {
     day.midnight().assume_utc().unix_timestamp()
 }
 

@@ -15,6 +15,8 @@ pub mod overview;
 pub mod picker;
 pub mod roles;
 pub mod settings;
+pub mod sign_in_logs;
+pub mod sign_in_logs_export;
 pub mod users;
 
 use crate::web::routes::route_table;
@@ -93,6 +95,8 @@ route_table!(ROUTES, routes, "/admin", {
     post "/settings/collaboration" => settings::save_collaboration,
     get "/audit" => audit::audit_logs,
     get "/audit/export.csv" => audit_export::export_audit_csv,
+    get "/sign-in-logs" => sign_in_logs::sign_in_logs,
+    get "/sign-in-logs/export" => sign_in_logs_export::export_sign_in_logs_csv,
     get "/roles" => roles::roles_page,
     post "/roles/add" => roles::add_role,
     post "/roles/remove" => roles::remove_role,

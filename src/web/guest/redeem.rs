@@ -10,7 +10,9 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::services::ServiceError;
 use crate::services::redemption::{self, CodeCheck, Ticket};
+use crate::services::sign_in_log;
 use crate::store::codes::Purpose;
+use crate::store::sign_in_log::SignInEntry;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::state;
@@ -279,7 +281,7 @@ pub async fn accept(
         &state,
         &redemption.user_id,
         redemption.invitation_id.as_deref(),
-        client_ip,
+        client_ip.clone(),
     )
     .await;
     let (user, redirect) = match accepted {
@@ -295,6 +297,13 @@ pub async fn accept(
         state.clock.now(),
         Some(org.guest_session_hours * 3600),
     )?;
+    let entry = SignInEntry {
+        user_id: Some(&user.id),
+        user_name: Some(sign_in_log::user_name(&user)),
+        client_ip: client_ip.as_deref(),
+        ..Default::default()
+    };
+    sign_in_log::record(&state, &entry).await;
     // A guest who came from an application's sign-in goes back to it.
     if let Some(back) = session.take_return_to() {
         return Ok(see_other(&back));

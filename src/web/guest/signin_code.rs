@@ -3,16 +3,19 @@
 //! every address gets the same answer.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::services::redemption::{self, CodeCheck};
+use crate::services::sign_in_log;
 use crate::store::codes::Purpose;
+use crate::store::sign_in_log::SignInEntry;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::guest::redeem::{EnterCodePage, NEW_CODE_NEEDED, WRONG_CODE};
 use crate::web::layout::{Layout, render_with, see_other};
+use crate::web::middleware::client_ip;
 use crate::web::session::{Redemption, TypedSession};
 
 #[derive(Deserialize)]
@@ -69,17 +72,28 @@ pub struct CodeForm {
 
 pub async fn verify_code(
     state: web::Data<AppState>,
+    req: HttpRequest,
     session: TypedSession,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let Some(address) = session.code_address() else {
         return Ok(see_other("/signin"));
     };
-    let error = match redemption::check_code(&state, Purpose::SignIn, &address, &form.code).await? {
-        CodeCheck::Right(user_id) => return signed_in(&state, &session, &address, &user_id).await,
-        CodeCheck::Wrong => WRONG_CODE,
-        CodeCheck::NeedNew => NEW_CODE_NEEDED,
+    let client_ip = client_ip(&req);
+    let (error, failure) = match redemption::check_code(&state, Purpose::SignIn, &address, &form.code).await? {
+        CodeCheck::Right(user_id) => {
+            return signed_in(&state, &session, &address, &user_id, client_ip.as_deref()).await;
+        }
+        CodeCheck::Wrong => (WRONG_CODE, sign_in_log::INVALID_CODE),
+        CodeCheck::NeedNew => (NEW_CODE_NEEDED, sign_in_log::NO_VALID_CODE),
     };
+    let entry = SignInEntry {
+        user_name: Some(&address),
+        failure: Some(failure),
+        client_ip: client_ip.as_deref(),
+        ..Default::default()
+    };
+    sign_in_log::record(&state, &entry).await;
     render_with(
         &code_page(&session, &address, Some(error)),
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -87,19 +101,36 @@ pub async fn verify_code(
 }
 
 /// After a right code: a guest who has not accepted (or must accept new
-/// terms) goes through Review permissions first; others are signed in.
+/// terms) goes through Review permissions first, and Accept records the
+/// sign-in; others are signed in here.
 async fn signed_in(
     state: &AppState,
     session: &TypedSession,
     address: &str,
     user_id: &str,
+    client_ip: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = state.db.pool().acquire().await?;
     let user = crate::store::users::find_active(&mut conn, user_id).await?;
     let invitation_id = crate::store::invitations::latest_id_for_user(&mut conn, user_id).await?;
     drop(conn);
-    let Some(user) = user.filter(|u| u.account_enabled) else {
-        return Ok(see_other("/signin"));
+    let user = match user {
+        Some(u) if u.account_enabled => u,
+        other => {
+            let failure = match other {
+                None => sign_in_log::USER_NOT_FOUND,
+                Some(_) => sign_in_log::ACCOUNT_DISABLED,
+            };
+            let entry = SignInEntry {
+                user_id: other.as_ref().map(|u| u.id.as_str()),
+                user_name: Some(address),
+                failure: Some(failure),
+                client_ip,
+                ..Default::default()
+            };
+            sign_in_log::record(state, &entry).await;
+            return Ok(see_other("/signin"));
+        }
     };
     let org = crate::services::organization::current(state).await?;
     if redemption::consent_needed(state, &user, &org).await? {
@@ -118,6 +149,13 @@ async fn signed_in(
         state.clock.now(),
         Some(org.guest_session_hours * 3600),
     )?;
+    let entry = SignInEntry {
+        user_id: Some(&user.id),
+        user_name: Some(sign_in_log::user_name(&user)),
+        client_ip,
+        ..Default::default()
+    };
+    sign_in_log::record(state, &entry).await;
     let back = session.take_return_to();
     Ok(see_other(back.as_deref().unwrap_or("/myapps")))
 }
