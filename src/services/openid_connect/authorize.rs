@@ -8,7 +8,7 @@ use crate::services::ServiceResult;
 use crate::store::sign_in_log::{self, SignInEntry};
 use crate::store::single_sign_on::SsoConfig;
 use crate::store::users::User;
-use crate::store::{self, oidc};
+use crate::store::oidc;
 
 /// A checked authorization request of a signed-in user.
 pub struct CodeRequest<'a> {
@@ -69,7 +69,7 @@ pub async fn issue_code(state: &AppState, request: &CodeRequest<'_>) -> ServiceR
         &mut tx,
         &SignInEntry {
             user_id: Some(&request.user.id),
-            user_name: Some(&request.user.user_principal_name),
+            user_name: Some(crate::services::sign_in_log::user_name(request.user)),
             app_id: Some(&request.app.app_id),
             app_name: Some(&request.app.display_name),
             failure: None,
@@ -95,18 +95,11 @@ pub async fn record_failure(
 ) {
     let entry = SignInEntry {
         user_id: user.map(|u| u.id.as_str()),
-        user_name: user.map(|u| u.user_principal_name.as_str()),
+        user_name: user.map(crate::services::sign_in_log::user_name),
         app_id: Some(&app.app_id),
         app_name: Some(&app.display_name),
         failure: Some((refusal.number(), refusal.reason)),
         client_ip,
     };
-    let result = async {
-        let mut conn = state.db.pool().acquire().await?;
-        store::sign_in_log::record(&mut conn, &entry, state.clock.now()).await
-    }
-    .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "could not write a sign-in log line");
-    }
+    crate::services::sign_in_log::record(state, &entry).await;
 }
