@@ -11,6 +11,7 @@ mod audit_export;
 mod b2b_collaboration;
 mod bulk_invite;
 mod cli;
+mod client_libraries;
 mod code_attempts;
 mod csrf;
 mod deleted_users;
