@@ -15,6 +15,7 @@ mod client_libraries;
 mod code_attempts;
 mod csrf;
 mod deleted_users;
+mod demo_app;
 mod directory;
 mod errors;
 mod groups;
