@@ -6,13 +6,12 @@
 //! it did, through VESTIBULE_REQUIRE_CLIENTS=1).
 
 use reqwest::{Client, Response};
-use vestibule::domain::single_sign_on::SigningAlg;
 use vestibule::services::applications::{self, RoleInput};
 use vestibule::services::assignments::{self, Principal};
 
 use crate::common::clients::{Script, free_port, python};
 use crate::common::flows::{accepted_guest, app_with_sink, user_id};
-use crate::common::{location, system_admin};
+use crate::common::{attribute_after, location, system_admin};
 
 const GUEST: &str = "grace@fabrikam.test";
 
@@ -32,12 +31,13 @@ async fn a_guest_opens_the_demo_from_my_apps_and_is_greeted_with_their_role() {
     let (app, sink) = app_with_sink().await;
     app.sign_in_as_admin().await;
 
-    // The quickstart: the app, its role, its OpenID Connect client, the
-    // guest assigned to the role.
+    // The quickstart: the app, its role, its OpenID Connect client and
+    // secret, the guest assigned to the role.
     let port = free_port();
     let base = format!("http://localhost:{port}");
     let sign_on = format!("{base}/login");
-    let demo_app = applications::create_custom(&app.state, &system_admin(), "Vestibule demo", &sign_on, None)
+    let homepage = format!("{base}/");
+    let demo_app = applications::create_custom(&app.state, &system_admin(), "Vestibule demo", &homepage, None)
         .await
         .expect("the app is created");
     let reader = applications::add_role(
@@ -53,16 +53,33 @@ async fn a_guest_opens_the_demo_from_my_apps_and_is_greeted_with_their_role() {
     )
     .await
     .expect("the role is added");
-    let client = app
-        .oidc_client_at(
-            &demo_app.id,
-            SigningAlg::Rs256,
-            false,
-            &format!("{base}/signin-oidc"),
-            &format!("{base}/"),
-            Some(&sign_on),
+    // Its Single sign-on and Certificates & secrets pages, as
+    // docs/demo-app.md says.
+    let sso = format!("/admin/apps/{}/single-sign-on", demo_app.id);
+    let fields = [
+        ("mode", "OpenIdConnect"),
+        ("login_url", sign_on.as_str()),
+        ("redirect_uris", &format!("{base}/signin-oidc")),
+        ("post_logout_redirect_uris", homepage.as_str()),
+        ("id_token_alg", "RS256"),
+    ];
+    let res = app.submit(&sso, &sso, &fields).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let page = app.get_html(&sso).await.replace("&#x2f;", "/");
+    let client_id = attribute_after(&page, "id=\"client_id\" type=\"text\" readonly value=\"").expect("the client ID");
+    let issuer = attribute_after(&page, "id=\"issuer\" type=\"text\" readonly value=\"").expect("the issuer");
+    assert_eq!(issuer, app.issuer().await);
+    let credentials = format!("/admin/apps/{}/credentials", demo_app.id);
+    let res = app
+        .submit(
+            &credentials,
+            &format!("{credentials}/new"),
+            &[("description", "Demo"), ("expires", "6")],
         )
         .await;
+    assert_eq!(res.status(), 201);
+    let html = res.text().await.unwrap();
+    let secret = attribute_after(&html, "id=\"new_secret_value\" type=\"text\" readonly value=\"").expect("the secret");
     let (guest, _) = accepted_guest(&app, &sink, GUEST).await;
     let guest_id = user_id(&app, GUEST).await;
     assignments::assign(
@@ -75,15 +92,14 @@ async fn a_guest_opens_the_demo_from_my_apps_and_is_greeted_with_their_role() {
     .await
     .expect("the guest is assigned");
 
-    let issuer = app.issuer().await;
     let port_text = port.to_string();
     let mut demo = Script::start(
         &python,
         &["demo/app.py"],
         &[
             ("VESTIBULE_ISSUER", issuer.as_str()),
-            ("DEMO_CLIENT_ID", client.client_id.as_str()),
-            ("DEMO_CLIENT_SECRET", client.secret.as_deref().unwrap()),
+            ("DEMO_CLIENT_ID", client_id.as_str()),
+            ("DEMO_CLIENT_SECRET", secret.as_str()),
             ("DEMO_PORT", port_text.as_str()),
         ],
     );
@@ -107,7 +123,8 @@ async fn a_guest_opens_the_demo_from_my_apps_and_is_greeted_with_their_role() {
         "{html}"
     );
 
-    // My Apps shows the tile, which opens the demo's sign-on URL.
+    // My Apps shows the tile, which opens the demo's sign-on URL (not its
+    // homepage).
     let my_apps = app.get_with(&guest, "/myapps").await.text().await.unwrap();
     assert!(
         my_apps.replace("&#x2f;", "/").contains(&format!("href=\"{sign_on}\"")),

@@ -24,20 +24,6 @@ impl TestApp {
     /// Turns the application to OpenID Connect with one redirect URI, one
     /// post-logout URI and (unless `public`) a client secret, through the store.
     pub async fn oidc_client(&self, app_id: &str, alg: SigningAlg, public: bool) -> OidcClient {
-        self.oidc_client_at(app_id, alg, public, REDIRECT_URI, POST_LOGOUT_URI, None)
-            .await
-    }
-
-    /// The same with the given redirect URI, post-logout URI and sign-on URL.
-    pub async fn oidc_client_at(
-        &self,
-        app_id: &str,
-        alg: SigningAlg,
-        public: bool,
-        redirect_uri: &str,
-        post_logout_uri: &str,
-        sign_on_url: Option<&str>,
-    ) -> OidcClient {
         let client_id = uuid::Uuid::new_v4().to_string();
         let now = self.clock.now();
         let mut conn = self.db.pool().acquire().await.unwrap();
@@ -45,7 +31,7 @@ impl TestApp {
             &mut conn,
             app_id,
             SsoMode::OpenIdConnect,
-            sign_on_url,
+            None,
             alg,
             &client_id,
             now,
@@ -55,7 +41,7 @@ impl TestApp {
             &mut conn,
             app_id,
             RedirectKind::Redirect,
-            &[redirect_uri.to_owned()],
+            &[REDIRECT_URI.to_owned()],
             now,
         )
         .await
@@ -64,7 +50,7 @@ impl TestApp {
             &mut conn,
             app_id,
             RedirectKind::PostLogout,
-            &[post_logout_uri.to_owned()],
+            &[POST_LOGOUT_URI.to_owned()],
             now,
         )
         .await
