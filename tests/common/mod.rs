@@ -6,6 +6,7 @@
 
 pub mod audit_seed;
 pub mod binary;
+pub mod clients;
 pub mod directory;
 pub mod flows;
 pub mod oidc;
