@@ -359,7 +359,7 @@ async fn properties_are_edited_with_a_new_logo_and_audited_and_refusals_change_n
         "Assignment required?",
         "Visible to users?",
         "Notes",
-        "it is enforced once Vestibule signs users in to apps, a later milestone.",
+        "only users assigned to the app, directly or through a group, can sign in to it",
         "Delete application",
     ] {
         assert!(html.contains(label), "{label}");

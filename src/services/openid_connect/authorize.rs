@@ -5,10 +5,10 @@ use super::CODE_LIFETIME;
 use super::access::{self, Refusal};
 use crate::app::AppState;
 use crate::services::ServiceResult;
+use crate::store::oidc;
 use crate::store::sign_in_log::{self, SignInEntry};
 use crate::store::single_sign_on::SsoConfig;
 use crate::store::users::User;
-use crate::store::oidc;
 
 /// A checked authorization request of a signed-in user.
 pub struct CodeRequest<'a> {
