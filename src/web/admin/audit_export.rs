@@ -1,24 +1,17 @@
-//! Export CSV: the audit log with the page's filters, as RFC 4180 text
-//! streamed a page of rows at a time, so a large range neither waits for
-//! the whole result nor holds it in memory (nor a pooled connection between
-//! pages). Cells a spreadsheet would read as a formula are neutralised.
+//! Export CSV of the audit log with the page's filters: its columns and
+//! rows; `log_export.rs` streams them.
 
-use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
-use futures_util::stream;
 
 use crate::app::AppState;
 use crate::format::rfc4180::write_record;
 use crate::store::Db;
 use crate::store::audit::{self, AuditQuery, AuditRow};
 use crate::web::admin::audit::{AuditParams, Filters, render_audit_page};
+use crate::web::admin::log_export::{LogExport, csv_response, opt, rfc3339};
 use crate::web::error::AppError;
 use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::ReadAuditLogs;
-
-/// Rows read by key and sent as one body chunk.
-const CHUNK_ROWS: i64 = 1_000;
 
 const HEADER: [&str; 11] = [
     "Date (UTC)",
@@ -45,71 +38,35 @@ pub async fn export_audit_csv(
     }
     let mut query = filters.query;
     query.before = None;
-    let cursor = Cursor {
-        db: state.db.clone(),
-        query,
-        started: false,
-    };
-    let body = stream::unfold(Some(cursor), |cursor| async move {
-        let mut cursor = cursor?;
-        match cursor.next_chunk().await {
-            Ok(Some((bytes, more))) => Some((Ok(bytes), more.then_some(cursor))),
-            Ok(None) => None,
-            Err(e) => {
-                tracing::error!(error = %e, "audit log export stopped");
-                Some((Err(actix_web::error::ErrorInternalServerError("export failed")), None))
-            }
-        }
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"audit-log.csv\""))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body))
+    Ok(csv_response(state.db.clone(), AuditExport(query), "audit-log.csv"))
 }
 
-struct Cursor {
-    db: Db,
-    query: AuditQuery,
-    started: bool,
-}
+/// The audit log by key, newest first.
+struct AuditExport(AuditQuery);
 
-impl Cursor {
-    /// The next chunk (the header row comes with the first) and whether
-    /// more may follow; `None` when nothing is left to send.
-    async fn next_chunk(&mut self) -> Result<Option<(Bytes, bool)>, sqlx::Error> {
+impl LogExport for AuditExport {
+    type Row = AuditRow;
+    const HEADER: &'static [&'static str] = &HEADER;
+    const NAME: &'static str = "audit log";
+
+    async fn next_rows(&mut self, db: &Db, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
         let rows = {
-            let mut conn = self.db.pool().acquire().await?;
-            audit::list(&mut conn, &self.query, CHUNK_ROWS).await?
+            let mut conn = db.pool().acquire().await?;
+            audit::list(&mut conn, &self.0, limit).await?
         };
-        if rows.is_empty() && self.started {
-            return Ok(None);
-        }
-        let mut out = String::with_capacity(rows.len() * 160 + 128);
-        if !self.started {
-            write_record(&mut out, HEADER.iter().copied());
-            self.started = true;
-        }
-        for row in &rows {
-            write_row(&mut out, row);
-        }
-        let more = rows.len() as i64 == CHUNK_ROWS;
         if let Some(last) = rows.last() {
-            self.query.before = Some((last.occurred_at, last.id.clone()));
+            self.0.before = Some((last.occurred_at, last.id.clone()));
         }
-        Ok(Some((Bytes::from(out), more)))
+        Ok(rows)
+    }
+
+    fn write_row(out: &mut String, row: &AuditRow) {
+        write_row(out, row);
     }
 }
 
-fn opt(v: &Option<String>) -> &str {
-    v.as_deref().unwrap_or("")
-}
-
 fn write_row(out: &mut String, r: &AuditRow) {
-    let when = time::OffsetDateTime::from_unix_timestamp(r.occurred_at)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default();
+    let when = rfc3339(r.occurred_at);
     write_record(
         out,
         [

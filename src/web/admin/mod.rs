@@ -11,6 +11,7 @@ pub mod deleted_users;
 pub mod group_members;
 pub mod groups;
 pub mod invite;
+pub mod log_export;
 pub mod overview;
 pub mod picker;
 pub mod roles;

@@ -1,24 +1,18 @@
-//! Export CSV: the sign-in log with the page's filters, as RFC 4180 text
-//! streamed a page of rows at a time, like the audit log's export. Cells a
-//! spreadsheet would read as a formula (a user name typed at sign-in is
-//! anyone's text) are neutralised.
+//! Export CSV of the sign-in log with the page's filters: its columns and
+//! rows; `log_export.rs` streams them, neutralising cells a spreadsheet
+//! would read as a formula (a user name typed at sign-in is anyone's text).
 
-use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
-use futures_util::stream;
 
 use crate::app::AppState;
 use crate::format::rfc4180::write_record;
 use crate::store::Db;
 use crate::store::sign_in_log::{self, SignInQuery, SignInRow};
+use crate::web::admin::log_export::{LogExport, csv_response, opt, rfc3339};
 use crate::web::admin::sign_in_logs::{Filters, SignInLogParams, application, render_sign_in_logs};
 use crate::web::error::AppError;
 use crate::web::extractors::Authorized;
 use crate::web::extractors::permits::ReadAuditLogs;
-
-/// Rows read by key and sent as one body chunk.
-const CHUNK_ROWS: i64 = 1_000;
 
 /// Entra's column names where it has the column.
 const HEADER: [&str; 10] = [
@@ -45,71 +39,39 @@ pub async fn export_sign_in_logs_csv(
     }
     let mut query = filters.query;
     query.before = None;
-    let cursor = Cursor {
-        db: state.db.clone(),
-        query,
-        started: false,
-    };
-    let body = stream::unfold(Some(cursor), |cursor| async move {
-        let mut cursor = cursor?;
-        match cursor.next_chunk().await {
-            Ok(Some((bytes, more))) => Some((Ok(bytes), more.then_some(cursor))),
-            Ok(None) => None,
-            Err(e) => {
-                tracing::error!(error = %e, "sign-in log export stopped");
-                Some((Err(actix_web::error::ErrorInternalServerError("export failed")), None))
-            }
-        }
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"sign-in-logs.csv\""))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(body))
+    Ok(csv_response(
+        state.db.clone(),
+        SignInLogExport(query),
+        "sign-in-logs.csv",
+    ))
 }
 
-struct Cursor {
-    db: Db,
-    query: SignInQuery,
-    started: bool,
-}
+/// The sign-in log by key, newest first.
+struct SignInLogExport(SignInQuery);
 
-impl Cursor {
-    /// The next chunk (the header row comes with the first) and whether
-    /// more may follow; `None` when nothing is left to send.
-    async fn next_chunk(&mut self) -> Result<Option<(Bytes, bool)>, sqlx::Error> {
+impl LogExport for SignInLogExport {
+    type Row = SignInRow;
+    const HEADER: &'static [&'static str] = &HEADER;
+    const NAME: &'static str = "sign-in log";
+
+    async fn next_rows(&mut self, db: &Db, limit: i64) -> sqlx::Result<Vec<SignInRow>> {
         let rows = {
-            let mut conn = self.db.pool().acquire().await?;
-            sign_in_log::list(&mut conn, &self.query, CHUNK_ROWS).await?
+            let mut conn = db.pool().acquire().await?;
+            sign_in_log::list(&mut conn, &self.0, limit).await?
         };
-        if rows.is_empty() && self.started {
-            return Ok(None);
-        }
-        let mut out = String::with_capacity(rows.len() * 160 + 128);
-        if !self.started {
-            write_record(&mut out, HEADER.iter().copied());
-            self.started = true;
-        }
-        for row in &rows {
-            write_row(&mut out, row);
-        }
-        let more = rows.len() as i64 == CHUNK_ROWS;
         if let Some(last) = rows.last() {
-            self.query.before = Some((last.occurred_at, last.id.clone()));
+            self.0.before = Some((last.occurred_at, last.id.clone()));
         }
-        Ok(Some((Bytes::from(out), more)))
+        Ok(rows)
+    }
+
+    fn write_row(out: &mut String, row: &SignInRow) {
+        write_row(out, row);
     }
 }
 
-fn opt(v: &Option<String>) -> &str {
-    v.as_deref().unwrap_or("")
-}
-
 fn write_row(out: &mut String, r: &SignInRow) {
-    let when = time::OffsetDateTime::from_unix_timestamp(r.occurred_at)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default();
+    let when = rfc3339(r.occurred_at);
     write_record(
         out,
         [
