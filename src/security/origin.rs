@@ -37,6 +37,23 @@ impl<'a> Origin<'a> {
         bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 
+    /// The origin as a Content-Security-Policy source, `scheme://host:port`
+    /// in lower case; `None` when the host holds anything but letters,
+    /// digits, `.`, `-`, or an IPv6 address's brackets and colons, so that
+    /// nothing can be added to the policy through it.
+    pub fn csp_source(&self) -> Option<String> {
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':');
+        if !self.host.chars().all(plain) {
+            return None;
+        }
+        Some(format!(
+            "{}://{}:{}",
+            self.scheme.to_ascii_lowercase(),
+            self.host.to_ascii_lowercase(),
+            self.port
+        ))
+    }
+
     /// True when `other` is the same origin: scheme, host and port.
     pub fn same_as(&self, other: &Origin<'_>) -> bool {
         self.scheme.eq_ignore_ascii_case(other.scheme)
@@ -122,6 +139,30 @@ mod tests {
         assert!(origin("http://127.0.0.1:8080").is_addressed_by("127.0.0.1:8080"));
         assert!(!origin("http://127.0.0.1:8080").is_addressed_by("127.0.0.1"));
         assert!(origin("http://localhost").is_addressed_by("localhost:80"));
+    }
+
+    #[test]
+    fn a_policy_source_names_scheme_host_and_port() {
+        assert_eq!(
+            origin("http://LocalHost:7000/signin-oidc").csp_source().as_deref(),
+            Some("http://localhost:7000")
+        );
+        assert_eq!(
+            origin("https://apps.fabrikam.example/cb").csp_source().as_deref(),
+            Some("https://apps.fabrikam.example:443")
+        );
+        assert_eq!(
+            origin("http://[::1]:9000/").csp_source().as_deref(),
+            Some("http://[::1]:9000")
+        );
+        for odd in [
+            "https://a;script-src*/",
+            "https://a,b/",
+            "https://a'b/",
+            "https://a%20b/",
+        ] {
+            assert_eq!(origin(odd).csp_source(), None, "{odd}");
+        }
     }
 
     #[test]

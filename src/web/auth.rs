@@ -15,6 +15,7 @@ use crate::web::error::AppError;
 use crate::web::extractors::SignedIn;
 use crate::web::layout::{Layout, render_with, see_other};
 use crate::web::middleware::ClientIp;
+use crate::web::oidc::forms_may_reach;
 use crate::web::session::{FlashKind, TypedSession};
 
 #[derive(Template)]
@@ -34,17 +35,23 @@ pub struct SignInQuery {
     login_hint: Option<String>,
 }
 
-pub async fn signin_form(session: TypedSession, query: web::Query<SignInQuery>) -> Result<HttpResponse, AppError> {
+pub async fn signin_form(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    query: web::Query<SignInQuery>,
+) -> Result<HttpResponse, AppError> {
     if query.signed_out.is_some() {
         session.flash(FlashKind::Success, "You have signed out.");
     }
+    let next = query.next.clone().filter(|n| is_local_path(n)).unwrap_or_default();
     let page = SignInPage {
         layout: Layout::anonymous("Sign in", &session),
         email: query.login_hint.as_deref().unwrap_or("").chars().take(254).collect(),
-        next: query.next.clone().filter(|n| is_local_path(n)).unwrap_or_default(),
+        next: next.clone(),
         error: None,
     };
-    render_with(&page, StatusCode::OK)
+    // Signing in for an application goes on to it from this page's form.
+    forms_may_reach(&state, Some(&next), render_with(&page, StatusCode::OK)?).await
 }
 
 #[derive(Deserialize)]
@@ -63,21 +70,22 @@ pub async fn signin(
     session: TypedSession,
     CsrfForm(form): CsrfForm<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
-    let again = |error: &str, status: StatusCode| {
+    let next = if is_local_path(&form.next) {
+        form.next.clone()
+    } else {
+        String::new()
+    };
+    let again = async |error: &str, status: StatusCode| {
         let page = SignInPage {
             layout: Layout::anonymous("Sign in", &session),
             email: form.email.chars().take(254).collect(),
-            next: if is_local_path(&form.next) {
-                form.next.clone()
-            } else {
-                String::new()
-            },
+            next: next.clone(),
             error: Some(error.to_owned()),
         };
-        render_with(&page, status)
+        forms_may_reach(&state, Some(&next), render_with(&page, status)?).await
     };
     if form.email.trim().is_empty() || form.password.is_empty() {
-        return again("Enter your email and password.", StatusCode::UNPROCESSABLE_ENTITY);
+        return again("Enter your email and password.", StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     // Wrong passwords count against the account, but lock out only the
     // addresses they came from (see `SignInFailures`).
@@ -107,7 +115,7 @@ pub async fn signin(
             state.limits.signin_failures.record(&account, client);
             let entry = failed_attempt(user_id.as_deref(), &typed, failure, client_ip.as_deref());
             sign_in_log::record(&state, &entry).await;
-            return again("Your email or password is incorrect.", StatusCode::UNAUTHORIZED);
+            return again("Your email or password is incorrect.", StatusCode::UNAUTHORIZED).await;
         }
     };
     session.sign_in(&user.id, user.session_epoch, state.clock.now(), None)?;

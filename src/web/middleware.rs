@@ -136,14 +136,26 @@ fn same_origin(req: &ServiceRequest) -> bool {
     }
 }
 
-/// The headers of every response. HSTS only when the public URL is https.
+/// The Content-Security-Policy of every page. `forms_to` is one more
+/// origin the page's forms may lead to: browsers hold every redirect that
+/// follows a form post to `form-action`, so a form whose redirects end at
+/// an application needs its origin (see `web::oidc::forms_may_reach`).
+pub fn content_security_policy(forms_to: Option<&str>) -> String {
+    let form_action = match forms_to {
+        Some(origin) => format!("'self' {origin}"),
+        None => "'self'".to_owned(),
+    };
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+/// The headers of every response (a handler's own win). HSTS only when
+/// the public URL is https.
 pub fn security_headers(hsts: bool) -> actix_web::middleware::DefaultHeaders {
     let mut headers = actix_web::middleware::DefaultHeaders::new()
-        .add((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ))
+        .add((header::CONTENT_SECURITY_POLICY, content_security_policy(None)))
         .add((header::REFERRER_POLICY, "no-referrer"))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))

@@ -124,6 +124,11 @@ impl TypedSession {
         Ok(())
     }
 
+    /// The waiting destination, left in place.
+    pub fn return_to(&self) -> Option<String> {
+        self.0.get(RETURN_TO).ok().flatten()
+    }
+
     /// Takes the waiting destination, once.
     pub fn take_return_to(&self) -> Option<String> {
         self.0.remove_as::<String>(RETURN_TO).and_then(Result::ok)

@@ -639,14 +639,14 @@ async fn signing_in_on_the_way_comes_straight_back_and_prompt_none_says_login_re
     assert_eq!(res.status(), 302);
     let signin = location(&res);
     assert!(signin.starts_with("/signin?next="), "{signin}");
-    let page = anonymous
-        .get(w.app.url(&signin))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let res = anonymous.get(w.app.url(&signin)).send().await.unwrap();
+    // Its form's redirects end at the app, which the policy lets them reach.
+    assert!(
+        form_action(&res).ends_with(&format!("'self' {APP_ORIGIN}")),
+        "{}",
+        form_action(&res)
+    );
+    let page = res.text().await.unwrap();
     assert!(
         page.contains("value=\"ada@contoso.test\""),
         "login_hint fills the address in"
@@ -741,6 +741,7 @@ async fn logout_with_a_hint_signs_out_at_once_and_without_one_asks_first() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    assert_eq!(form_action(&res), format!("form-action 'self' {APP_ORIGIN}"));
     let html = res.text().await.unwrap();
     assert!(html.contains("<h1>Sign out?</h1>"));
     assert_eq!(w.get("/myapps").await.status(), 200, "still signed in");
@@ -780,7 +781,9 @@ async fn logout_with_a_hint_signs_out_at_once_and_without_one_asks_first() {
 async fn the_confirmed_sign_out_form_signs_out() {
     let w = world().await;
     let logout = format!("/{}/oauth2/v2.0/logout", w.tenant);
-    let html = w.get(&logout).await.text().await.unwrap();
+    let res = w.get(&logout).await;
+    assert_eq!(form_action(&res), "form-action 'self'", "nowhere else to go");
+    let html = res.text().await.unwrap();
     let csrf = crate::common::csrf_token(&html);
     let res = w
         .browser
@@ -822,6 +825,96 @@ async fn rotated_keys_sign_new_tokens_while_the_old_ones_stay_published() {
 }
 
 /// An attribute's text as a browser reads it.
+/// `http://localhost:7777`, the origin of `REDIRECT_URI` and
+/// `POST_LOGOUT_URI`, as a policy names it.
+const APP_ORIGIN: &str = "http://localhost:7777";
+
+/// The `form-action` directive of a page's Content-Security-Policy.
+fn form_action(res: &reqwest::Response) -> String {
+    let policy = res.headers()["content-security-policy"].to_str().unwrap();
+    policy
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("form-action"))
+        .unwrap_or_else(|| panic!("form-action in {policy}"))
+        .to_owned()
+}
+
+/// Browsers hold every redirect after a form post to the page's
+/// `form-action`: Sign in and Enter code, on the way to an application,
+/// name the application's origin there (its registered redirect URI's),
+/// and no other page does.
+#[tokio::test]
+async fn pages_on_the_way_to_an_app_let_their_forms_lead_there() {
+    let w = world().await;
+    let anonymous = new_client();
+    let attempt = Attempt::new();
+    let next = attempt.authorize_path(&w.tenant, &w.client, &[]);
+    let on_the_way = format!("form-action 'self' {APP_ORIGIN}");
+    let signin = |next: &str| format!("/signin?next={}", vestibule::domain::url_query::encode(next));
+    let res = anonymous.get(w.app.url(&signin(&next))).send().await.unwrap();
+    assert_eq!(form_action(&res), on_the_way);
+    let page = res.text().await.unwrap();
+    let csrf = crate::common::csrf_token(&page);
+
+    // A wrong password shows the page again, still on the way.
+    let res = anonymous
+        .post(w.app.url("/signin"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "ada@contoso.test"),
+            ("password", "not-the-password"),
+            ("next", next.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(form_action(&res), on_the_way);
+    // Email me a sign-in code: Enter code, and a wrong code, likewise.
+    let res = anonymous
+        .post(w.app.url("/signin/code"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "grace@fabrikam.test"),
+            ("next", next.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(form_action(&res), on_the_way);
+    let res = anonymous
+        .post(w.app.url("/signin/code/verify"))
+        .form(&[("csrf_token", csrf.as_str()), ("code", "00000000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(form_action(&res), on_the_way);
+
+    // A redirect URI the app did not register, another client, another
+    // path, or no next at all: this site only.
+    let unregistered = attempt.authorize_path(
+        &w.tenant,
+        &w.client,
+        &[("redirect_uri", "https://evil.example/signin-oidc")],
+    );
+    let unknown = attempt.authorize_path(&w.tenant, &w.client, &[("client_id", "not-a-client")]);
+    let elsewhere = format!("/myapps?redirect_uri={REDIRECT_URI}");
+    for path in [
+        signin(&unregistered),
+        signin(&unknown),
+        signin(&elsewhere),
+        signin("https://evil.example/"),
+        "/signin".to_owned(),
+    ] {
+        let res = new_client().get(w.app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(form_action(&res), "form-action 'self'", "{path}");
+    }
+}
+
 fn html_unescape(text: &str) -> String {
     text.replace("&#x2f;", "/")
         .replace("&#38;", "&")

@@ -246,7 +246,7 @@ pub async fn consent_page(state: web::Data<AppState>, session: TypedSession) -> 
     let Some(user) = user else {
         return invalid_link(&session);
     };
-    render(&ConsentPage {
+    let page = render(&ConsentPage {
         layout: Layout::anonymous("Review permissions", &session),
         org_name: org.name,
         org_domain: org.primary_domain,
@@ -254,7 +254,9 @@ pub async fn consent_page(state: web::Data<AppState>, session: TypedSession) -> 
         address: redemption.address,
         privacy_url: org.privacy_statement_url,
         terms: org.terms_of_use,
-    })
+    })?;
+    // Accept goes on to the application whose sign-in is waiting, if any.
+    crate::web::oidc::forms_may_reach(&state, session.return_to().as_deref(), page).await
 }
 
 #[derive(Template)]

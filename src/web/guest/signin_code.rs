@@ -16,6 +16,7 @@ use crate::web::error::AppError;
 use crate::web::guest::redeem::{EnterCodePage, NEW_CODE_NEEDED, WRONG_CODE};
 use crate::web::layout::{Layout, render_with, see_other};
 use crate::web::middleware::client_ip;
+use crate::web::oidc::forms_may_reach;
 use crate::web::session::{Redemption, TypedSession};
 
 #[derive(Deserialize)]
@@ -61,7 +62,8 @@ pub async fn request_code(
     if crate::web::auth::is_local_path(&form.next) && form.next != "/myapps" {
         session.set_return_to(&form.next)?;
     }
-    render_with(&code_page(&session, &address, None), StatusCode::OK)
+    let page = render_with(&code_page(&session, &address, None), StatusCode::OK)?;
+    forms_may_reach(&state, session.return_to().as_deref(), page).await
 }
 
 #[derive(Deserialize)]
@@ -94,10 +96,11 @@ pub async fn verify_code(
         ..Default::default()
     };
     sign_in_log::record(&state, &entry).await;
-    render_with(
+    let page = render_with(
         &code_page(&session, &address, Some(error)),
         StatusCode::UNPROCESSABLE_ENTITY,
-    )
+    )?;
+    forms_may_reach(&state, session.return_to().as_deref(), page).await
 }
 
 /// After a right code: a guest who has not accepted (or must accept new

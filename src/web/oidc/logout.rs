@@ -112,6 +112,12 @@ pub async fn logout(
             Some(with_query(uri, &pairs))
         }
     };
+    // Where the confirmation's post ends: the application, when it named
+    // a registered address.
+    let target_origin = target
+        .as_deref()
+        .and_then(crate::security::origin::Origin::of_url)
+        .and_then(|o| o.csp_source());
     let destination = target.unwrap_or_else(|| "/signin?signed_out=1".to_owned());
     let session = TypedSession::extract(&req)
         .await
@@ -149,7 +155,10 @@ pub async fn logout(
         user_name: user.map(|u| u.user_principal_name).unwrap_or_default(),
         fields,
     };
-    render_with(&page, StatusCode::OK)
+    Ok(super::let_forms_reach(
+        render_with(&page, StatusCode::OK)?,
+        target_origin.as_deref(),
+    ))
 }
 
 fn found(location: &str) -> HttpResponse {

@@ -16,6 +16,13 @@ pub mod params;
 pub mod token;
 pub mod userinfo;
 
+use actix_web::HttpResponse;
+use actix_web::http::header::{self, HeaderValue};
+
+use crate::app::AppState;
+use crate::domain::single_sign_on::RedirectKind;
+use crate::security::origin::Origin;
+use crate::web::error::AppError;
 use crate::web::routes::route_table;
 
 route_table!(OIDC_ROUTES, oidc_routes, "", {
@@ -37,4 +44,59 @@ pub fn is_protocol_path(path: &str) -> bool {
         || path.ends_with("/oauth2/v2.0/authorize")
         || path.ends_with("/oauth2/v2.0/token")
         || path.ends_with("/oauth2/v2.0/logout")
+}
+
+/// The origin of the application that `next` signs in to, when `next` (a
+/// local path Vestibule goes on to after a sign-in) is an authorization
+/// request of a known client with one of its registered redirect URIs.
+pub async fn application_origin(state: &AppState, next: &str) -> Result<Option<String>, AppError> {
+    let (path, query) = next.split_once('?').unwrap_or((next, ""));
+    let segments: Vec<&str> = path.split('/').collect();
+    if !matches!(segments.as_slice(), ["", _, "oauth2", "v2.0", "authorize"]) {
+        return Ok(None);
+    }
+    let Ok(params) = params::Params::parse(query) else {
+        return Ok(None);
+    };
+    let (Some(client_id), Some(redirect_uri)) = (params.get("client_id"), params.get("redirect_uri")) else {
+        return Ok(None);
+    };
+    let Some(app) = crate::services::openid_connect::client(state, client_id).await? else {
+        return Ok(None);
+    };
+    let mut conn = state.db.pool().acquire().await?;
+    let registered =
+        crate::store::single_sign_on::has_redirect_uri(&mut conn, &app.app_id, RedirectKind::Redirect, redirect_uri)
+            .await?;
+    Ok(registered
+        .then(|| Origin::of_url(redirect_uri).and_then(|o| o.csp_source()))
+        .flatten())
+}
+
+/// `page` with a policy that lets its forms lead to `origin` (an
+/// application's) as well as here.
+pub fn let_forms_reach(mut page: HttpResponse, origin: Option<&str>) -> HttpResponse {
+    if let Some(origin) = origin
+        && let Ok(policy) = HeaderValue::from_str(&crate::web::middleware::content_security_policy(Some(origin)))
+    {
+        page.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    page
+}
+
+/// A page on the way to an application's sign-in (Sign in, Enter code,
+/// Review permissions, with `next` the authorization request waiting):
+/// the form's post ends in redirects to authorize and on to the
+/// application, and browsers hold each of them to the page's
+/// `form-action`, so the page names the application's origin there.
+pub async fn forms_may_reach(
+    state: &AppState,
+    next: Option<&str>,
+    page: HttpResponse,
+) -> Result<HttpResponse, AppError> {
+    let origin = match next {
+        Some(next) if crate::web::auth::is_local_path(next) => application_origin(state, next).await?,
+        _ => None,
+    };
+    Ok(let_forms_reach(page, origin.as_deref()))
 }
