@@ -76,32 +76,17 @@ async fn a_guest_in_the_developer_group_sees_docusign_on_my_apps() {
     {
         let admin = admin_browser(&app).await;
         create_group(&admin, "Developer group", "Everyone who builds").await;
-        admin.click_link("Add members").await;
-        admin.wait_for_text("Search the directory").await;
-        admin.fill("Search by name or email", "grace").await;
-        admin.click_button("Search").await;
-        admin
-            .wait_for_text("Grace Hopper (grace@fabrikam.example, Guest)")
-            .await;
-        admin
-            .click_labelled("Grace Hopper (grace@fabrikam.example, Guest)")
-            .await;
-        admin.click_button("Select").await;
-        admin.wait_for_text("1 member was added.").await;
+        add_group_member(&admin, "grace", "Grace Hopper (grace@fabrikam.example, Guest)").await;
         admin.screenshot_to(shots.as_deref(), "group-members").await;
 
         add_docusign(&admin).await;
-        admin.click_link("Add user/group").await;
-        admin.wait_for_text("Add Assignment").await;
-        admin.fill("Search by name or email", "Developer").await;
-        admin.click_button("Search").await;
-        admin
-            .wait_for_text("Developer group (group: Everyone who builds)")
-            .await;
-        admin
-            .click_labelled("Developer group (group: Everyone who builds)")
-            .await;
-        admin.select("Select a role", "DocuSign Sender").await;
+        fill_assignment(
+            &admin,
+            "Developer",
+            "Developer group (group: Everyone who builds)",
+            "DocuSign Sender",
+        )
+        .await;
         admin.screenshot_to(shots.as_deref(), "add-assignment").await;
         admin.click_button("Assign").await;
         admin.wait_for_text("1 assignment was added.").await;

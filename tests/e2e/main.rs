@@ -18,6 +18,7 @@ mod admin;
 mod guest;
 mod layout;
 mod lifecycle;
+mod single_sign_on;
 mod templates;
 
 use std::time::Duration;
@@ -185,6 +186,31 @@ async fn create_group(admin: &Browser, name: &str, description: &str) {
     admin.wait_for_text(&format!("Created group {name}.")).await;
     admin.click_link("Members").await;
     admin.wait_for_text("Add members").await;
+}
+
+/// On a group's Members page: Add members, search for `search`, tick
+/// `label` (the person as the picker names them), Select.
+async fn add_group_member(admin: &Browser, search: &str, label: &str) {
+    admin.click_link("Add members").await;
+    admin.wait_for_text("Search the directory").await;
+    admin.fill("Search by name or email", search).await;
+    admin.click_button("Search").await;
+    admin.wait_for_text(label).await;
+    admin.click_labelled(label).await;
+    admin.click_button("Select").await;
+    admin.wait_for_text("1 member was added.").await;
+}
+
+/// On an application's Users and groups page: Add user/group, search for
+/// `search`, tick `label` and choose `role`; Assign is left to the caller.
+async fn fill_assignment(admin: &Browser, search: &str, label: &str, role: &str) {
+    admin.click_link("Add user/group").await;
+    admin.wait_for_text("Add Assignment").await;
+    admin.fill("Search by name or email", search).await;
+    admin.click_button("Search").await;
+    admin.wait_for_text(label).await;
+    admin.click_labelled(label).await;
+    admin.select("Select a role", role).await;
 }
 
 /// Enterprise applications → New application → DocuSign → Create → Users
