@@ -3,9 +3,10 @@
 //! Developer group its role; the guest opens it from My Apps, is greeted
 //! with the role, signs out of both, signs in again from the app (through
 //! Vestibule's sign-in page this time) and out once more without the ID
-//! token; a member without an assignment is refused with AADSTS50105. Skipped unless
-//! scripts/test installed authlib (and required when it did, through
-//! VESTIBULE_REQUIRE_CLIENTS=1).
+//! token; a member without an assignment is refused with AADSTS50105.
+//! Skipped unless scripts/test installed authlib (and required when it
+//! did, through VESTIBULE_REQUIRE_CLIENTS=1). Also run on PostgreSQL by
+//! scripts/test.
 
 use crate::browser::{Browser, OrFail};
 use crate::common::clients::{Script, free_port, python};
