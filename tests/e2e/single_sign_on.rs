@@ -86,6 +86,7 @@ async fn register_the_demo(admin: &Browser, base: &str) -> Registration {
         .await;
     admin.click_button("Save").await;
     admin.wait_for_text("Single sign-on was saved: OpenID Connect.").await;
+    admin.screenshot_to(screenshots().as_deref(), "single-sign-on").await;
     let client_id = value_of(admin, "Application (client) ID").await;
     let issuer = value_of(admin, "Issuer").await;
 
@@ -200,6 +201,7 @@ async fn a_guest_in_the_developer_group_signs_in_to_the_demo_app_from_my_apps() 
         guest.click_link(APP_NAME).await;
         guest.wait_for_text("Hello, Grace Hopper").await;
         assert_greeted(&guest, &base, &demo).await;
+        guest.screenshot_to(screenshots().as_deref(), "demo-app").await;
 
         // Sign out of the demo, then of Vestibule (the ID token is the
         // hint, so without asking), then back to the demo.
@@ -280,4 +282,15 @@ async fn a_guest_in_the_developer_group_signs_in_to_the_demo_app_from_my_apps() 
         member.current_url().await.starts_with(&app.address),
         "the refusal is Vestibule's page, not the app's"
     );
+    member
+        .screenshot_to(screenshots().as_deref(), "assignment-required")
+        .await;
+    drop(member);
+
+    // Sign-in logs show the refusal beside the guest's sign-ins to the app.
+    let admin = admin_browser(&app).await;
+    admin.goto(&app.url("/admin/sign-in-logs")).await;
+    admin.wait_for_text("50105").await;
+    admin.wait_for_text(APP_NAME).await;
+    admin.screenshot_to(screenshots().as_deref(), "sign-in-logs").await;
 }
