@@ -47,7 +47,7 @@ async fn register(state: &AppState, user_id: &str) -> anyhow::Result<(String, St
         SsoMode::OpenIdConnect,
         None,
         SigningAlg::Rs256,
-        &client_id,
+        Some(&client_id),
         now,
     )
     .await?;

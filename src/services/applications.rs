@@ -36,7 +36,8 @@ fn checked_logo(errors: &mut FieldErrors, logo: Option<&LogoUpload>) -> Option<(
     ))
 }
 
-async fn audit(
+/// One audit line about an application (also used by `single_sign_on`).
+pub(super) async fn audit(
     conn: &mut Conn,
     actor: &Actor,
     activity: &str,

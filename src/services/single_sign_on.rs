@@ -14,12 +14,10 @@ use crate::domain::single_sign_on::{
 };
 use crate::domain::{Permission, role::any_allows};
 use crate::security::secret::random_token;
+use crate::services::applications;
 use crate::services::{Admin, FieldErrors, ServiceError, ServiceResult};
-use crate::store::audit::{Actor, AuditEntry};
+use crate::store;
 use crate::store::single_sign_on::{ClientSecret, NewSecret, SsoConfig};
-use crate::store::{self, Conn};
-
-const CATEGORY: &str = "ApplicationManagement";
 
 /// The audit activity of a change on the Single sign-on page (Entra's).
 pub const UPDATE_APPLICATION: &str = "Update application";
@@ -40,29 +38,6 @@ fn may_manage(admin: &Admin<'_>) -> ServiceResult<()> {
             "Only a Global Administrator manages single sign-on.".into(),
         ))
     }
-}
-
-async fn audit(
-    conn: &mut Conn,
-    actor: &Actor,
-    activity: &str,
-    app: &SsoConfig,
-    details: String,
-    now: i64,
-) -> sqlx::Result<()> {
-    store::audit::record(
-        conn,
-        actor,
-        &AuditEntry {
-            activity,
-            category: CATEGORY,
-            target_id: Some(&app.app_id),
-            target_name: Some(&app.display_name),
-            details: Some(details),
-        },
-        now,
-    )
-    .await
 }
 
 /// The Single sign-on form as entered.
@@ -175,13 +150,17 @@ pub async fn save_config(
     let redirect_before = store::single_sign_on::redirect_uris(&mut tx, app_id, RedirectKind::Redirect).await?;
     let logout_before = store::single_sign_on::redirect_uris(&mut tx, app_id, RedirectKind::PostLogout).await?;
     let login_url = valid.login_url.as_deref();
-    if valid.mode == SsoMode::OpenIdConnect {
-        let client_id = uuid::Uuid::new_v4().to_string();
-        store::single_sign_on::save_config(&mut tx, app_id, valid.mode, login_url, valid.alg, &client_id, now).await?;
-    } else {
-        store::single_sign_on::save_config_keeping_client_id(&mut tx, app_id, valid.mode, login_url, valid.alg, now)
-            .await?;
-    }
+    let new_client_id = (valid.mode == SsoMode::OpenIdConnect).then(|| uuid::Uuid::new_v4().to_string());
+    store::single_sign_on::save_config(
+        &mut tx,
+        app_id,
+        valid.mode,
+        login_url,
+        valid.alg,
+        new_client_id.as_deref(),
+        now,
+    )
+    .await?;
     if redirect_before != valid.redirect_uris {
         store::single_sign_on::replace_redirect_uris(
             &mut tx,
@@ -218,7 +197,16 @@ pub async fn save_config(
         uri_changes("redirectUris", &redirect_before, &valid.redirect_uris),
         uri_changes("postLogoutRedirectUris", &logout_before, &valid.post_logout_uris),
     );
-    audit(&mut tx, &admin.actor, UPDATE_APPLICATION, &after, details, now).await?;
+    applications::audit(
+        &mut tx,
+        &admin.actor,
+        UPDATE_APPLICATION,
+        &after.app_id,
+        &after.display_name,
+        details,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -286,7 +274,16 @@ pub async fn add_secret(
         "action=Add client secret; keyId={id}; keyDescription={description}; hint={hint}; endDateTime={}",
         format_time(expires_at)
     );
-    audit(&mut tx, &admin.actor, SECRETS_MANAGEMENT, &app, details, now).await?;
+    applications::audit(
+        &mut tx,
+        &admin.actor,
+        SECRETS_MANAGEMENT,
+        &app.app_id,
+        &app.display_name,
+        details,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(AddedSecret {
         secret: ClientSecret {
@@ -326,7 +323,16 @@ pub async fn delete_secret(
         secret.hint,
         format_time(secret.expires_at)
     );
-    audit(&mut tx, &admin.actor, SECRETS_MANAGEMENT, &app, details, now).await?;
+    applications::audit(
+        &mut tx,
+        &admin.actor,
+        SECRETS_MANAGEMENT,
+        &app.app_id,
+        &app.display_name,
+        details,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(secret)
 }

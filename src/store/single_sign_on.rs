@@ -77,14 +77,16 @@ pub async fn config_by_client_id(conn: &mut Conn, client_id: &str) -> sqlx::Resu
 }
 
 /// Saves the mode, sign-on URL and algorithm; gives the app `client_id`
-/// when it has none yet (an existing one is kept).
+/// when it has none yet. An existing one is always kept, and `None` (the
+/// modes other than OpenID Connect) gives none, so an application that
+/// turns back to OpenID Connect finds its client ID again.
 pub async fn save_config(
     conn: &mut Conn,
     app_id: &str,
     mode: SsoMode,
     login_url: Option<&str>,
     alg: SigningAlg,
-    client_id: &str,
+    client_id: Option<&str>,
     now: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
@@ -96,31 +98,6 @@ pub async fn save_config(
     .bind(login_url)
     .bind(alg.as_str())
     .bind(client_id)
-    .bind(now)
-    .bind(app_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() > 0)
-}
-
-/// Saves the mode, sign-on URL and algorithm without giving a client ID:
-/// for the modes other than OpenID Connect. An existing client ID is kept,
-/// so the application finds it again when it turns back.
-pub async fn save_config_keeping_client_id(
-    conn: &mut Conn,
-    app_id: &str,
-    mode: SsoMode,
-    login_url: Option<&str>,
-    alg: SigningAlg,
-    now: i64,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE applications SET sso_mode = $1, login_url = $2, id_token_alg = $3, \
-         updated_at = CASE WHEN updated_at >= $4 THEN updated_at + 1 ELSE $4 END WHERE id = $5",
-    )
-    .bind(mode.as_str())
-    .bind(login_url)
-    .bind(alg.as_str())
     .bind(now)
     .bind(app_id)
     .execute(&mut *conn)

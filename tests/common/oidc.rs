@@ -33,7 +33,7 @@ impl TestApp {
             SsoMode::OpenIdConnect,
             None,
             alg,
-            &client_id,
+            Some(&client_id),
             now,
         );
         assert!(store.await.unwrap());

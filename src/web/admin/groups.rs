@@ -298,15 +298,17 @@ pub async fn validate_edited_rule(
     }
 }
 
+/// "Delete …?" before a delete: the question, what follows, and where
+/// Delete posts (a group, a client secret).
 #[derive(Template)]
 #[template(path = "admin/confirm_delete.html")]
-struct ConfirmDeletePage {
-    layout: Layout,
-    heading: String,
-    question: String,
-    consequence: &'static str,
-    action: String,
-    cancel_href: String,
+pub(super) struct ConfirmDeletePage {
+    pub layout: Layout,
+    pub heading: String,
+    pub question: String,
+    pub consequence: &'static str,
+    pub action: String,
+    pub cancel_href: String,
 }
 
 pub async fn delete_form(

@@ -152,17 +152,6 @@ pub async fn new_client_secret(
     }
 }
 
-#[derive(Template)]
-#[template(path = "admin/confirm_delete.html")]
-struct ConfirmDeletePage {
-    layout: Layout,
-    heading: String,
-    question: String,
-    consequence: &'static str,
-    action: String,
-    cancel_href: String,
-}
-
 async fn find_secret(state: &AppState, app_id: &str, secret_id: &str) -> Result<ClientSecret, AppError> {
     let mut conn = state.db.pool().acquire().await?;
     let secrets = crate::store::single_sign_on::secrets(&mut conn, app_id).await?;
@@ -180,7 +169,7 @@ pub async fn delete_secret_form(
     let (app_id, secret_id) = path.into_inner();
     let app = load_app(&state, &app_id).await?;
     let secret = find_secret(&state, &app.id, &secret_id).await?;
-    render(&ConfirmDeletePage {
+    render(&crate::web::admin::groups::ConfirmDeletePage {
         layout: Layout::signed_in("Delete client secret", &admin, Section::Apps),
         heading: "Delete client secret".into(),
         question: format!(
