@@ -70,6 +70,8 @@ pub struct Settings {
     pub guest_flow_limit_per_ip: u32,
     /// Invitation resends per minute for one user.
     pub resend_limit_per_user: u32,
+    /// Requests per minute of one application to the API (`/v1.0`).
+    pub api_limit_per_app: u32,
     pub max_form_bytes: usize,
     pub max_json_bytes: usize,
     /// HTTP worker threads; `None` lets actix pick one per core.
@@ -119,6 +121,7 @@ impl Default for Settings {
             code_limit_per_address: 3,
             guest_flow_limit_per_ip: 60,
             resend_limit_per_user: 2,
+            api_limit_per_app: 6000,
             max_form_bytes: 64 * 1024,
             max_json_bytes: 1024 * 1024,
             workers: None,
@@ -161,6 +164,7 @@ pub const KEYS: &[&str] = &[
     "code_limit_per_address",
     "guest_flow_limit_per_ip",
     "resend_limit_per_user",
+    "api_limit_per_app",
     "max_form_bytes",
     "max_json_bytes",
     "workers",
@@ -304,6 +308,7 @@ impl Settings {
             "code_limit_per_address" => self.code_limit_per_address = positive(value)?,
             "guest_flow_limit_per_ip" => self.guest_flow_limit_per_ip = positive(value)?,
             "resend_limit_per_user" => self.resend_limit_per_user = positive(value)?,
+            "api_limit_per_app" => self.api_limit_per_app = positive(value)?,
             "max_form_bytes" => self.max_form_bytes = positive::<usize>(value)?,
             "max_json_bytes" => self.max_json_bytes = positive::<usize>(value)?,
             "workers" => self.workers = Some(positive::<usize>(value)?),

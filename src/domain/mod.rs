@@ -1,6 +1,7 @@
 //! Pure types and rules, no I/O. Each type is built only through its
 //! parser, so a value of it is always valid.
 
+pub mod api_permission;
 pub mod app_logo;
 pub mod application;
 pub mod display_name;

@@ -52,7 +52,10 @@ impl Role {
         use Permission::*;
         match self {
             Role::GlobalAdministrator => true,
-            Role::UserAdministrator => !matches!(permission, ManageSettings | ManageRoles | ManageSingleSignOn),
+            Role::UserAdministrator => !matches!(
+                permission,
+                ManageSettings | ManageRoles | ManageSingleSignOn | ManageApiPermissions
+            ),
             Role::HelpdeskAdministrator => {
                 matches!(permission, AdminPortal | ReadUsers | ResendInvitation | ResetRedemption)
             }
@@ -83,6 +86,8 @@ pub enum Permission {
     /// signs users in through Vestibule and the secrets it does so with
     /// (SPEC §8: Global Administrators only).
     ManageSingleSignOn,
+    /// An application's API permissions and their admin consent.
+    ManageApiPermissions,
     ReadAuditLogs,
     ManageSettings,
     ManageRoles,
@@ -112,7 +117,10 @@ mod tests {
         assert!(!gi.allows(ResetRedemption) && !gi.allows(InviteMembersOrAssignments) && !gi.allows(ManageGroups));
         assert!(ga.allows(BulkInvite) && ua.allows(BulkInvite));
         assert!(!gi.allows(BulkInvite) && !hd.allows(BulkInvite));
-        assert!(ga.allows(ManageSingleSignOn));
+        assert!(ga.allows(ManageSingleSignOn) && ga.allows(ManageApiPermissions));
+        assert!(
+            !ua.allows(ManageApiPermissions) && !hd.allows(ManageApiPermissions) && !gi.allows(ManageApiPermissions)
+        );
         assert!(!ua.allows(ManageSingleSignOn) && !hd.allows(ManageSingleSignOn) && !gi.allows(ManageSingleSignOn));
         assert!(!any_allows(&[], AdminPortal));
     }

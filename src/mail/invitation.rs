@@ -124,26 +124,32 @@ pub struct InvitationSender {
 
 impl InvitationSender {
     /// Reads the inviter; `None` when they are no longer in the directory.
+    /// An application inviting through the API is no person: the email
+    /// names the organization as the inviter, by its primary domain, and
+    /// has no Reply-To.
     pub async fn load(
         conn: &mut Conn,
         context: &MailContext,
         org: &Organization,
         inviter_id: &str,
     ) -> sqlx::Result<Option<Self>> {
-        let Some(inviter) = store::users::find_active(conn, inviter_id).await? else {
-            return Ok(None);
+        let (inviter_name, inviter_email) = match store::users::find_active(conn, inviter_id).await? {
+            Some(inviter) => (
+                inviter.display_name,
+                inviter.mail.unwrap_or(inviter.user_principal_name),
+            ),
+            None if store::applications::find(conn, inviter_id).await?.is_some() => {
+                (org.name.clone(), org.primary_domain.clone())
+            }
+            None => return Ok(None),
         };
-        let inviter_email = inviter.mail.unwrap_or(inviter.user_principal_name);
         Ok(Some(Self {
             context: context.clone(),
-            subject: format!(
-                "{} invited you to access applications within their organization",
-                inviter.display_name
-            ),
+            subject: format!("{inviter_name} invited you to access applications within their organization"),
             org_name: org.name.clone(),
             org_domain: org.primary_domain.clone(),
             privacy_url: org.privacy_statement_url.clone(),
-            inviter_name: inviter.display_name,
+            inviter_name,
             inviter_email,
             from_name: super::from_name(org),
         }))
@@ -201,7 +207,7 @@ impl InvitationSender {
         let message = super::build_message(
             &self.from_name,
             &self.context.from,
-            Some(&self.inviter_email),
+            self.inviter_email.contains('@').then_some(self.inviter_email.as_str()),
             to,
             &subject,
             text,

@@ -185,6 +185,8 @@ pub struct RateLimits {
     pub guest_flow_per_ip: AddressLimit,
     /// Resends of one user's invitation.
     pub resend_per_user: KeyedLimit<String>,
+    /// Requests of one application to the API.
+    pub api_per_app: KeyedLimit<String>,
 }
 
 impl RateLimits {
@@ -195,6 +197,7 @@ impl RateLimits {
             code_per_address: KeyedLimit::per_minute(settings.code_limit_per_address),
             guest_flow_per_ip: AddressLimit::per_minute(settings.guest_flow_limit_per_ip),
             resend_per_user: KeyedLimit::per_minute(settings.resend_limit_per_user),
+            api_per_app: KeyedLimit::per_minute(settings.api_limit_per_app),
         }
     }
 
@@ -204,6 +207,7 @@ impl RateLimits {
         self.code_per_address.forget_idle();
         self.guest_flow_per_ip.forget_idle();
         self.resend_per_user.forget_idle();
+        self.api_per_app.forget_idle();
     }
 }
 

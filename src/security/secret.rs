@@ -78,6 +78,8 @@ pub struct Secrets {
     pub client_secrets: DigestKey,
     /// OpenID Connect authorization codes and refresh tokens.
     pub oidc_tokens: DigestKey,
+    /// Signs the API's `$skiptoken` paging cursors.
+    pub api_paging: DigestKey,
     /// Seals token signing keys at rest.
     pub key_seal: crate::security::jws::KeySeal,
 }
@@ -90,6 +92,7 @@ impl Secrets {
             codes: DigestKey::derive(master, "vestibule one-time passcodes v1"),
             client_secrets: DigestKey::derive(master, "vestibule client secrets v1"),
             oidc_tokens: DigestKey::derive(master, "vestibule authorization codes and refresh tokens v1"),
+            api_paging: DigestKey::derive(master, "vestibule api paging cursors v1"),
             key_seal: crate::security::jws::KeySeal::new(
                 DigestKey::derive(master, "vestibule signing key seal v1").raw(),
             ),

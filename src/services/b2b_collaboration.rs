@@ -182,6 +182,21 @@ pub async fn reset_redemption(
     new_email: &str,
     form_key: &str,
 ) -> ServiceResult<()> {
+    reset_redemption_with(state, admin, user_id, new_email, form_key, true)
+        .await
+        .map(|_| ())
+}
+
+/// Reset redemption status, with or without the email (the API's
+/// `sendInvitationMessage`); the new ticket, None for a repeated form.
+pub async fn reset_redemption_with(
+    state: &AppState,
+    admin: &Admin<'_>,
+    user_id: &str,
+    new_email: &str,
+    form_key: &str,
+    send_email: bool,
+) -> ServiceResult<Option<String>> {
     let new_email = match new_email.trim() {
         "" => None,
         text => Some(Email::parse(text).map_err(|e| {
@@ -193,7 +208,7 @@ pub async fn reset_redemption(
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if !first_submit(&mut tx, form_key, now).await? {
-        return Ok(());
+        return Ok(None);
     }
     let (user, previous) = invited(&mut tx, admin, UserAction::ResetRedemption, user_id).await?;
     if user.external_user_state != Some(ExternalUserState::Accepted) {
@@ -243,7 +258,9 @@ pub async fn reset_redemption(
         now,
     )
     .await?;
-    queue_again(state, &mut tx, admin.id, &user, &previous, &to, &ticket, now).await?;
+    if send_email {
+        queue_again(state, &mut tx, admin.id, &user, &previous, &to, &ticket, now).await?;
+    }
     let details = match &new_email {
         Some(email) => format!("New address: {email}"),
         None => "Same address".to_owned(),
@@ -259,7 +276,64 @@ pub async fn reset_redemption(
     .await?;
     tx.commit().await?;
     state.wake_mail();
-    Ok(())
+    Ok(Some(ticket))
+}
+
+/// The API's invitation of an address that is already a pending guest:
+/// a new ticket (Entra's way to resend through the API), emailed or only
+/// returned to the caller, audited as Resend invitation or as Copy
+/// redemption URL.
+pub async fn reinvite_pending(
+    state: &AppState,
+    admin: &Admin<'_>,
+    user_id: &str,
+    send_email: bool,
+) -> ServiceResult<String> {
+    let action = if send_email {
+        UserAction::ResendInvitation
+    } else {
+        UserAction::CopyRedemptionUrl
+    };
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let (user, previous) = invited(&mut tx, admin, action, user_id).await?;
+    if user.external_user_state != Some(ExternalUserState::PendingAcceptance) {
+        return Err(ServiceError::Refused(
+            "The guest has already accepted: reset their redemption status instead.".into(),
+        ));
+    }
+    if send_email && state.limits.resend_per_user.check(&user_id.to_owned()).is_err() {
+        return Err(ServiceError::Refused(
+            "This invitation was just resent. Wait a minute before sending it again.".into(),
+        ));
+    }
+    let to = user.mail.clone().unwrap_or(previous.invited_email.clone());
+    let ticket = reissue(state, &mut tx, admin, &user, &previous, &to, None, now).await?;
+    if send_email {
+        queue_again(state, &mut tx, admin.id, &user, &previous, &to, &ticket, now).await?;
+        audit(
+            &mut tx,
+            admin,
+            "Invite external user",
+            &user,
+            "Resend invitation: the earlier link was replaced",
+            now,
+        )
+        .await?;
+    } else {
+        audit(
+            &mut tx,
+            admin,
+            "Copy redemption URL",
+            &user,
+            "A new link was returned to the application; the earlier link was replaced",
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.wake_mail();
+    Ok(ticket)
 }
 
 /// Copy redemption URL: a fresh link shown once to the admin; the emailed

@@ -23,6 +23,29 @@ pub struct Invited {
 }
 
 pub async fn invite(state: &AppState, admin: &Admin<'_>, form: &InviteForm) -> ServiceResult<Invited> {
+    invite_with(state, admin, form, Delivery::Email)
+        .await
+        .map(|(invited, _)| invited)
+}
+
+/// How the invitation reaches the guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// The invitation email, as the portal always sends it.
+    Email,
+    /// No email: the caller hands the redemption link on itself (the API's
+    /// `sendInvitationMessage: false`). Audited as Copy redemption URL.
+    LinkOnly,
+}
+
+/// Invite, returning the new ticket too (None for a repeated form): the
+/// API answers it as `inviteRedeemUrl`.
+pub async fn invite_with(
+    state: &AppState,
+    admin: &Admin<'_>,
+    form: &InviteForm,
+    delivery: Delivery,
+) -> ServiceResult<(Invited, Option<String>)> {
     if !any_allows(admin.roles, Permission::InviteGuests) {
         return Err(ServiceError::Denied("Your role cannot invite users.".into()));
     }
@@ -33,10 +56,13 @@ pub async fn invite(state: &AppState, admin: &Admin<'_>, form: &InviteForm) -> S
     if !form.form_key.is_empty() && !store::invitations::claim_form_key(&mut tx, &form.form_key, now).await? {
         let existing = store::invitations::holder_of_address(&mut tx, invite.email.normalized()).await?;
         return match existing {
-            Some((user_id, _)) => Ok(Invited {
-                user_id,
-                repeated: true,
-            }),
+            Some((user_id, _)) => Ok((
+                Invited {
+                    user_id,
+                    repeated: true,
+                },
+                None,
+            )),
             None => Err(ServiceError::Refused("This form was already submitted.".into())),
         };
     }
@@ -45,7 +71,7 @@ pub async fn invite(state: &AppState, admin: &Admin<'_>, form: &InviteForm) -> S
     }
     let user_id = uuid::Uuid::new_v4().to_string();
     let ticket = random_token(32);
-    let mut written = write_invitation(state, &mut tx, admin, &invite, &user_id, &ticket, now).await;
+    let mut written = write_invitation(state, &mut tx, admin, &invite, &user_id, &ticket, delivery, now).await;
     if written.is_ok() {
         written = grant_assignments(&mut tx, admin, form, &user_id, now).await;
     }
@@ -60,10 +86,13 @@ pub async fn invite(state: &AppState, admin: &Admin<'_>, form: &InviteForm) -> S
     };
     tx.commit().await?;
     state.wake_mail();
-    Ok(Invited {
-        user_id,
-        repeated: false,
-    })
+    Ok((
+        Invited {
+            user_id,
+            repeated: false,
+        },
+        Some(ticket),
+    ))
 }
 
 /// The wizard's Assignments, granted in the invitation's transaction.
@@ -115,6 +144,7 @@ pub(crate) fn blocked_message(email: &Email) -> String {
     format!("{email} has asked not to receive invitations from this organization.")
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn write_invitation(
     state: &AppState,
     tx: &mut Tx,
@@ -122,6 +152,7 @@ async fn write_invitation(
     invite: &ValidInvite,
     user_id: &str,
     ticket: &str,
+    delivery: Delivery,
     now: i64,
 ) -> ServiceResult<()> {
     let org = store::organization::get(tx).await?.ok_or(ServiceError::NotFound)?;
@@ -136,22 +167,24 @@ async fn write_invitation(
     )
     .await?;
 
-    crate::mail::invitation::queue(
-        tx,
-        &state.mail_context(),
-        &org,
-        &InvitationMail {
-            inviter_id: admin.id,
-            user_id,
-            to: invite.email.as_str(),
-            invitee_name: invite.display_name.as_str(),
-            message: invite.message.as_deref(),
-            cc: invite.cc.as_ref().map(|c| c.as_str()),
-            ticket,
-        },
-        now,
-    )
-    .await?;
+    if delivery == Delivery::Email {
+        crate::mail::invitation::queue(
+            tx,
+            &state.mail_context(),
+            &org,
+            &InvitationMail {
+                inviter_id: admin.id,
+                user_id,
+                to: invite.email.as_str(),
+                invitee_name: invite.display_name.as_str(),
+                message: invite.message.as_deref(),
+                cc: invite.cc.as_ref().map(|c| c.as_str()),
+                ticket,
+            },
+            now,
+        )
+        .await?;
+    }
 
     let audit = |activity| AuditEntry {
         activity,
@@ -160,12 +193,14 @@ async fn write_invitation(
         target_name: Some(invite.email.as_str()),
         details: Some(format!("userType={}", invite.user_type.as_str())),
     };
-    store::audit::record_all(
-        tx,
-        &admin.actor,
-        &[audit("Add user"), audit("Invite external user")],
-        now,
-    )
-    .await?;
+    let link_shown = AuditEntry {
+        details: Some("The redemption link was returned to the application; no email was sent".into()),
+        ..audit("Copy redemption URL")
+    };
+    let entries = match delivery {
+        Delivery::Email => vec![audit("Add user"), audit("Invite external user")],
+        Delivery::LinkOnly => vec![audit("Add user"), audit("Invite external user"), link_shown],
+    };
+    store::audit::record_all(tx, &admin.actor, &entries, now).await?;
     Ok(())
 }

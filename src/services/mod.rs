@@ -9,6 +9,8 @@
 //! start-up bootstrap) take the context and their input.
 
 pub mod accounts;
+pub mod api_permissions;
+pub mod api_tokens;
 pub mod applications;
 pub mod assignments;
 pub mod b2b_collaboration;
@@ -82,6 +84,12 @@ impl FieldErrors {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Every message in one line, for answers without form fields (the API).
+    pub fn summary(&self) -> String {
+        let messages: Vec<&str> = self.0.iter().map(|(_, m)| m.as_str()).collect();
+        messages.join(" ")
     }
 
     /// Parses one field, recording its error.

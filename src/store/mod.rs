@@ -3,6 +3,7 @@
 //! together. One SQL text with `$1` placeholders serves both backends
 //! through sqlx's `Any` driver.
 
+pub mod api_permissions;
 pub mod applications;
 pub mod assignments;
 pub mod audit;

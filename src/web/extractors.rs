@@ -156,6 +156,7 @@ requirements!(
     ManageGroups,
     ManageApps,
     ManageSingleSignOn,
+    ManageApiPermissions,
     ReadAuditLogs,
     ManageSettings,
     ManageRoles,

@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod dev_mailbox;
 pub mod error;
 pub mod extractors;
+pub mod graph;
 pub mod guest;
 pub mod health;
 pub mod home;
@@ -77,5 +78,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::scope("/admin").configure(admin::routes))
         .configure(oidc::oidc_routes)
+        .service(graph::scope())
         .service(web::scope("/dev").configure(dev_mailbox::routes));
 }

@@ -5,7 +5,7 @@
 /// One served route: its method and its full path pattern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Route {
-    /// `"GET"` or `"POST"`.
+    /// `"GET"`, `"POST"`, `"PATCH"` or `"DELETE"`.
     pub method: &'static str,
     pub path: &'static str,
 }
@@ -52,13 +52,15 @@ pub const fn method_name(name: &'static str) -> &'static str {
     match name.as_bytes() {
         b"get" => "GET",
         b"post" => "POST",
-        _ => panic!("route_table! knows get and post"),
+        b"patch" => "PATCH",
+        b"delete" => "DELETE",
+        _ => panic!("route_table! knows get, post, patch and delete"),
     }
 }
 
 /// Every route of the portal.
 pub fn all() -> Vec<Route> {
-    let groups: [&[Route]; 7] = [
+    let groups: [&[Route]; 8] = [
         super::PLAIN_ROUTES,
         super::SIGNIN_ROUTES,
         super::SIGNIN_CODE_ROUTES,
@@ -66,6 +68,7 @@ pub fn all() -> Vec<Route> {
         super::admin::ROUTES,
         super::dev_mailbox::ROUTES,
         super::oidc::OIDC_ROUTES,
+        super::graph::GRAPH_ROUTES,
     ];
     groups.concat()
 }

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod api_permissions;
 mod applications;
 mod audit;
 mod audit_export;
@@ -18,6 +19,7 @@ mod deleted_users;
 mod demo_app;
 mod directory;
 mod errors;
+mod graph_invitations;
 mod groups;
 mod headers;
 mod health;
@@ -31,6 +33,7 @@ mod passwords;
 mod redemption;
 mod roles;
 mod route_access;
+mod route_access_api;
 mod sessions;
 mod settings;
 mod sign_in_logs;

@@ -9,6 +9,7 @@ pub mod binary;
 pub mod clients;
 pub mod directory;
 pub mod flows;
+pub mod graph;
 pub mod oidc;
 pub mod postgres;
 pub mod smtp;

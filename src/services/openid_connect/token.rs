@@ -45,7 +45,7 @@ impl TokenError {
             | TokenError::InvalidGrant(d)
             | TokenError::InvalidScope(d) => d.clone(),
             TokenError::UnsupportedGrantType => {
-                "The grant type is not supported: use authorization_code or refresh_token.".into()
+                "The grant type is not supported: use authorization_code, refresh_token or client_credentials.".into()
             }
             TokenError::Server(_) => "The server could not complete the request.".into(),
         }

@@ -3,13 +3,17 @@
 //! Delete, and the logo route that tiles use everywhere. Roles are in
 //! `apps/roles.rs`; Users and groups is `assignments.rs`; Single sign-on
 //! and Certificates & secrets are `apps/single_sign_on.rs` and
-//! `apps/credentials.rs`.
+//! `apps/credentials.rs`; API permissions is `apps/api_permissions.rs`.
 
+mod api_permissions;
 mod credentials;
 mod roles;
 mod single_sign_on;
 mod upload;
 
+pub use api_permissions::{
+    add_permissions, api_permissions_page, consent_form, grant_consent, remove_permission, revoke_consent,
+};
 pub use credentials::{credentials_page, delete_secret, delete_secret_form, new_client_secret};
 pub use roles::{add_role, edit_role_form, roles_page, save_role, set_role_enabled};
 pub use single_sign_on::{save_single_sign_on, single_sign_on_page};

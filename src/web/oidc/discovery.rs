@@ -21,7 +21,7 @@ fn document(state: &AppState, org: &Organization) -> serde_json::Value {
         "end_session_endpoint": format!("{base}/{tid}/oauth2/v2.0/logout"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "scopes_supported": SCOPES,

@@ -38,9 +38,11 @@ route_table!(OIDC_ROUTES, oidc_routes, "", {
     post "/{tenant}/oauth2/v2.0/logout" => logout::logout,
 });
 
-/// Paths an application's page or server may call from another site.
+/// Paths an application's page or server may call from another site (the
+/// API's calls carry a bearer token, never a cookie).
 pub fn is_protocol_path(path: &str) -> bool {
     path == "/oidc/userinfo"
+        || path.starts_with("/v1.0/")
         || path.ends_with("/oauth2/v2.0/authorize")
         || path.ends_with("/oauth2/v2.0/token")
         || path.ends_with("/oauth2/v2.0/logout")

@@ -1,5 +1,6 @@
 //! `POST /{tenant}/oauth2/v2.0/token`: JSON answers with `no-store`,
-//! errors as RFC 6749 §5.2 says.
+//! errors as RFC 6749 §5.2 says. Sign-in apps use the code and refresh
+//! grants; scripts calling the API use `client_credentials`.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -8,6 +9,7 @@ use serde_json::json;
 
 use super::params::Params;
 use crate::app::AppState;
+use crate::services::api_tokens;
 use crate::services::openid_connect as oidc;
 use crate::services::openid_connect::token::{self, ClientCredentials, TokenError};
 use crate::web::error::AppError;
@@ -122,6 +124,10 @@ pub async fn token(
         let grant_type = params
             .get("grant_type")
             .ok_or_else(|| TokenError::InvalidRequest("The grant_type parameter is missing.".into()))?;
+        if grant_type == "client_credentials" {
+            let tokens = api_tokens::client_credentials(&state, &credentials, params.get("scope")).await?;
+            return Ok(serde_json::to_value(&tokens).unwrap_or_default());
+        }
         if !matches!(grant_type, "authorization_code" | "refresh_token") {
             return Err(TokenError::UnsupportedGrantType);
         }
@@ -139,21 +145,21 @@ pub async fn token(
                     params.get("code_verifier"),
                 )
                 .await
+                .map(|t| serde_json::to_value(&t).unwrap_or_default())
             }
-            _ => {
-                token::refresh(
-                    &state,
-                    &app,
-                    params.get("refresh_token").unwrap_or(""),
-                    params.get("scope"),
-                )
-                .await
-            }
+            _ => token::refresh(
+                &state,
+                &app,
+                params.get("refresh_token").unwrap_or(""),
+                params.get("scope"),
+            )
+            .await
+            .map(|t| serde_json::to_value(&t).unwrap_or_default()),
         }
     }
     .await;
     Ok(match answer {
-        Ok(tokens) => json_answer(StatusCode::OK, &serde_json::to_value(&tokens).unwrap_or_default()),
+        Ok(tokens) => json_answer(StatusCode::OK, &tokens),
         Err(e) => error_answer(&e, basic),
     })
 }
