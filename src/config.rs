@@ -39,10 +39,15 @@ pub struct Settings {
     pub database_url: String,
     pub database_max_connections: u32,
     /// The address guests and admins use; links in email are built from it.
-    /// `None` means "http://{bind}", so it is required when the bind
-    /// address is every address (0.0.0.0 or [::]). Requests for any other
-    /// host are refused.
+    /// `None` means "http://{bind}" ("https://{bind}" with TLS on), so it is
+    /// required when the bind address is every address (0.0.0.0 or [::]).
+    /// Requests for any other host are refused.
     pub public_url: Option<String>,
+    /// PEM files of the https listener: the certificate chain (the server's
+    /// certificate first) and its private key (PKCS#8, RSA or SEC1). Both or
+    /// neither; with both, `bind` speaks https instead of http.
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     /// Base64 of at least 64 random bytes. Without it a loopback run keeps a
@@ -98,6 +103,8 @@ impl Default for Settings {
             database_url: "sqlite://data/vestibule.db?mode=rwc".into(),
             database_max_connections: 10,
             public_url: None,
+            tls_cert_file: None,
+            tls_key_file: None,
             smtp_url: None,
             mail_from: None,
             session_key: None,
@@ -143,6 +150,8 @@ pub const KEYS: &[&str] = &[
     "database_url",
     "database_max_connections",
     "public_url",
+    "tls_cert_file",
+    "tls_key_file",
     "smtp_url",
     "mail_from",
     "session_key",
@@ -266,6 +275,8 @@ impl Settings {
                 }
                 self.public_url = Some(url.into());
             }
+            "tls_cert_file" => self.tls_cert_file = optional_path(value),
+            "tls_key_file" => self.tls_key_file = optional_path(value),
             "smtp_url" => {
                 if value.is_empty() {
                     self.smtp_url = None;
@@ -337,6 +348,20 @@ impl Settings {
                 "argon2 needs at least 8 KiB of memory per lane",
             ));
         }
+        self.tls_files()?;
+        // With TLS on, the listener answers https only. An http public URL
+        // would put links in email that nothing answers, and every form post
+        // from the https page would fail the same-origin check (the schemes
+        // differ). Rewriting the URL the operator typed would hide the
+        // mistake, so say it instead.
+        if self.tls_enabled() && self.public_url.as_deref().is_some_and(|u| u.starts_with("http://")) {
+            return Err(err(
+                "VESTIBULE_PUBLIC_URL",
+                "is http://, but VESTIBULE_TLS_CERT_FILE and VESTIBULE_TLS_KEY_FILE make VESTIBULE_BIND speak \
+                 https only: write the public URL with https:// (links in email and the same-origin check use \
+                 it), or leave it unset for https://{BIND}",
+            ));
+        }
         if self.public_url.is_none() && self.bind.ip().is_unspecified() {
             return Err(err(
                 "VESTIBULE_PUBLIC_URL",
@@ -362,10 +387,44 @@ impl Settings {
 
     /// The URL links in email point at, without a trailing slash.
     pub fn public_url(&self) -> String {
+        self.public_url_on(self.bind.port())
+    }
+
+    /// The public URL once the listener has its port (a bind to port 0
+    /// gets one from the system): the configured one, or the bind address
+    /// with that port (IPv6 in brackets), https when TLS is on.
+    pub fn public_url_on(&self, port: u16) -> String {
         match &self.public_url {
             Some(url) => url.clone(),
-            None => format!("http://{}", self.bind),
+            None => {
+                let scheme = if self.tls_enabled() { "https" } else { "http" };
+                format!("{scheme}://{}", SocketAddr::new(self.bind.ip(), port))
+            }
         }
+    }
+
+    /// The certificate chain and private key files when the listener
+    /// speaks https; an error when only one of them is set. `load` checks
+    /// this, and so does `Application::build` for settings made in code.
+    pub fn tls_files(&self) -> Result<Option<(&Path, &Path)>, SettingsError> {
+        let missing = |key: &str, other: &str| SettingsError {
+            key: key.into(),
+            message: format!(
+                "required when {other} is set: https needs the certificate chain and its private key, each in \
+                 a PEM file (set both, or neither to serve plain http)"
+            ),
+        };
+        match (&self.tls_cert_file, &self.tls_key_file) {
+            (Some(cert), Some(key)) => Ok(Some((cert, key))),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(missing("VESTIBULE_TLS_KEY_FILE", "VESTIBULE_TLS_CERT_FILE")),
+            (None, Some(_)) => Err(missing("VESTIBULE_TLS_CERT_FILE", "VESTIBULE_TLS_KEY_FILE")),
+        }
+    }
+
+    /// True when both TLS files are set: `bind` speaks https.
+    pub fn tls_enabled(&self) -> bool {
+        matches!(self.tls_files(), Ok(Some(_)))
     }
 
     /// True for the default local run: the portal listens on loopback only
@@ -442,6 +501,11 @@ fn required(value: &str) -> Result<&str, String> {
     }
 }
 
+/// A path, or none for an empty value (as `.env.example` leaves it).
+fn optional_path(value: &str) -> Option<PathBuf> {
+    (!value.is_empty()).then(|| PathBuf::from(value))
+}
+
 fn non_empty(value: &str) -> Result<Option<String>, String> {
     Ok(Some(required(value)?.to_owned()))
 }
@@ -460,6 +524,7 @@ mod tests {
         assert_eq!(s.public_url(), "http://127.0.0.1:8080");
         assert!(s.is_loopback());
         assert!(!s.is_postgres());
+        assert!(!s.tls_enabled() && !s.is_https());
     }
 
     #[test]
@@ -564,6 +629,66 @@ mod tests {
         std::fs::write(&path, "colour = \"blue\"\n").unwrap();
         let err = Settings::load(Some(&path), env(&[])).unwrap_err();
         assert!(err.key.starts_with("colour"), "{}", err.key);
+    }
+
+    #[test]
+    fn tls_takes_a_certificate_and_a_key_or_neither() {
+        let err = Settings::load(None, env(&[("VESTIBULE_TLS_CERT_FILE", "/etc/vestibule/cert.pem")])).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_TLS_KEY_FILE");
+        assert!(err.message.contains("VESTIBULE_TLS_CERT_FILE"), "{}", err.message);
+        let err = Settings::load(None, env(&[("VESTIBULE_TLS_KEY_FILE", "/etc/vestibule/key.pem")])).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_TLS_CERT_FILE");
+        let s = Settings::load(
+            None,
+            env(&[("VESTIBULE_TLS_CERT_FILE", " "), ("VESTIBULE_TLS_KEY_FILE", "")]),
+        )
+        .unwrap();
+        assert!(!s.tls_enabled(), "empty values, as in .env.example, mean no TLS");
+    }
+
+    #[test]
+    fn with_tls_the_default_public_url_is_https_and_an_http_one_is_refused() {
+        let tls = [
+            ("VESTIBULE_TLS_CERT_FILE", "cert.pem"),
+            ("VESTIBULE_TLS_KEY_FILE", "key.pem"),
+        ];
+        let s = Settings::load(None, env(&tls)).unwrap();
+        assert!(s.tls_enabled());
+        assert_eq!(s.public_url(), "https://127.0.0.1:8080");
+        assert_eq!(s.public_url_on(8443), "https://127.0.0.1:8443");
+        assert!(s.is_https() && s.is_loopback());
+
+        let mut http = env(&tls);
+        http.extend(env(&[("VESTIBULE_PUBLIC_URL", "http://localhost:8080")]));
+        let err = Settings::load(None, http).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_PUBLIC_URL");
+        assert!(err.message.contains("https://"), "{}", err.message);
+
+        let mut https = env(&tls);
+        https.extend(env(&[("VESTIBULE_PUBLIC_URL", "https://localhost:8080")]));
+        assert_eq!(
+            Settings::load(None, https).unwrap().public_url(),
+            "https://localhost:8080"
+        );
+    }
+
+    #[test]
+    fn the_tls_files_are_read_from_the_config_file_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vestibule.toml");
+        std::fs::write(&path, "tls_cert_file = \"/srv/tls/fullchain.pem\"\n").unwrap();
+        let err = Settings::load(Some(&path), env(&[])).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_TLS_KEY_FILE");
+        std::fs::write(
+            &path,
+            "tls_cert_file = \"/srv/tls/fullchain.pem\"\ntls_key_file = \"/srv/tls/privkey.pem\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&path), env(&[])).unwrap();
+        assert_eq!(
+            s.tls_files().unwrap(),
+            Some((Path::new("/srv/tls/fullchain.pem"), Path::new("/srv/tls/privkey.pem")))
+        );
     }
 
     #[test]

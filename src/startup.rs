@@ -1,6 +1,7 @@
 //! `Application::build`: the one way a portal starts, shared by the binary
-//! and every test. It opens and migrates the store, writes the first
-//! administrator, binds the port and wires the middleware around the routes.
+//! and every test. It reads the TLS files when https is on, opens and
+//! migrates the store, writes the first administrator, binds the port and
+//! wires the middleware around the routes.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -40,6 +41,12 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        // First, so a wrong certificate or key stops start-up before the
+        // store is touched.
+        let tls = match settings.tls_files()? {
+            Some((cert, key)) => Some(crate::security::tls::server_config(cert, key)?),
+            None => None,
+        };
         let db = Db::connect(&settings.database_url, settings.database_max_connections).await?;
         db.migrate().await?;
         let hasher = PasswordHasherService::new(settings.password_cost)?;
@@ -50,11 +57,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (VESTIBULE_BIND): {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let public_url = match &settings.public_url {
-            Some(url) => url.clone(),
-            // The bind address with the port it got: IPv6 in brackets.
-            None => format!("http://{}", std::net::SocketAddr::new(settings.bind.ip(), port)),
-        };
+        let public_url = settings.public_url_on(port);
         let state = web::Data::new(new_state(settings, clock, db, hasher, &master_key, public_url)?);
         crate::services::signing_keys::ensure(&state).await?;
         // Fails now, not at the first sign-in, when the keys were sealed
@@ -64,7 +67,7 @@ impl Application {
             .get(&state.db, &state.secrets.key_seal, state.clock.now())
             .await?;
 
-        let server = serve(listener, state.clone(), session_key)?;
+        let server = serve(listener, tls, state.clone(), session_key)?;
         spawn_housekeeping(state.clone());
         let mail_worker = mail_worker::spawn(state.mail_worker());
         let purge_job = purge::spawn(state.clone());
@@ -126,10 +129,7 @@ pub async fn command_state(settings: Settings, clock: Clock) -> anyhow::Result<A
     db.migrate().await?;
     let hasher = PasswordHasherService::new(settings.password_cost)?;
     let master_key = resolve_session_key(&settings)?;
-    let public_url = match &settings.public_url {
-        Some(url) => url.clone(),
-        None => format!("http://{}", settings.bind),
-    };
+    let public_url = settings.public_url();
     new_state(settings, clock, db, hasher, &master_key, public_url)
 }
 
@@ -159,9 +159,18 @@ fn new_state(
     })
 }
 
-fn serve(listener: TcpListener, state: web::Data<AppState>, key: Key) -> anyhow::Result<Server> {
+/// Serves the routes on `listener`: https with `tls`, plain http without.
+fn serve(
+    listener: TcpListener,
+    tls: Option<rustls::ServerConfig>,
+    state: web::Data<AppState>,
+    key: Key,
+) -> anyhow::Result<Server> {
     let settings = &state.settings;
-    let hsts = settings.is_https();
+    // An https public URL (TLS ends at a proxy in front) or our own TLS.
+    // Either way browsers reach the portal over https only, so they may be
+    // told to stay there. (`check` refuses TLS with an http public URL.)
+    let hsts = settings.is_https() || tls.is_some();
     let max_form = settings.max_form_bytes;
     let max_json = settings.max_json_bytes;
     let workers = settings.workers;
@@ -195,8 +204,11 @@ fn serve(listener: TcpListener, state: web::Data<AppState>, key: Key) -> anyhow:
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))
     })
-    .listen(listener)?
     .shutdown_timeout(10);
+    server = match tls {
+        Some(config) => server.listen_rustls_0_23(listener, config)?,
+        None => server.listen(listener)?,
+    };
     if let Some(n) = workers {
         server = server.workers(n);
     }

@@ -1,6 +1,6 @@
 //! Cross-cutting protections: password hashing, secrets and tokens, client
-//! addresses behind proxies, the origin requests are addressed to, and
-//! rate limits.
+//! addresses behind proxies, the origin requests are addressed to, rate
+//! limits, and the https listener's certificate.
 
 pub mod client_ip;
 pub mod jws;
@@ -8,3 +8,4 @@ pub mod origin;
 pub mod password;
 pub mod rate_limit;
 pub mod secret;
+pub mod tls;

@@ -152,7 +152,8 @@ pub fn content_security_policy(forms_to: Option<&str>) -> String {
 }
 
 /// The headers of every response (a handler's own win). HSTS only when
-/// the public URL is https.
+/// browsers reach the portal over https: the public URL is https, or the
+/// listener itself speaks TLS (`startup::serve` decides).
 pub fn security_headers(hsts: bool) -> actix_web::middleware::DefaultHeaders {
     let mut headers = actix_web::middleware::DefaultHeaders::new()
         .add((header::CONTENT_SECURITY_POLICY, content_security_policy(None)))

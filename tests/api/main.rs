@@ -41,4 +41,5 @@ mod signin;
 mod single_sign_on;
 mod store_types;
 mod target_reach;
+mod tls;
 mod users;

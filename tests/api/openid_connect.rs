@@ -250,7 +250,11 @@ async fn es256_apps_get_es256_tokens_and_basic_client_authentication_works() {
     let w = world_with(SigningAlg::Es256, false).await;
     let attempt = Attempt::new();
     let code = authorize(&w.app, &w.browser, &w.client, &attempt).await;
-    let res = reqwest::Client::new()
+    let res = w
+        .app
+        .client_builder()
+        .build()
+        .unwrap()
         .post(w.app.url(&format!("/{}/oauth2/v2.0/token", w.tenant)))
         .basic_auth(&w.client.client_id, w.client.secret.as_ref())
         .form(&[
@@ -473,7 +477,11 @@ async fn an_expired_code_a_wrong_secret_or_another_redirect_uri_is_refused() {
     };
     let (status, body) = exchange(&w.app, &wrong, &code, &attempt).await;
     assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
-    let res = reqwest::Client::new()
+    let res = w
+        .app
+        .client_builder()
+        .build()
+        .unwrap()
         .post(w.app.url(&format!("/{}/oauth2/v2.0/token", w.tenant)))
         .basic_auth(&w.client.client_id, Some("wrong"))
         .form(&[("grant_type", "authorization_code"), ("code", code.as_str())])

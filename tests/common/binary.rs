@@ -47,7 +47,8 @@ pub fn start_binary(
             .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
             .expect("the portal says where it listens");
         if line.contains("Vestibule is listening") {
-            let start = line.find("http://").unwrap();
+            // http:// or, with TLS on, https://
+            let start = line.find("http").unwrap();
             let url: String = line[start..]
                 .chars()
                 .take_while(|c| !c.is_whitespace() && *c != '"')

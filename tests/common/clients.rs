@@ -50,6 +50,20 @@ pub fn python() -> Option<PathBuf> {
     }
 }
 
+/// `node`, when it is on the PATH (for scripts that need no package).
+pub fn node_only() -> Option<PathBuf> {
+    let runs = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if runs {
+        Some(PathBuf::from("node"))
+    } else {
+        missing("node is not on the PATH")
+    }
+}
+
 /// `node`, when openid-client and jose are installed in `node_modules`.
 pub fn node() -> Option<PathBuf> {
     let runs = Command::new("node")

@@ -13,11 +13,13 @@ pub mod graph;
 pub mod oidc;
 pub mod postgres;
 pub mod smtp;
+pub mod tls;
 
+use std::path::PathBuf;
 use std::sync::{Arc, Once};
 
 use reqwest::cookie::{CookieStore, Jar};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, ClientBuilder, Response, StatusCode};
 use vestibule::clock::Clock;
 use vestibule::config::Settings;
 use vestibule::startup::Application;
@@ -27,6 +29,8 @@ pub const ADMIN_EMAIL: &str = "admin@contoso.test";
 pub const ADMIN_PASSWORD: &str = "Admin-Passw0rd!";
 
 pub struct TestApp {
+    /// `http://127.0.0.1:{port}`, or `https://…` for a portal started by
+    /// `tls::spawn_app_with_tls`.
     pub address: String,
     pub port: u16,
     pub client: Client,
@@ -38,6 +42,10 @@ pub struct TestApp {
     pub settings: Settings,
     /// The running portal's state: its outbox worker's wake-up, its mail transport.
     pub state: actix_web::web::Data<vestibule::app::AppState>,
+    /// With TLS on, the PEM file of the CA that signed the portal's
+    /// certificate: what a client (reqwest, Node's NODE_EXTRA_CA_CERTS)
+    /// must trust. It lives in the test's folder, as long as the app.
+    pub tls_ca_file: Option<PathBuf>,
     _dir: tempfile::TempDir,
 }
 
@@ -104,9 +112,24 @@ pub async fn spawn_app_on_real_clock_with(adjust: impl FnOnce(&mut Settings)) ->
 }
 
 async fn spawn_app_with_clock(clock: Clock, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(clock, false, adjust).await
+}
+
+/// Starts a portal whose listener speaks https with a test certificate
+/// made for it (see `tls::spawn_app_with_tls`).
+async fn spawn_with_tls(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(Clock::manual(), true, adjust).await
+}
+
+async fn spawn(clock: Clock, tls: bool, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     init_tracing();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut settings = test_settings(dir.path()).await;
+    let certificate = tls.then(|| tls::TestCertificate::write_into(dir.path(), "portal"));
+    if let Some(certificate) = &certificate {
+        settings.tls_cert_file = Some(certificate.cert_file.clone());
+        settings.tls_key_file = Some(certificate.key_file.clone());
+    }
     adjust(&mut settings);
     let app = Application::build(settings.clone(), clock.clone())
         .await
@@ -115,9 +138,11 @@ async fn spawn_app_with_clock(clock: Clock, adjust: impl FnOnce(&mut Settings)) 
     let state = app.state();
     let generated_admin_password = app.first_admin.as_ref().and_then(|a| a.generated_password.clone());
     tokio::spawn(app.run_until_stopped());
-    let (client, jar) = new_client_with_jar();
+    let tls_ca_file = certificate.map(|c| c.ca_file);
+    let (client, jar) = client_with_jar(builder_for(tls_ca_file.as_deref()));
+    let scheme = if tls_ca_file.is_some() { "https" } else { "http" };
     TestApp {
-        address: format!("http://127.0.0.1:{port}"),
+        address: format!("{scheme}://127.0.0.1:{port}"),
         port,
         client,
         jar,
@@ -126,8 +151,24 @@ async fn spawn_app_with_clock(clock: Clock, adjust: impl FnOnce(&mut Settings)) 
         clock,
         settings,
         state,
+        tls_ca_file,
         _dir: dir,
     }
+}
+
+/// A client builder trusting the test CA in `ca_file`, or a plain one.
+fn builder_for(ca_file: Option<&std::path::Path>) -> ClientBuilder {
+    match ca_file {
+        Some(ca_file) => tls::client_builder_trusting(ca_file),
+        None => http_builder(),
+    }
+}
+
+/// A client builder for plain http. It trusts no certificate, so building
+/// a client reads none of the system's (with TLS compiled in, reqwest
+/// would load them all: some 30 ms a client in a debug build).
+pub fn http_builder() -> ClientBuilder {
+    Client::builder().tls_certs_only([])
 }
 
 /// A fresh "browser": its own cookie jar, redirects not followed.
@@ -136,8 +177,12 @@ pub fn new_client() -> Client {
 }
 
 pub fn new_client_with_jar() -> (Client, Arc<Jar>) {
+    client_with_jar(http_builder())
+}
+
+fn client_with_jar(builder: ClientBuilder) -> (Client, Arc<Jar>) {
     let jar = Arc::new(Jar::default());
-    let client = Client::builder()
+    let client = builder
         .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -147,7 +192,7 @@ pub fn new_client_with_jar() -> (Client, Arc<Jar>) {
 
 /// A client without cookies of its own, for replaying a stolen cookie.
 pub fn bare_client() -> Client {
-    Client::builder()
+    http_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client")
@@ -156,6 +201,18 @@ pub fn bare_client() -> Client {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// A new client builder for this portal: trusting its test CA when it
+    /// speaks https, plain otherwise.
+    pub fn client_builder(&self) -> ClientBuilder {
+        builder_for(self.tls_ca_file.as_deref())
+    }
+
+    /// A fresh "browser" for this portal (https or not): its own cookie
+    /// jar, redirects not followed.
+    pub fn new_client(&self) -> Client {
+        client_with_jar(self.client_builder()).0
     }
 
     /// The `Cookie` header the main client would send: what a thief copies.
@@ -169,7 +226,10 @@ impl TestApp {
 
     /// GET with a given `Cookie` header and no jar.
     pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Response {
-        bare_client()
+        self.client_builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client")
             .get(self.url(path))
             .header("cookie", cookie)
             .send()

@@ -176,7 +176,10 @@ pub async fn token_request(app: &TestApp, client: &OidcClient, fields: &[(&str, 
         form.push(("client_secret", secret));
     }
     form.extend_from_slice(fields);
-    let res = reqwest::Client::new()
+    let res = app
+        .client_builder()
+        .build()
+        .unwrap()
         .post(app.url(&format!("/{tenant}/oauth2/v2.0/token")))
         .form(&form)
         .send()
@@ -222,7 +225,10 @@ pub fn header(token: &str) -> Value {
 
 /// UserInfo with a bearer token; (status, JSON body or Null).
 pub async fn userinfo(app: &TestApp, access_token: &str) -> (u16, Value) {
-    let res = reqwest::Client::new()
+    let res = app
+        .client_builder()
+        .build()
+        .unwrap()
         .get(app.url("/oidc/userinfo"))
         .bearer_auth(access_token)
         .send()
