@@ -18,6 +18,7 @@ mod deleted_users;
 mod demo_app;
 mod directory;
 mod errors;
+mod graph_users_query;
 mod groups;
 mod headers;
 mod health;
