@@ -7,6 +7,7 @@ pub mod application;
 pub mod display_name;
 pub mod email;
 pub mod gallery;
+pub mod graph_query;
 pub mod membership_rule;
 pub mod organization;
 pub mod password;
