@@ -103,12 +103,14 @@ pub struct InvitationRow {
     pub created_at: i64,
 }
 
-/// The newest invitation of a user, with the inviter's name.
+/// The newest invitation of a user, with the inviter's name (a user's, or
+/// an application's when it invited through the API).
 pub async fn latest_for_user(conn: &mut Conn, user_id: &str) -> sqlx::Result<Option<InvitationRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT i.id, i.user_id, i.invited_email, i.redirect_url, i.send_invite_message, i.message, \
-         i.cc_recipient, u.display_name AS invited_by_name, i.status, i.created_at \
+         i.cc_recipient, COALESCE(u.display_name, a.display_name) AS invited_by_name, i.status, i.created_at \
          FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
+         LEFT JOIN applications a ON a.id = i.invited_by \
          WHERE i.user_id = $1 {NEWEST_FIRST}"
     )))
     .bind(user_id)

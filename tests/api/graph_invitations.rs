@@ -84,6 +84,12 @@ async fn an_invitation_without_a_message_answers_a_live_link_and_sends_nothing()
         audit.iter().all(|(_, actor)| actor.as_deref() == Some("Graph script")),
         "the app is the initiator: {audit:?}"
     );
+    app.sign_in_as_admin().await;
+    let profile = app.get_html(&format!("/admin/users/{user_id}")).await;
+    assert!(
+        profile.contains("<dt>Invited by</dt><dd>Graph script</dd>"),
+        "the profile names the inviting application: {profile}"
+    );
 }
 
 #[tokio::test]
