@@ -44,6 +44,8 @@ pub const PAGE_TYPES: &[&str] = &[
     "/admin/apps/{id}/credentials",
     "/admin/apps/{id}/credentials/new",
     "/admin/apps/{id}/credentials/{id}/delete",
+    "/admin/apps/{id}/api-permissions",
+    "/admin/apps/{id}/api-permissions/consent",
     "/admin/audit",
     "/admin/sign-in-logs",
     "/admin/settings",
@@ -121,6 +123,20 @@ async fn every_page_type_passes_axe() {
     admin.wait_for_text("it is shown only this once").await;
     admin.click_link("Delete the client secret Production").await;
     admin.wait_for_text("Delete client secret").await;
+    // API permissions: add two, then Grant admin consent after its confirmation.
+    admin.goto(&app.url(&format!("{docusign}/api-permissions"))).await;
+    admin
+        .click_labelled("User.Invite.All — Invite guest users to the organization")
+        .await;
+    admin
+        .click_labelled("User.Read.All — Read all users' full profiles")
+        .await;
+    admin.click_button("Add permissions").await;
+    admin.wait_for_text("Not granted for").await;
+    admin.click_link("Grant admin consent for Contoso").await;
+    admin.wait_for_text("Do you want to grant consent").await;
+    admin.click_button("Yes").await;
+    admin.wait_for_text("Admin consent granted").await;
 
     admin.goto(&app.url("/admin/users/invite")).await;
     admin.fill("Email", "grace@fabrikam.example").await;

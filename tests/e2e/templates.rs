@@ -47,6 +47,16 @@ pub const TEMPLATES: &[Entry] = &[
     ),
     entry("admin/app_new.html", "/admin/apps/new", "Browse the gallery"),
     entry(
+        "admin/app_api_permissions.html",
+        "/admin/apps/{id}/api-permissions",
+        "Configured permissions",
+    ),
+    entry(
+        "admin/app_consent.html",
+        "/admin/apps/{id}/api-permissions/consent",
+        "Grant admin consent confirmation",
+    ),
+    entry(
         "admin/app_credentials.html",
         "/admin/apps/{id}/credentials",
         "data-testid=\"add-client-secret\"",
