@@ -137,6 +137,7 @@ async fn every_page_type_passes_axe() {
     admin.wait_for_text("Do you want to grant consent").await;
     admin.click_button("Yes").await;
     admin.wait_for_text("Admin consent granted").await;
+    admin.screenshot_to(shots.as_deref(), "api-permissions").await;
 
     admin.goto(&app.url("/admin/users/invite")).await;
     admin.fill("Email", "grace@fabrikam.example").await;
