@@ -271,6 +271,18 @@ pub async fn patch_group(
     }
     if let Some(nickname) = &mail_nickname {
         store::groups::set_mail_nickname(&mut tx, id, nickname).await?;
+        if !patch.changes_properties() {
+            let details = Some(format!("mailNickname={nickname}"));
+            audit(
+                &mut tx,
+                &admin.actor,
+                "Update group",
+                (id, &group.display_name),
+                details,
+                now,
+            )
+            .await?;
+        }
     }
     if !members.is_empty() {
         crate::services::group_members::add_references_in(&mut tx, admin, &group, members, now).await?;

@@ -633,6 +633,23 @@ async fn patch_changes_properties_and_binds_members_all_or_nothing() {
         )
         .await;
     assert_graph_error(got, &answer, StatusCode::BAD_REQUEST, "Request_BadRequest");
+
+    let res = app
+        .graph(&token, Method::PATCH, &path, Some(&json!({"mailNickname": "again"})))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let updates: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT details FROM audit_log WHERE target_id = $1 AND activity = 'Update group' ORDER BY occurred_at, id",
+    )
+    .bind(&group)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        updates.last().unwrap().as_deref(),
+        Some("mailNickname=again"),
+        "{updates:?}"
+    );
 }
 
 #[tokio::test]
