@@ -20,6 +20,7 @@ mod demo_app;
 mod directory;
 mod errors;
 mod graph_invitations;
+mod graph_sdks;
 mod graph_users_query;
 mod groups;
 mod headers;
