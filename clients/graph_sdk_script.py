@@ -350,7 +350,7 @@ def credential_for(config, secret):
 
 
 async def main():
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(relativeCreated)6d ms %(name)s: %(message)s")
     # Each request and its status on stderr, for the test's failure message.
     logging.getLogger("httpx").setLevel(logging.INFO)
     config = json.loads(sys.argv[1])

@@ -13,6 +13,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use vestibule::domain::UserType;
@@ -60,6 +61,10 @@ const GUESTS: [(&str, &str, bool); 7] = [
     ("o'brien@fabrikam.example", "Dana O'Brien", false),
     ("dev@northwind.example", "Dev Northwind", false),
 ];
+/// How long a whole script may take: the Python SDK alone spends seconds
+/// importing its models on the first answer it reads, and a loaded machine
+/// stretches that.
+const SCRIPT_TIME: Duration = Duration::from_secs(180);
 const MESSAGE: &str = "Welcome to the Fabrikam partner workspace.";
 
 /// A portal with the script's application (a secret, the permissions,
@@ -161,7 +166,7 @@ impl World {
         let mut process = Script::start(program, &[path.to_str().unwrap(), config], &envs);
         process.send(&guest_list());
         process.close_input();
-        let summary = process.step("summary").await;
+        let summary = process.step_within("summary", SCRIPT_TIME).await;
         eprintln!("{summary:#}");
         let stderr = process.stderr();
         process.finish().await;

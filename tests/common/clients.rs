@@ -167,7 +167,13 @@ impl Script {
     /// The next line on stdout; a panic with stderr when the script ended
     /// or went quiet.
     pub async fn line(&mut self) -> String {
-        match tokio::time::timeout(STEP, self.lines.recv()).await {
+        self.line_within(STEP).await
+    }
+
+    /// The next line within `wait`, for a script that works longer before
+    /// it speaks.
+    pub async fn line_within(&mut self, wait: Duration) -> String {
+        match tokio::time::timeout(wait, self.lines.recv()).await {
             Ok(Some(line)) => line,
             Ok(None) => {
                 let status = self.wait().await;
@@ -177,13 +183,18 @@ impl Script {
                     self.stderr()
                 )
             }
-            Err(_) => panic!("{} said nothing for {STEP:?}; stderr:\n{}", self.name, self.stderr()),
+            Err(_) => panic!("{} said nothing for {wait:?}; stderr:\n{}", self.name, self.stderr()),
         }
     }
 
     /// The next line, a JSON object whose `step` must be `step`.
     pub async fn step(&mut self, step: &str) -> Value {
-        let line = self.line().await;
+        self.step_within(step, STEP).await
+    }
+
+    /// `step`, waiting up to `wait` for it.
+    pub async fn step_within(&mut self, step: &str, wait: Duration) -> Value {
+        let line = self.line_within(wait).await;
         let value: Value = serde_json::from_str(&line)
             .unwrap_or_else(|_| panic!("{}: not JSON: {line}\nstderr:\n{}", self.name, self.stderr()));
         assert_eq!(value["step"], step, "{}: {line}\nstderr:\n{}", self.name, self.stderr());
