@@ -22,6 +22,7 @@ mod errors;
 mod graph_audit_logs;
 mod graph_groups;
 mod graph_invitations;
+mod graph_sdks;
 mod graph_service_principals;
 mod graph_user_reads;
 mod graph_user_writes;

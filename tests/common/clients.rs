@@ -1,8 +1,9 @@
-//! The real OpenID Connect client libraries the tests drive from outside:
-//! authlib in the repository's `.venv` (Python) and openid-client with jose
-//! in `node_modules` (Node.js), both installed by `scripts/test`. A test
-//! without them says it was skipped and passes, unless
-//! VESTIBULE_REQUIRE_CLIENTS=1 (as scripts/test sets) makes it fail.
+//! The real client libraries the tests drive from outside: authlib and
+//! Microsoft's Graph SDK (msgraph-sdk, azure-identity) in the repository's
+//! `.venv` (Python), openid-client with jose and Microsoft's Graph client
+//! with @azure/identity in `node_modules` (Node.js), all installed by
+//! `scripts/test`. A test without them says it was skipped and passes,
+//! unless VESTIBULE_REQUIRE_CLIENTS=1 (as scripts/test sets) makes it fail.
 
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
@@ -36,9 +37,19 @@ fn missing<T>(what: &str) -> Option<T> {
 
 /// The virtual environment's Python, when authlib and requests import there.
 pub fn python() -> Option<PathBuf> {
+    python_importing("authlib, requests")
+}
+
+/// The virtual environment's Python, when Microsoft's Graph SDK and
+/// azure-identity import there.
+pub fn graph_python() -> Option<PathBuf> {
+    python_importing("msgraph, azure.identity")
+}
+
+fn python_importing(modules: &str) -> Option<PathBuf> {
     let python = repository().join(".venv/bin/python");
     let imports = Command::new(&python)
-        .args(["-c", "import authlib, requests"])
+        .args(["-c", &format!("import {modules}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -46,7 +57,7 @@ pub fn python() -> Option<PathBuf> {
     if imports {
         Some(python)
     } else {
-        missing(&format!("{} cannot import authlib", python.display()))
+        missing(&format!("{} cannot import {modules}", python.display()))
     }
 }
 
@@ -66,6 +77,16 @@ pub fn node_only() -> Option<PathBuf> {
 
 /// `node`, when openid-client and jose are installed in `node_modules`.
 pub fn node() -> Option<PathBuf> {
+    node_with(&["openid-client", "jose"])
+}
+
+/// `node`, when Microsoft's Graph client and @azure/identity are installed
+/// in `node_modules`.
+pub fn graph_node() -> Option<PathBuf> {
+    node_with(&["@microsoft/microsoft-graph-client", "@azure/identity"])
+}
+
+fn node_with(packages: &[&str]) -> Option<PathBuf> {
     let runs = Command::new("node")
         .arg("--version")
         .stdout(Stdio::null())
@@ -74,7 +95,7 @@ pub fn node() -> Option<PathBuf> {
     if !runs {
         return missing("node is not on the PATH");
     }
-    for package in ["openid-client", "jose"] {
+    for package in packages {
         let manifest = repository().join("node_modules").join(package).join("package.json");
         if !manifest.exists() {
             return missing(&format!("{} is missing", manifest.display()));
@@ -146,7 +167,13 @@ impl Script {
     /// The next line on stdout; a panic with stderr when the script ended
     /// or went quiet.
     pub async fn line(&mut self) -> String {
-        match tokio::time::timeout(STEP, self.lines.recv()).await {
+        self.line_within(STEP).await
+    }
+
+    /// The next line within `wait`, for a script that works longer before
+    /// it speaks.
+    pub async fn line_within(&mut self, wait: Duration) -> String {
+        match tokio::time::timeout(wait, self.lines.recv()).await {
             Ok(Some(line)) => line,
             Ok(None) => {
                 let status = self.wait().await;
@@ -156,17 +183,27 @@ impl Script {
                     self.stderr()
                 )
             }
-            Err(_) => panic!("{} said nothing for {STEP:?}; stderr:\n{}", self.name, self.stderr()),
+            Err(_) => panic!("{} said nothing for {wait:?}; stderr:\n{}", self.name, self.stderr()),
         }
     }
 
     /// The next line, a JSON object whose `step` must be `step`.
     pub async fn step(&mut self, step: &str) -> Value {
-        let line = self.line().await;
+        self.step_within(step, STEP).await
+    }
+
+    /// `step`, waiting up to `wait` for it.
+    pub async fn step_within(&mut self, step: &str, wait: Duration) -> Value {
+        let line = self.line_within(wait).await;
         let value: Value = serde_json::from_str(&line)
             .unwrap_or_else(|_| panic!("{}: not JSON: {line}\nstderr:\n{}", self.name, self.stderr()));
         assert_eq!(value["step"], step, "{}: {line}\nstderr:\n{}", self.name, self.stderr());
         value
+    }
+
+    /// Ends the script's input, for a script that reads it to the end.
+    pub fn close_input(&mut self) {
+        drop(self.stdin.take());
     }
 
     pub fn send(&mut self, line: &str) {
