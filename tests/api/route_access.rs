@@ -59,6 +59,19 @@ impl Rule {
 
 /// Graph's permissions, as SPEC §8 names them, per family of API routes.
 pub(crate) const INVITE: &[&str] = &["User.Invite.All", "User.ReadWrite.All"];
+/// Every permission: `$batch` needs none of its own (each of its requests
+/// is checked for its own), but an application holding none is refused.
+pub(crate) const ANY_PERMISSION: &[&str] = &[
+    "User.Invite.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
+    "Application.Read.All",
+    "AppRoleAssignment.ReadWrite.All",
+    "AuditLog.Read.All",
+];
 
 // SPEC §6, written out again here rather than read from the portal's own
 // role table, so that a change there cannot change what this test expects.
@@ -224,6 +237,9 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("POST", "/{tenant}/oauth2/v2.0/logout", Anyone),
         // The Graph-shaped API: applications with permissions, by bearer token.
         ("POST", "/v1.0/invitations", Api(INVITE)),
+        ("POST", "/v1.0/$batch", Api(ANY_PERMISSION)),
+        // The API's OpenAPI document is public, as Graph's metadata is.
+        ("GET", "/v1.0/openapi.json", Anyone),
         ("GET", "/dev/mailbox", Anyone),
         ("GET", "/dev/mailbox/{id}", Anyone),
         ("GET", "/dev/mailbox/{id}/html", Anyone),

@@ -5,10 +5,12 @@
 //! each route checks its Graph permission, then calls the same service the
 //! portal's page does, as the application (`Caller::acting_for`).
 
+pub mod batch;
 pub mod caller;
 pub mod error;
 pub mod invitations;
 pub mod odata;
+pub mod openapi;
 pub mod rate_limit;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
@@ -22,6 +24,8 @@ use crate::web::routes::route_table;
 
 route_table!(GRAPH_ROUTES, graph_routes, "/v1.0", {
     post "/invitations" => invitations::create,
+    post "/$batch" => batch::run,
+    get "/openapi.json" => openapi::document,
 });
 
 /// The API's scope: its routes, its JSON limits and errors, and its
