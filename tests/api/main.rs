@@ -22,6 +22,7 @@ mod errors;
 mod graph_batch;
 mod graph_invitations;
 mod graph_openapi;
+mod graph_schemathesis;
 mod graph_users_query;
 mod groups;
 mod headers;

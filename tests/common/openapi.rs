@@ -185,6 +185,7 @@ impl OpenApi {
                                     .is_ok()
                             }
                             "uri" => url::Url::parse(text).is_ok(),
+                            "email" => text.contains('@'),
                             other => panic!("{at}: format {other} is not known to this check: teach it"),
                         };
                         if !fits {
