@@ -16,14 +16,14 @@ pub enum Principal {
 }
 
 impl Principal {
-    fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Principal::User(_) => "User",
             Principal::Group(_) => "Group",
         }
     }
 
-    fn id(&self) -> &str {
+    pub fn id(&self) -> &str {
         match self {
             Principal::User(id) | Principal::Group(id) => id,
         }
@@ -79,6 +79,38 @@ pub async fn assign(
     }
     tx.commit().await?;
     Ok(added)
+}
+
+/// The refusal of an assignment the principal holds already, in Graph's
+/// words (scripts match on them).
+pub const ALREADY_ASSIGNED: &str = "Permission being assigned already exists on the object";
+
+/// Assigns one role to one principal, who must exist (a live user within
+/// the admin's reach, or a group) and must not hold it yet.
+pub async fn assign_one(
+    state: &AppState,
+    admin: &Admin<'_>,
+    app_id: &str,
+    role_id: &str,
+    principal: &Principal,
+) -> ServiceResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    store::applications::find(&mut tx, app_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    match principal {
+        Principal::User(id) => check_principal(&mut tx, admin, "User", id).await?,
+        Principal::Group(id) => {
+            store::groups::find(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+        }
+    }
+    if store::assignments::holds(&mut tx, app_id, role_id, principal.kind(), principal.id()).await? {
+        return Err(ServiceError::Refused(ALREADY_ASSIGNED.into()));
+    }
+    assign_in(&mut tx, &admin.actor, app_id, role_id, principal, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// One assignment inside the caller's transaction (also used by Invite).

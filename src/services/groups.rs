@@ -1,20 +1,22 @@
-//! Groups: New group, members, dynamic membership, delete. Dynamic User
-//! groups keep their members in step with their rule: per user whenever a
-//! user is created, edited, blocked or accepts, and for the whole directory
-//! when the rule changes.
+//! Groups: New group, Edit, Delete. Members are in `group_members`, the
+//! rules of Dynamic User groups in `dynamic_groups` (both re-exported here,
+//! where their callers have always found them).
 
 use crate::app::AppState;
-use crate::domain::membership_rule::{MembershipRule, UserAttributes};
-use crate::domain::user_action::UserAction;
-use crate::services::Admin;
-use crate::services::users::check_reach;
-use crate::services::{FieldErrors, ServiceError, ServiceResult};
+use crate::domain::membership_rule::MembershipRule;
+use crate::services::dynamic_groups::recompute;
+use crate::services::{Admin, FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::{Actor, AuditEntry};
-use crate::store::groups::{Group, NewGroup, RuleSubject};
+use crate::store::groups::{Group, NewGroup};
 use crate::store::{self, Tx};
+
+pub use crate::services::dynamic_groups::{DynamicRules, join_dynamic_groups, preview_rule, refresh_user};
+pub use crate::services::group_members::{add_member_in, add_members, add_references, remove_member};
 
 pub const MAX_NAME: usize = 256;
 pub const MAX_DESCRIPTION: usize = 1024;
+/// Graph's limit on `mailNickname`.
+pub const MAX_MAIL_NICKNAME: usize = 64;
 
 /// The New group form, as typed.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -77,20 +79,20 @@ pub fn validate(form: &GroupForm) -> Result<ValidGroup, FieldErrors> {
     })
 }
 
-fn attributes(s: &RuleSubject) -> UserAttributes<'_> {
-    UserAttributes {
-        object_id: &s.id,
-        display_name: &s.display_name,
-        mail: s.mail.as_deref(),
-        user_principal_name: &s.user_principal_name,
-        user_type: &s.user_type,
-        company_name: s.company_name.as_deref(),
-        account_enabled: s.account_enabled != 0,
-        external_user_state: s.external_user_state.as_deref(),
+/// A mail nickname as Graph takes it: 1 to 64 ASCII characters, none of
+/// them a space, a control character or one of `@()\[]";:<>,`.
+pub fn parse_mail_nickname(input: &str) -> Result<String, String> {
+    let nickname = input.trim();
+    let allowed = |c: char| c.is_ascii_graphic() && !"@()\\[]\";:<>,".contains(c);
+    if nickname.is_empty() || nickname.len() > MAX_MAIL_NICKNAME || !nickname.chars().all(allowed) {
+        return Err(format!(
+            "A mail nickname has 1 to {MAX_MAIL_NICKNAME} ASCII letters, digits or symbols, without spaces or any of @()\\[]\";:<>,."
+        ));
     }
+    Ok(nickname.to_owned())
 }
 
-async fn audit(
+pub(crate) async fn audit(
     tx: &mut Tx,
     actor: &Actor,
     activity: &str,
@@ -114,7 +116,23 @@ async fn audit(
 }
 
 pub async fn create_group(state: &AppState, admin: &Admin<'_>, form: &GroupForm) -> ServiceResult<String> {
+    create_group_with(state, admin, form, None, &[]).await
+}
+
+/// New group with a mail nickname and its first members (users the admin
+/// reaches, none of them twice): all of it is written, or none.
+pub async fn create_group_with(
+    state: &AppState,
+    admin: &Admin<'_>,
+    form: &GroupForm,
+    mail_nickname: Option<&str>,
+    members: &[String],
+) -> ServiceResult<String> {
     let valid = validate(form).map_err(ServiceError::Invalid)?;
+    let mail_nickname = mail_nickname
+        .map(parse_mail_nickname)
+        .transpose()
+        .map_err(ServiceError::Refused)?;
     let now = state.clock.now();
     let id = uuid::Uuid::new_v4().to_string();
     let rule_text = valid.rule.as_ref().map(|r| r.to_string());
@@ -127,6 +145,7 @@ pub async fn create_group(state: &AppState, admin: &Admin<'_>, form: &GroupForm)
             description: valid.description.as_deref(),
             dynamic: valid.rule.is_some(),
             rule: rule_text.as_deref(),
+            mail_nickname: mail_nickname.as_deref(),
             now,
         },
     )
@@ -143,6 +162,10 @@ pub async fn create_group(state: &AppState, admin: &Admin<'_>, form: &GroupForm)
     if let Some(rule) = &valid.rule {
         recompute(&mut tx, &id, rule, now).await?;
     }
+    if !members.is_empty() {
+        let group = store::groups::find(&mut tx, &id).await?.ok_or(ServiceError::NotFound)?;
+        crate::services::group_members::add_references_in(&mut tx, admin, &group, members, now).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }
@@ -153,13 +176,19 @@ pub async fn update_group(state: &AppState, admin: &Admin<'_>, id: &str, form: &
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let group = store::groups::find(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+    update_in(&mut tx, admin, &group, form, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn update_in(tx: &mut Tx, admin: &Admin<'_>, group: &Group, form: &GroupForm, now: i64) -> ServiceResult<()> {
     let mut form = form.clone();
     form.membership_type = group.membership_type.clone();
     let valid = validate(&form).map_err(ServiceError::Invalid)?;
     let rule_text = valid.rule.as_ref().map(|r| r.to_string());
     store::groups::update(
-        &mut tx,
-        id,
+        tx,
+        &group.id,
         &valid.display_name,
         valid.description.as_deref(),
         rule_text.as_deref(),
@@ -169,17 +198,83 @@ pub async fn update_group(state: &AppState, admin: &Admin<'_>, id: &str, form: &
     if let Some(rule) = &valid.rule
         && group.membership_rule.as_deref() != rule_text.as_deref()
     {
-        recompute(&mut tx, id, rule, now).await?;
+        recompute(tx, &group.id, rule, now).await?;
     }
     audit(
-        &mut tx,
+        tx,
         &admin.actor,
         "Update group",
-        (id, &valid.display_name),
+        (&group.id, &valid.display_name),
         rule_text,
         now,
     )
     .await?;
+    Ok(())
+}
+
+/// Some of a group's properties; `None` keeps what the group has.
+#[derive(Clone, Debug, Default)]
+pub struct GroupPatch {
+    pub display_name: Option<String>,
+    /// `Some(None)` clears the description.
+    pub description: Option<Option<String>>,
+    /// Dynamic User groups only.
+    pub membership_rule: Option<String>,
+    pub mail_nickname: Option<String>,
+}
+
+impl GroupPatch {
+    fn changes_properties(&self) -> bool {
+        self.display_name.is_some() || self.description.is_some() || self.membership_rule.is_some()
+    }
+}
+
+/// Changes the properties `patch` names and adds `members`, all of it or
+/// none: Edit group and Add members in one step.
+pub async fn patch_group(
+    state: &AppState,
+    admin: &Admin<'_>,
+    id: &str,
+    patch: &GroupPatch,
+    members: &[String],
+) -> ServiceResult<()> {
+    let mail_nickname = patch
+        .mail_nickname
+        .as_deref()
+        .map(parse_mail_nickname)
+        .transpose()
+        .map_err(ServiceError::Refused)?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let group = store::groups::find(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+    if patch.membership_rule.is_some() && !group.is_dynamic() {
+        return Err(ServiceError::Refused(format!(
+            "{} is an Assigned group: only Dynamic User groups have a membership rule.",
+            group.display_name
+        )));
+    }
+    if patch.changes_properties() {
+        let form = GroupForm {
+            display_name: patch.display_name.clone().unwrap_or_else(|| group.display_name.clone()),
+            description: match &patch.description {
+                Some(d) => d.clone().unwrap_or_default(),
+                None => group.description.clone().unwrap_or_default(),
+            },
+            membership_type: group.membership_type.clone(),
+            membership_rule: patch
+                .membership_rule
+                .clone()
+                .or_else(|| group.membership_rule.clone())
+                .unwrap_or_default(),
+        };
+        update_in(&mut tx, admin, &group, &form, now).await?;
+    }
+    if let Some(nickname) = &mail_nickname {
+        store::groups::set_mail_nickname(&mut tx, id, nickname).await?;
+    }
+    if !members.is_empty() {
+        crate::services::group_members::add_references_in(&mut tx, admin, &group, members, now).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -200,222 +295,4 @@ pub async fn delete_group(state: &AppState, admin: &Admin<'_>, id: &str) -> Serv
     .await?;
     tx.commit().await?;
     Ok(group)
-}
-
-/// Add members: live users the admin reaches, and never into a dynamic group.
-pub async fn add_members(
-    state: &AppState,
-    admin: &Admin<'_>,
-    group_id: &str,
-    user_ids: &[String],
-) -> ServiceResult<usize> {
-    if user_ids.is_empty() {
-        return Err(ServiceError::Refused("Select at least one user.".into()));
-    }
-    if user_ids.len() > 100 {
-        return Err(ServiceError::Refused("Select at most 100 users at a time.".into()));
-    }
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    let group = store::groups::find(&mut tx, group_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let mut added = 0;
-    for user_id in user_ids {
-        if let Some(user) = store::users::find_active(&mut tx, user_id).await? {
-            check_reach(&mut tx, admin, UserAction::ChangeGroups, &user).await?;
-        }
-        added += usize::from(add_member_in(&mut tx, &admin.actor, &group, user_id, now).await?);
-    }
-    tx.commit().await?;
-    Ok(added)
-}
-
-/// Adds one member inside the caller's transaction (also used when a new
-/// guest is invited straight into a group).
-pub async fn add_member_in(tx: &mut Tx, actor: &Actor, group: &Group, user_id: &str, now: i64) -> ServiceResult<bool> {
-    if group.is_dynamic() {
-        return Err(ServiceError::Refused(format!(
-            "{} is a Dynamic User group: its members come from its rule, so they cannot be added by hand.",
-            group.display_name
-        )));
-    }
-    let Some(user) = store::users::find_active(tx, user_id).await? else {
-        return Err(ServiceError::Refused(
-            "One of the selected users no longer exists.".into(),
-        ));
-    };
-    let added = store::groups::add_member(tx, &group.id, user_id, now).await?;
-    if added {
-        let details = Some(format!("{} ({})", user.display_name, user.user_principal_name));
-        audit(
-            tx,
-            actor,
-            "Add member to group",
-            (&group.id, &group.display_name),
-            details,
-            now,
-        )
-        .await?;
-    }
-    Ok(added)
-}
-
-pub async fn remove_member(state: &AppState, admin: &Admin<'_>, group_id: &str, user_id: &str) -> ServiceResult<()> {
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    let group = store::groups::find(&mut tx, group_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    if group.is_dynamic() {
-        return Err(ServiceError::Refused(format!(
-            "{} is a Dynamic User group: change its rule to change its members.",
-            group.display_name
-        )));
-    }
-    // A deleted user's memberships wait, unchanged, for a restore.
-    let user = store::users::find_active(&mut tx, user_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    check_reach(&mut tx, admin, UserAction::ChangeGroups, &user).await?;
-    if !store::groups::remove_member(&mut tx, group_id, user_id).await? {
-        return Err(ServiceError::NotFound);
-    }
-    audit(
-        &mut tx,
-        &admin.actor,
-        "Remove member from group",
-        (group_id, &group.display_name),
-        Some(user_id.to_owned()),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Validate rule: how many live users match, and the first few names.
-pub async fn preview_rule(state: &AppState, rule: &MembershipRule, show: usize) -> ServiceResult<(usize, Vec<String>)> {
-    let mut conn = state.db.pool().acquire().await?;
-    let mut after = String::new();
-    let mut count = 0;
-    let mut names = Vec::new();
-    loop {
-        let page = store::groups::rule_subjects_after(&mut conn, &after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id.clone();
-        for subject in &page {
-            if rule.matches(&attributes(subject)) {
-                count += 1;
-                if names.len() < show {
-                    names.push(format!(
-                        "{} ({})",
-                        subject.display_name,
-                        subject.mail.as_deref().unwrap_or(&subject.user_principal_name)
-                    ));
-                }
-            }
-        }
-    }
-    names.sort_by_key(|n| n.to_lowercase());
-    Ok((count, names))
-}
-
-/// Replaces a dynamic group's members with the live users its rule matches.
-async fn recompute(tx: &mut Tx, group_id: &str, rule: &MembershipRule, now: i64) -> sqlx::Result<()> {
-    let mut after = String::new();
-    let mut members = Vec::new();
-    loop {
-        let page = store::groups::rule_subjects_after(tx, &after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id.clone();
-        members.extend(
-            page.iter()
-                .filter(|s| rule.matches(&attributes(s)))
-                .map(|s| s.id.clone()),
-        );
-    }
-    store::groups::replace_members(tx, group_id, &members, now).await
-}
-
-/// Puts a user who was just written, and so belongs to no group yet, into
-/// the Dynamic User groups whose rules match `subject`: the rules are read
-/// once, nothing else is.
-pub async fn join_dynamic_groups(tx: &mut Tx, subject: &RuleSubject, now: i64) -> sqlx::Result<()> {
-    let rules = DynamicRules::load(tx).await?;
-    for group_id in rules.matching(subject) {
-        store::groups::add_member(tx, group_id, &subject.id, now).await?;
-    }
-    Ok(())
-}
-
-/// The Dynamic User groups with their rules parsed, for evaluating many
-/// new users: Bulk invite reads them once per transaction (so a group
-/// deleted meanwhile is not written to) and parses a rule only when its
-/// text changed.
-#[derive(Default)]
-pub struct DynamicRules {
-    groups: Vec<(String, String, MembershipRule)>,
-}
-
-impl DynamicRules {
-    pub async fn load(conn: &mut store::Conn) -> sqlx::Result<Self> {
-        let mut rules = Self::default();
-        rules.refresh(conn).await?;
-        Ok(rules)
-    }
-
-    /// Reads the groups again, keeping the parsed rules that did not change.
-    pub async fn refresh(&mut self, conn: &mut store::Conn) -> sqlx::Result<()> {
-        let mut previous = std::mem::take(&mut self.groups);
-        for (group_id, text) in store::groups::dynamic_groups(conn).await? {
-            let kept = previous.iter().position(|(id, t, _)| *id == group_id && *t == text);
-            let rule = match kept {
-                Some(i) => previous.swap_remove(i).2,
-                None => match MembershipRule::parse(&text) {
-                    Ok(rule) => rule,
-                    Err(_) => {
-                        tracing::warn!(group = %group_id, "a stored membership rule no longer parses");
-                        continue;
-                    }
-                },
-            };
-            self.groups.push((group_id, text, rule));
-        }
-        Ok(())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
-    }
-
-    /// The ids of the groups whose rules match `subject`.
-    pub fn matching<'a>(&'a self, subject: &'a RuleSubject) -> impl Iterator<Item = &'a str> + 'a {
-        self.groups
-            .iter()
-            .filter(move |(_, _, rule)| rule.matches(&attributes(subject)))
-            .map(|(id, _, _)| id.as_str())
-    }
-}
-
-/// Brings one user's dynamic memberships up to date, in the caller's
-/// transaction; called wherever a user is created or changed.
-pub async fn refresh_user(tx: &mut Tx, user_id: &str, now: i64) -> sqlx::Result<()> {
-    let rules = DynamicRules::load(tx).await?;
-    if rules.is_empty() {
-        return Ok(());
-    }
-    let subject = store::groups::rule_subject(tx, user_id).await?;
-    // One read of the user's dynamic memberships instead of one per group.
-    let current = store::groups::dynamic_groups_of_user(tx, user_id).await?;
-    for (group_id, _, rule) in &rules.groups {
-        let should = subject.as_ref().is_some_and(|s| rule.matches(&attributes(s)));
-        let is = current.contains(group_id);
-        if should && !is {
-            store::groups::add_member(tx, group_id, user_id, now).await?;
-        } else if !should && is && subject.is_some() {
-            store::groups::remove_member(tx, group_id, user_id).await?;
-        }
-    }
-    Ok(())
 }

@@ -18,6 +18,8 @@ pub mod block_invitations;
 pub mod bulk_invite;
 pub mod bulk_template;
 pub mod deleted_users;
+pub mod dynamic_groups;
+pub mod group_members;
 pub mod groups;
 pub mod invitations;
 pub mod invite_form;

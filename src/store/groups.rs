@@ -11,6 +11,9 @@ pub struct Group {
     pub description: Option<String>,
     pub membership_type: String,
     pub membership_rule: Option<String>,
+    /// Set by the API (Graph's `mailNickname`); none for groups made on
+    /// the portal.
+    pub mail_nickname: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -36,7 +39,8 @@ pub struct GroupListRow {
     pub member_count: i64,
 }
 
-const COLUMNS: &str = "id, display_name, description, membership_type, membership_rule, created_at, updated_at";
+const COLUMNS: &str =
+    "id, display_name, description, membership_type, membership_rule, mail_nickname, created_at, updated_at";
 
 pub struct NewGroup<'a> {
     pub id: &'a str,
@@ -44,13 +48,14 @@ pub struct NewGroup<'a> {
     pub description: Option<&'a str>,
     pub dynamic: bool,
     pub rule: Option<&'a str>,
+    pub mail_nickname: Option<&'a str>,
     pub now: i64,
 }
 
 pub async fn insert(conn: &mut Conn, g: &NewGroup<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO groups (id, display_name, display_name_lower, description, membership_type, membership_rule, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+         mail_nickname, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
     )
     .bind(g.id)
     .bind(g.display_name)
@@ -58,6 +63,7 @@ pub async fn insert(conn: &mut Conn, g: &NewGroup<'_>) -> sqlx::Result<()> {
     .bind(g.description)
     .bind(if g.dynamic { "DynamicUser" } else { "Assigned" })
     .bind(g.rule)
+    .bind(g.mail_nickname)
     .bind(g.now)
     .execute(&mut *conn)
     .await?;
@@ -113,6 +119,15 @@ pub async fn update(
     Ok(())
 }
 
+pub async fn set_mail_nickname(conn: &mut Conn, id: &str, mail_nickname: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE groups SET mail_nickname = $1 WHERE id = $2")
+        .bind(mail_nickname)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Deletes the group with its memberships and its app role assignments.
 pub async fn delete(conn: &mut Conn, id: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM app_role_assignments WHERE principal_type = 'Group' AND principal_id = $1")
@@ -136,6 +151,7 @@ pub struct MemberRow {
     pub display_name: String,
     pub display_name_lower: String,
     pub mail: Option<String>,
+    pub user_principal_name: String,
     pub user_type: String,
     pub added_at: i64,
 }
@@ -153,7 +169,8 @@ pub async fn members(
     let high = format!("{low}\u{10FFFF}");
     let (after_name, after_id) = after.unwrap_or(("", ""));
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT u.id AS user_id, u.display_name, u.display_name_lower, u.mail, u.user_type, m.added_at \
+        "SELECT u.id AS user_id, u.display_name, u.display_name_lower, u.mail, u.user_principal_name, u.user_type, \
+         m.added_at \
          FROM group_members m JOIN users u ON u.id = m.user_id \
          WHERE m.group_id = $1 AND u.deleted_at IS NULL \
          AND ((u.display_name_lower >= $2 AND u.display_name_lower < $3) OR (u.mail_lower >= $2 AND u.mail_lower < $3)) \
@@ -199,6 +216,16 @@ pub async fn add_members_many(conn: &mut Conn, members: &[(&str, &str)], now: i6
     )
     .await?;
     Ok(())
+}
+
+/// Whether the user is a member of the group (live or deleted).
+pub async fn is_member(conn: &mut Conn, group_id: &str, user_id: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2")
+        .bind(group_id)
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
 }
 
 pub async fn remove_member(conn: &mut Conn, group_id: &str, user_id: &str) -> sqlx::Result<bool> {

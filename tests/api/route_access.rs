@@ -44,7 +44,6 @@ pub(crate) enum Rule {
     /// An API route acting on a live user: one of these permissions, and
     /// the target within the reach of the role the application acts with
     /// (`api_acting_role`). A deleted target is not found.
-    #[allow(dead_code)] // until the API's user routes land
     ApiOnUser(&'static [&'static str]),
     /// An API route acting on a deleted user: found only for deleted targets.
     #[allow(dead_code)] // until the API's deleted-user routes land
@@ -72,6 +71,13 @@ pub(crate) const ANY_PERMISSION: &[&str] = &[
     "AppRoleAssignment.ReadWrite.All",
     "AuditLog.Read.All",
 ];
+/// Groups, service principals and the logs.
+const GROUP_READ: &[&str] = &["Group.Read.All", "Group.ReadWrite.All", "GroupMember.ReadWrite.All"];
+const GROUP_WRITE: &[&str] = &["Group.ReadWrite.All"];
+const GROUP_MEMBERS: &[&str] = &["GroupMember.ReadWrite.All", "Group.ReadWrite.All"];
+const APP_READ: &[&str] = &["Application.Read.All", "AppRoleAssignment.ReadWrite.All"];
+const APP_ASSIGN: &[&str] = &["AppRoleAssignment.ReadWrite.All"];
+const AUDIT_READ: &[&str] = &["AuditLog.Read.All"];
 
 // SPEC §6, written out again here rather than read from the portal's own
 // role table, so that a change there cannot change what this test expects.
@@ -240,6 +246,35 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("POST", "/v1.0/$batch", Api(ANY_PERMISSION)),
         // The API's OpenAPI document is public, as Graph's metadata is.
         ("GET", "/v1.0/openapi.json", Anyone),
+        // Groups, service principals and the logs.
+        ("GET", "/v1.0/groups", Api(GROUP_READ)),
+        ("POST", "/v1.0/groups", Api(GROUP_WRITE)),
+        ("GET", "/v1.0/groups/{id}", Api(GROUP_READ)),
+        ("PATCH", "/v1.0/groups/{id}", Api(GROUP_WRITE)),
+        ("DELETE", "/v1.0/groups/{id}", Api(GROUP_WRITE)),
+        ("GET", "/v1.0/groups/{id}/members", Api(GROUP_READ)),
+        ("POST", "/v1.0/groups/{id}/members/$ref", ApiOnUser(GROUP_MEMBERS)),
+        (
+            "DELETE",
+            "/v1.0/groups/{id}/members/{member_id}/$ref",
+            ApiOnUser(GROUP_MEMBERS),
+        ),
+        ("GET", "/v1.0/servicePrincipals", Api(APP_READ)),
+        ("GET", "/v1.0/servicePrincipals(appId='{app_id}')", Api(APP_READ)),
+        ("GET", "/v1.0/servicePrincipals/{id}", Api(APP_READ)),
+        ("GET", "/v1.0/servicePrincipals/{id}/appRoleAssignedTo", Api(APP_READ)),
+        (
+            "POST",
+            "/v1.0/servicePrincipals/{id}/appRoleAssignedTo",
+            ApiOnUser(APP_ASSIGN),
+        ),
+        (
+            "DELETE",
+            "/v1.0/servicePrincipals/{id}/appRoleAssignedTo/{assignment_id}",
+            ApiOnUser(APP_ASSIGN),
+        ),
+        ("GET", "/v1.0/auditLogs/directoryAudits", Api(AUDIT_READ)),
+        ("GET", "/v1.0/auditLogs/signIns", Api(AUDIT_READ)),
         ("GET", "/dev/mailbox", Anyone),
         ("GET", "/dev/mailbox/{id}", Anyone),
         ("GET", "/dev/mailbox/{id}/html", Anyone),
@@ -394,6 +429,8 @@ pub(crate) struct World {
     pub(crate) outbox: String,
     /// A client secret of the application.
     pub(crate) secret: String,
+    /// The application's Application (client) ID.
+    pub(crate) client_id: String,
 }
 
 pub(crate) struct Walk {
@@ -551,6 +588,10 @@ impl Walk {
         vestibule::store::api_permissions::grant_consent(&mut conn, &application.id, None, now)
             .await
             .unwrap();
+        let client_id = uuid::Uuid::new_v4().to_string();
+        vestibule::store::api_permissions::ensure_client_id(&mut conn, &application.id, &client_id)
+            .await
+            .unwrap();
         drop(conn);
         if kind.deleted() {
             app.soft_delete(&target).await;
@@ -564,6 +605,7 @@ impl Walk {
             assignment,
             outbox,
             secret,
+            client_id,
         }
     }
 
@@ -631,10 +673,18 @@ pub(crate) fn concrete(pattern: &str, world: &World) -> String {
     let segments: Vec<&str> = pattern.split('/').collect();
     for (i, segment) in segments.iter().enumerate() {
         let before = if i > 0 { segments[i - 1] } else { "" };
+        let keyed: String;
         let value = match (*segment, before) {
             ("{id}", "users") | ("{id}", "deleted") => world.target.as_str(),
             ("{id}", "groups") => world.group.as_str(),
-            ("{id}", "apps") => world.app.as_str(),
+            ("{id}", "apps") | ("{id}", "servicePrincipals") => world.app.as_str(),
+            ("{member_id}", _) => world.target.as_str(),
+            ("{assignment_id}", _) => world.assignment.as_str(),
+            // Graph's key syntax inside a segment: servicePrincipals(appId='{app_id}').
+            (s, _) if s.contains("{app_id}") => {
+                keyed = s.replace("{app_id}", &world.client_id);
+                keyed.as_str()
+            }
             ("{id}", "mailbox") => world.outbox.as_str(),
             ("{aid}", _) => world.assignment.as_str(),
             ("{role_id}", _) => world.app_role.as_str(),

@@ -63,7 +63,6 @@ fn expect(rule: Rule, permission: Option<&str>, target: TargetKind) -> Expect {
 
 /// A JSON body that makes an allowed request do its work.
 fn api_body(pattern: &str, world: &World, fresh_email: &str) -> Option<Value> {
-    let _ = world;
     match pattern {
         "/v1.0/invitations" => Some(json!({
             "invitedUserEmailAddress": fresh_email,
@@ -73,6 +72,25 @@ fn api_body(pattern: &str, world: &World, fresh_email: &str) -> Option<Value> {
         // may do is checked inside (tests/api/graph_batch.rs).
         "/v1.0/$batch" => Some(json!({
             "requests": [{"id": "1", "method": "GET", "url": "/frobnicate"}]
+        })),
+        // Groups and service principals. The target is a member of the
+        // group and holds Default Access already: adding them again is
+        // refused as a duplicate (400) once the permission and the reach
+        // let the request through.
+        "/v1.0/groups" => Some(json!({
+            "displayName": "Walk group",
+            "mailEnabled": false,
+            "mailNickname": "walkgroup",
+            "securityEnabled": true
+        })),
+        "/v1.0/groups/{id}" => Some(json!({"description": "Changed by the walk"})),
+        "/v1.0/groups/{id}/members/$ref" => Some(json!({
+            "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", world.target)
+        })),
+        "/v1.0/servicePrincipals/{id}/appRoleAssignedTo" => Some(json!({
+            "principalId": world.target,
+            "resourceId": world.app,
+            "appRoleId": "00000000-0000-0000-0000-000000000000"
         })),
         _ => None,
     }

@@ -16,6 +16,7 @@
 //! and `$filter=userprincipalname eq '…'` on users, scripts written for it
 //! use both, and no two user properties differ only in case.
 
+pub mod clauses;
 mod lexer;
 mod options;
 mod parser;

@@ -12,6 +12,13 @@ pub mod invitations;
 pub mod odata;
 pub mod openapi;
 pub mod rate_limit;
+// Groups, service principals and the logs.
+pub mod app_role_assigned_to;
+pub mod audit_logs;
+pub mod group_members;
+pub mod groups;
+pub mod listing;
+pub mod service_principals;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -26,6 +33,23 @@ route_table!(GRAPH_ROUTES, graph_routes, "/v1.0", {
     post "/invitations" => invitations::create,
     post "/$batch" => batch::run,
     get "/openapi.json" => openapi::document,
+    // Groups, service principals and the logs.
+    get "/groups" => groups::list,
+    post "/groups" => groups::create,
+    get "/groups/{id}" => groups::get,
+    patch "/groups/{id}" => groups::update,
+    delete "/groups/{id}" => groups::delete,
+    get "/groups/{id}/members" => group_members::list,
+    post "/groups/{id}/members/$ref" => group_members::add,
+    delete "/groups/{id}/members/{member_id}/$ref" => group_members::remove,
+    get "/servicePrincipals" => service_principals::list,
+    get "/servicePrincipals(appId='{app_id}')" => service_principals::get_by_app_id,
+    get "/servicePrincipals/{id}" => service_principals::get,
+    get "/servicePrincipals/{id}/appRoleAssignedTo" => app_role_assigned_to::list,
+    post "/servicePrincipals/{id}/appRoleAssignedTo" => app_role_assigned_to::create,
+    delete "/servicePrincipals/{id}/appRoleAssignedTo/{assignment_id}" => app_role_assigned_to::delete,
+    get "/auditLogs/directoryAudits" => audit_logs::directory_audits,
+    get "/auditLogs/signIns" => audit_logs::sign_ins,
 });
 
 /// The API's scope: its routes, its JSON limits and errors, and its
@@ -74,18 +98,26 @@ fn short(text: &str) -> String {
     text.chars().take(200).collect()
 }
 
-/// Whether a path matches a route pattern (`{name}` matches one segment).
+/// Whether a path matches a route pattern (`{name}` matches one segment,
+/// or the middle of one: `servicePrincipals(appId='{app_id}')`).
 fn matches_pattern(pattern: &str, path: &str) -> bool {
     let (p, q): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
-    p.len() == q.len()
-        && p.iter()
-            .zip(&q)
-            .all(|(p, q)| (p.starts_with('{') && p.ends_with('}') && !q.is_empty()) || p == q)
+    let segment_matches = |p: &str, q: &str| match (p.find('{'), p.rfind('}')) {
+        (Some(open), Some(close)) if open < close => {
+            let (prefix, suffix) = (&p[..open], &p[close + 1..]);
+            q.len() > prefix.len() + suffix.len() && q.starts_with(prefix) && q.ends_with(suffix)
+        }
+        _ => p == q,
+    };
+    p.len() == q.len() && p.iter().zip(&q).all(|(p, q)| segment_matches(p, q))
 }
 
 /// What no route answered: a method a known path does not take (405), or
 /// a segment Graph does not have.
 async fn unknown_segment(req: actix_web::HttpRequest) -> Result<HttpResponse, GraphError> {
+    if let Some(refusal) = group_members::refuse_member_delete(&req) {
+        return Err(refusal);
+    }
     if GRAPH_ROUTES.iter().any(|r| matches_pattern(r.path, req.path())) {
         return Err(GraphError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -166,4 +198,21 @@ async fn context(
     }
     headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_pattern;
+
+    #[test]
+    fn patterns_match_whole_segments_and_keys_inside_one() {
+        assert!(matches_pattern("/v1.0/groups/{id}", "/v1.0/groups/g-1"));
+        assert!(!matches_pattern("/v1.0/groups/{id}", "/v1.0/groups/"));
+        assert!(!matches_pattern("/v1.0/groups/{id}", "/v1.0/groups/g-1/members"));
+        let keyed = "/v1.0/servicePrincipals(appId='{app_id}')";
+        assert!(matches_pattern(keyed, "/v1.0/servicePrincipals(appId='a-1')"));
+        assert!(!matches_pattern(keyed, "/v1.0/servicePrincipals(appId='')"));
+        assert!(!matches_pattern(keyed, "/v1.0/servicePrincipals"));
+        assert!(!matches_pattern(keyed, "/v1.0/applications(appId='a-1')"));
+    }
 }
