@@ -71,9 +71,11 @@ struct Targets {
     group: String,
     app: String,
     assignment: String,
+    /// The calling application's client ID, for `(appId='…')`.
+    client_id: String,
 }
 
-async fn targets(app: &TestApp) -> Targets {
+async fn targets(app: &TestApp, client_id: &str) -> Targets {
     let guest = app
         .invited_user("wanda@fabrikam.test", UserType::Guest, Invited::Pending)
         .await;
@@ -113,6 +115,7 @@ async fn targets(app: &TestApp) -> Targets {
         group,
         app: application.id,
         assignment,
+        client_id: client_id.to_owned(),
     }
 }
 
@@ -139,6 +142,7 @@ fn with_examples(mut document: Value, targets: &Targets) -> Value {
                 "id" if path.starts_with("/v1.0/directory/deletedItems/") => &targets.deleted,
                 "member_id" => &targets.guest,
                 "assignment_id" => &targets.assignment,
+                "app_id" => &targets.client_id,
                 _ => continue,
             };
             *parameter = json!({"name": name, "in": "path", "required": true,
@@ -153,8 +157,8 @@ async fn schemathesis_finds_no_server_error_and_no_answer_the_document_does_not_
     let Some(st) = schemathesis() else { return };
     // The limit per application would answer 429 to most of the run.
     let app = spawn_app_with(|s| s.api_limit_per_app = 1_000_000).await;
-    let targets = targets(&app).await;
     let client = app.api_client(EVERY_PERMISSION).await;
+    let targets = targets(&app, &client.client_id).await;
     let token = app.api_token(&client).await;
     let served: Value = app
         .client
