@@ -22,6 +22,7 @@ mod errors;
 mod graph_audit_logs;
 mod graph_batch;
 mod graph_groups;
+mod graph_hostile_input;
 mod graph_invitations;
 mod graph_openapi;
 mod graph_schemathesis;

@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod caller;
 pub mod error;
+pub mod input_guard;
 pub mod invitations;
 pub mod odata;
 pub mod openapi;
@@ -84,6 +85,7 @@ pub fn scope() -> actix_web::Scope<
             };
             graph.into()
         }))
+        .wrap(from_fn(input_guard::refuse_nul))
         .wrap(from_fn(context))
         .configure(graph_routes)
         .default_service(web::to(unknown_segment))
