@@ -64,6 +64,19 @@ pub(crate) const READ_USERS: &[&str] = &["User.Read.All", "User.ReadWrite.All"];
 pub(crate) const READ_MEMBER_OF: &[&str] = &["User.Read.All", "User.ReadWrite.All", "Group.Read.All"];
 /// Editing, deleting and restoring users.
 pub(crate) const WRITE_USERS: &[&str] = &["User.ReadWrite.All"];
+/// Every permission: `$batch` needs none of its own (each of its requests
+/// is checked for its own), but an application holding none is refused.
+pub(crate) const ANY_PERMISSION: &[&str] = &[
+    "User.Invite.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
+    "Application.Read.All",
+    "AppRoleAssignment.ReadWrite.All",
+    "AuditLog.Read.All",
+];
 /// Groups, service principals and the logs.
 const GROUP_READ: &[&str] = &["Group.Read.All", "Group.ReadWrite.All", "GroupMember.ReadWrite.All"];
 const GROUP_WRITE: &[&str] = &["Group.ReadWrite.All"];
@@ -252,6 +265,9 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
             "/v1.0/directory/deletedItems/{id}/restore",
             ApiOnDeletedUser(WRITE_USERS),
         ),
+        ("POST", "/v1.0/$batch", Api(ANY_PERMISSION)),
+        // The API's OpenAPI document is public, as Graph's metadata is.
+        ("GET", "/v1.0/openapi.json", Anyone),
         // Groups, service principals and the logs.
         ("GET", "/v1.0/groups", Api(GROUP_READ)),
         ("POST", "/v1.0/groups", Api(GROUP_WRITE)),

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod flows;
 pub mod graph;
 pub mod oidc;
+pub mod openapi;
 pub mod postgres;
 pub mod smtp;
 pub mod tls;

@@ -5,11 +5,14 @@
 //! each route checks its Graph permission, then calls the same service the
 //! portal's page does, as the application (`Caller::acting_for`).
 
+pub mod batch;
 pub mod caller;
 pub mod deleted_items;
 pub mod error;
+pub mod input_guard;
 pub mod invitations;
 pub mod odata;
+pub mod openapi;
 pub mod rate_limit;
 pub mod user_json;
 pub mod user_patch;
@@ -42,6 +45,8 @@ route_table!(GRAPH_ROUTES, graph_routes, "/v1.0", {
     get "/users/{id}/memberOf" => users::member_of,
     get "/directory/deletedItems/microsoft.graph.user" => deleted_items::list_users,
     post "/directory/deletedItems/{id}/restore" => deleted_items::restore,
+    post "/$batch" => batch::run,
+    get "/openapi.json" => openapi::document,
     // Groups, service principals and the logs.
     get "/groups" => groups::list,
     post "/groups" => groups::create,
@@ -93,6 +98,7 @@ pub fn scope() -> actix_web::Scope<
             };
             graph.into()
         }))
+        .wrap(from_fn(input_guard::refuse_nul))
         .wrap(from_fn(context))
         .configure(graph_routes)
         .default_service(web::to(unknown_segment))
