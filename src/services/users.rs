@@ -156,34 +156,95 @@ pub struct Properties {
     pub block_sign_in: bool,
 }
 
+/// Some of Edit properties' fields, each `None` when it stays as it is:
+/// the API's PATCH names only what it changes. An empty company name
+/// clears it.
+#[derive(Clone, Debug, Default)]
+pub struct PropertyChanges {
+    pub display_name: Option<String>,
+    pub company_name: Option<String>,
+    pub user_type: Option<String>,
+    pub account_enabled: Option<bool>,
+}
+
+impl PropertyChanges {
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none()
+            && self.company_name.is_none()
+            && self.user_type.is_none()
+            && self.account_enabled.is_none()
+    }
+}
+
 pub async fn edit_properties(state: &AppState, admin: &Admin<'_>, id: &str, form: &Properties) -> ServiceResult<()> {
-    let mut errors = FieldErrors::default();
-    let name = errors.check("display_name", DisplayName::parse(&form.display_name));
-    let company = errors.check("company_name", parse_company_name(&form.company_name));
-    let user_type = errors.check(
-        "user_type",
-        UserType::parse(&form.user_type).ok_or_else(|| "Choose Member or Guest.".to_string()),
-    );
-    let (Some(name), Some(company), Some(user_type)) = (name, company, user_type) else {
-        return Err(ServiceError::Invalid(errors));
+    let changes = PropertyChanges {
+        display_name: Some(form.display_name.clone()),
+        company_name: Some(form.company_name.clone()),
+        user_type: Some(form.user_type.clone()),
+        account_enabled: Some(!form.block_sign_in),
     };
+    change_properties(state, admin, id, &changes).await
+}
+
+/// Edit properties for the fields `changes` names; the others keep their
+/// stored values, read in the same transaction as the write. No change at
+/// all still checks that the user is there and within reach, and writes
+/// nothing.
+pub async fn change_properties(
+    state: &AppState,
+    admin: &Admin<'_>,
+    id: &str,
+    changes: &PropertyChanges,
+) -> ServiceResult<()> {
+    let mut errors = FieldErrors::default();
+    let name = changes
+        .display_name
+        .as_deref()
+        .map(|n| errors.check("display_name", DisplayName::parse(n)));
+    let company = changes
+        .company_name
+        .as_deref()
+        .map(|c| errors.check("company_name", parse_company_name(c)));
+    let user_type = changes.user_type.as_deref().map(|t| {
+        errors.check(
+            "user_type",
+            UserType::parse(t).ok_or_else(|| "Choose Member or Guest.".to_string()),
+        )
+    });
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let (user, roles) = target_for(&mut tx, admin, UserAction::Edit, id).await?;
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let name = match name.flatten() {
+        Some(name) => name,
+        None => DisplayName::parse(&user.display_name).map_err(|e| {
+            let mut errors = FieldErrors::default();
+            errors.add("display_name", e);
+            ServiceError::Invalid(errors)
+        })?,
+    };
+    let company = company.flatten().unwrap_or_else(|| user.company_name.clone());
+    let user_type = user_type.flatten().unwrap_or(user.user_type);
+    let block_sign_in = !changes.account_enabled.unwrap_or(user.account_enabled);
     if user_type == UserType::Guest && !roles.is_empty() {
         return Err(ServiceError::Refused(
             "A user with a directory role stays a member: take the roles away first.".into(),
         ));
     }
-    if form.block_sign_in && user.account_enabled {
+    if block_sign_in && user.account_enabled {
         if user.id == admin.id {
             return Err(ServiceError::Refused("You cannot block your own sign-in.".into()));
         }
         keep_a_global_administrator(&mut tx, &roles, "blocked").await?;
     }
     store::users::update_properties(&mut tx, id, &name, company.as_deref(), user_type).await?;
-    if form.block_sign_in == user.account_enabled {
-        store::users::set_account_enabled(&mut tx, id, !form.block_sign_in).await?;
+    if block_sign_in == user.account_enabled {
+        store::users::set_account_enabled(&mut tx, id, !block_sign_in).await?;
     }
     crate::services::groups::refresh_user(&mut tx, id, now).await?;
     let details = format!(
@@ -191,7 +252,7 @@ pub async fn edit_properties(state: &AppState, admin: &Admin<'_>, id: &str, form
         name,
         company.as_deref().unwrap_or(""),
         user_type.as_str(),
-        !form.block_sign_in
+        !block_sign_in
     );
     audit(&mut tx, &admin.actor, "Update user", &user, Some(details), now).await?;
     tx.commit().await?;

@@ -5,6 +5,7 @@
 use sqlx::FromRow;
 
 use super::Conn;
+use super::users::{COLUMNS, User, UserRow};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct DeletedUserRow {
@@ -44,6 +45,30 @@ pub async fn list(
     .bind(after_id)
     .fetch_all(&mut *conn)
     .await
+}
+
+/// Whole rows of soft-deleted users, newest deletion first, after `after`
+/// (the last row of the previous page: deleted_at, id): the API's deleted
+/// items.
+pub async fn users_page(conn: &mut Conn, after: Option<(i64, &str)>, limit: i64) -> sqlx::Result<Vec<User>> {
+    let (after_time, after_id) = after.unwrap_or((i64::MAX, ""));
+    let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE deleted_at IS NOT NULL AND (deleted_at, id) < ($1, $2) \
+         ORDER BY deleted_at DESC, id DESC LIMIT {}",
+        limit.max(0)
+    )))
+    .bind(after_time)
+    .bind(after_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(User::from).collect())
+}
+
+/// How many users are soft-deleted.
+pub async fn count(conn: &mut Conn) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE deleted_at IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await
 }
 
 /// Users deleted before `cutoff`, oldest first, after the key `after`.

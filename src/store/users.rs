@@ -26,7 +26,7 @@ pub struct User {
 }
 
 #[derive(FromRow)]
-struct UserRow {
+pub(super) struct UserRow {
     id: String,
     display_name: String,
     mail: Option<String>,
@@ -66,7 +66,7 @@ impl From<UserRow> for User {
     }
 }
 
-const COLUMNS: &str = "id, display_name, mail, user_principal_name, user_type, creation_type, \
+pub(super) const COLUMNS: &str = "id, display_name, mail, user_principal_name, user_type, creation_type, \
     external_user_state, external_user_state_changed_at, company_name, password_hash, \
     must_change_password, account_enabled, session_epoch, created_at, deleted_at";
 

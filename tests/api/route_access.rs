@@ -44,10 +44,8 @@ pub(crate) enum Rule {
     /// An API route acting on a live user: one of these permissions, and
     /// the target within the reach of the role the application acts with
     /// (`api_acting_role`). A deleted target is not found.
-    #[allow(dead_code)] // until the API's user routes land
     ApiOnUser(&'static [&'static str]),
     /// An API route acting on a deleted user: found only for deleted targets.
-    #[allow(dead_code)] // until the API's deleted-user routes land
     ApiOnDeletedUser(&'static [&'static str]),
 }
 
@@ -59,6 +57,13 @@ impl Rule {
 
 /// Graph's permissions, as SPEC §8 names them, per family of API routes.
 pub(crate) const INVITE: &[&str] = &["User.Invite.All", "User.ReadWrite.All"];
+/// Reading users: every live user, whoever holds a role (reading is not
+/// acting on them).
+pub(crate) const READ_USERS: &[&str] = &["User.Read.All", "User.ReadWrite.All"];
+/// A user's groups: readable from the user's side or the groups'.
+pub(crate) const READ_MEMBER_OF: &[&str] = &["User.Read.All", "User.ReadWrite.All", "Group.Read.All"];
+/// Editing, deleting and restoring users.
+pub(crate) const WRITE_USERS: &[&str] = &["User.ReadWrite.All"];
 
 // SPEC §6, written out again here rather than read from the portal's own
 // role table, so that a change there cannot change what this test expects.
@@ -224,6 +229,22 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("POST", "/{tenant}/oauth2/v2.0/logout", Anyone),
         // The Graph-shaped API: applications with permissions, by bearer token.
         ("POST", "/v1.0/invitations", Api(INVITE)),
+        ("GET", "/v1.0/users", Api(READ_USERS)),
+        ("GET", "/v1.0/users/$count", Api(READ_USERS)),
+        ("GET", "/v1.0/users/{id}", Api(READ_USERS)),
+        ("PATCH", "/v1.0/users/{id}", ApiOnUser(WRITE_USERS)),
+        ("DELETE", "/v1.0/users/{id}", ApiOnUser(WRITE_USERS)),
+        ("GET", "/v1.0/users/{id}/memberOf", Api(READ_MEMBER_OF)),
+        (
+            "GET",
+            "/v1.0/directory/deletedItems/microsoft.graph.user",
+            Api(READ_USERS),
+        ),
+        (
+            "POST",
+            "/v1.0/directory/deletedItems/{id}/restore",
+            ApiOnDeletedUser(WRITE_USERS),
+        ),
         ("GET", "/dev/mailbox", Anyone),
         ("GET", "/dev/mailbox/{id}", Anyone),
         ("GET", "/dev/mailbox/{id}/html", Anyone),
@@ -616,7 +637,7 @@ pub(crate) fn concrete(pattern: &str, world: &World) -> String {
     for (i, segment) in segments.iter().enumerate() {
         let before = if i > 0 { segments[i - 1] } else { "" };
         let value = match (*segment, before) {
-            ("{id}", "users") | ("{id}", "deleted") => world.target.as_str(),
+            ("{id}", "users") | ("{id}", "deleted") | ("{id}", "deletedItems") => world.target.as_str(),
             ("{id}", "groups") => world.group.as_str(),
             ("{id}", "apps") => world.app.as_str(),
             ("{id}", "mailbox") => world.outbox.as_str(),

@@ -62,13 +62,14 @@ fn expect(rule: Rule, permission: Option<&str>, target: TargetKind) -> Expect {
 }
 
 /// A JSON body that makes an allowed request do its work.
-fn api_body(pattern: &str, world: &World, fresh_email: &str) -> Option<Value> {
+fn api_body(method: &str, pattern: &str, world: &World, fresh_email: &str) -> Option<Value> {
     let _ = world;
-    match pattern {
-        "/v1.0/invitations" => Some(json!({
+    match (method, pattern) {
+        ("POST", "/v1.0/invitations") => Some(json!({
             "invitedUserEmailAddress": fresh_email,
             "inviteRedirectUrl": "https://myapps.fabrikam.test/"
         })),
+        ("PATCH", "/v1.0/users/{id}") => Some(json!({"displayName": "Changed"})),
         _ => None,
     }
 }
@@ -112,7 +113,7 @@ async fn walk_api_as(permission: Option<&'static str>) {
             let email = format!("{}@fabrikam.test", walk.next("api"));
             let method = Method::from_bytes(route.method.as_bytes()).unwrap();
             let path = concrete(route.path, &world);
-            let body = api_body(route.path, &world, &email);
+            let body = api_body(route.method, route.path, &world, &email);
             let res = walk.app.graph(&token, method, &path, body.as_ref()).await;
             requests += 1;
             let status = res.status().as_u16();

@@ -6,10 +6,14 @@
 //! portal's page does, as the application (`Caller::acting_for`).
 
 pub mod caller;
+pub mod deleted_items;
 pub mod error;
 pub mod invitations;
 pub mod odata;
 pub mod rate_limit;
+pub mod user_json;
+pub mod user_patch;
+pub mod users;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -22,6 +26,15 @@ use crate::web::routes::route_table;
 
 route_table!(GRAPH_ROUTES, graph_routes, "/v1.0", {
     post "/invitations" => invitations::create,
+    get "/users" => users::list,
+    // Before `/users/{id}`, which would take `$count` for an id.
+    get "/users/$count" => users::count,
+    get "/users/{id}" => users::get,
+    patch "/users/{id}" => users::update,
+    delete "/users/{id}" => users::delete,
+    get "/users/{id}/memberOf" => users::member_of,
+    get "/directory/deletedItems/microsoft.graph.user" => deleted_items::list_users,
+    post "/directory/deletedItems/{id}/restore" => deleted_items::restore,
 });
 
 /// The API's scope: its routes, its JSON limits and errors, and its
