@@ -525,7 +525,8 @@ fn path_of(link: &str) -> Option<String> {
 /// `GET /v1.0/users` pages, 100 users each, at `connections` clients:
 /// the first page, a page `deep` pages in (reached by following
 /// `@odata.nextLink` from the first, which one client does first and
-/// times), and the first pages of two filters.
+/// times), the first pages of two filters, and the first page with the
+/// count of the directory.
 #[allow(clippy::too_many_arguments)]
 pub async fn measure_users(
     addr: SocketAddr,
@@ -578,6 +579,11 @@ pub async fn measure_users(
         (
             "$filter=startswith(displayName,'a')".to_owned(),
             format!("/v1.0/users?$top=100&$filter={}", encode("startswith(displayName,'a')")),
+        ),
+        // The count of the whole directory beside the first page.
+        (
+            "first page with $count=true".to_owned(),
+            "/v1.0/users?$top=100&$count=true".to_owned(),
         ),
     ];
     let mut out = UsersPages {
