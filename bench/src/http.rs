@@ -126,6 +126,29 @@ pub fn build_request(method: &str, path: &str, addr: &SocketAddr, cookie: &str, 
     r.into_bytes()
 }
 
+/// A request with extra header lines (such as `Authorization`) and, for a
+/// body, its content type and text.
+pub fn build_request_with(
+    method: &str,
+    path: &str,
+    addr: &SocketAddr,
+    headers: &[(&str, &str)],
+    body: Option<(&str, &str)>,
+) -> Vec<u8> {
+    let mut r = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: vestibule-bench\r\n");
+    for (name, value) in headers {
+        r.push_str(&format!("{name}: {value}\r\n"));
+    }
+    match body {
+        Some((content_type, text)) => r.push_str(&format!(
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{text}",
+            text.len()
+        )),
+        None => r.push_str("\r\n"),
+    }
+    r.into_bytes()
+}
+
 /// Reads one response; `buf` keeps bytes that arrived after it.
 async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> anyhow::Result<(Response, bool, Vec<String>)> {
     loop {

@@ -11,6 +11,7 @@
 //! measured in a grandchild too, through the product's own command line
 //! (`vestibule-bench vestibule invite-bulk …`).
 
+mod api;
 mod data;
 mod fixtures;
 mod flows;
@@ -62,12 +63,12 @@ pub struct BenchArgs {
     #[arg(long, value_name = "URL")]
     pub postgres_url: Option<String>,
     /// Shorter runs (2 s per figure), 10,000 bulk invitations instead of
-    /// 100,000, and scale up to 100,000 users only.
+    /// 100,000, and scale (and the API's user pages) up to 100,000 users only.
     #[arg(long)]
     pub quick: bool,
     /// Measure only these parts (comma-separated: pages, invites, bulk,
-    /// mail, oidc, scale), e.g. to profile one of them; the table leaves the rest out.
-    #[arg(long, value_delimiter = ',', value_parser = ["pages", "invites", "bulk", "mail", "oidc", "scale"])]
+    /// mail, oidc, api, scale), e.g. to profile one of them; the table leaves the rest out.
+    #[arg(long, value_delimiter = ',', value_parser = ["pages", "invites", "bulk", "mail", "oidc", "api", "scale"])]
     pub only: Vec<String>,
     /// Where to write the results as JSON.
     #[arg(long, value_name = "FILE", default_value = "bench-results.json")]

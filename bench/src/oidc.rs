@@ -80,7 +80,7 @@ async fn register(state: &AppState, user_id: &str) -> anyhow::Result<(String, St
 }
 
 /// What one signature costs, measured in this process on one thread.
-fn sign_ms(alg: JwsAlg) -> anyhow::Result<f64> {
+pub(crate) fn sign_ms(alg: JwsAlg) -> anyhow::Result<f64> {
     let (key, _) = SigningKey::generate("bench".into(), alg)?;
     let claims = serde_json::json!({ "iss": "https://bench.example/t/v2.0", "sub": "x", "exp": 0 });
     let n = 500;

@@ -27,6 +27,15 @@ pub fn process_cpu() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// CPU seconds of another process (all its threads), such as a server the
+/// benchmark started beside the portal; 0 once it has gone.
+pub fn pid_cpu(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| cpu_of_stat(&s))
+        .unwrap_or(0.0)
+}
+
 /// CPU seconds of the threads alive now whose name starts with `prefix`.
 pub fn threads_cpu(prefix: &str) -> f64 {
     let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
@@ -73,6 +82,7 @@ mod tests {
         let stat = "42 (a (b) c) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 1 0";
         assert_eq!(cpu_of_stat(stat), Some(3.0));
         assert!(process_cpu() >= 0.0);
+        assert!(pid_cpu(std::process::id()) >= 0.0);
         assert!(memory_mb().0 > 0.0);
     }
 }

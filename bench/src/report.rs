@@ -58,6 +58,12 @@ fn thousands(n: f64) -> String {
     out
 }
 
+/// How the oidc-provider rows were measured, under the table.
+const OIDC_PROVIDER_NOTE: &str = "\noidc-provider runs in a Node.js process beside the portal (`bench/oidc_provider_server.mjs`, \
+    NODE_ENV=production, its in-memory adapter), sent the same client-credentials request as Vestibule; its CPU is \
+    that process's. The ratio is Vestibule's tokens per second ÷ oidc-provider's at the same concurrency. A JWT is \
+    signed (RS256, 2048-bit keys on both); an opaque token is a random value oidc-provider stores.\n";
+
 /// What "CPU per invite" counts, under the table.
 const CPU_PER_INVITE_NOTE: &str = "\n\"CPU per invite\" is the Vestibule process's CPU (less the load generator's \
     threads) divided by the invitations. On SQLite it includes the database's work, which runs in the process; \
@@ -316,17 +322,26 @@ pub fn table(results: &[StoreResult], machine: &Machine) -> String {
                 "",
             );
         }
+        if let Some(api) = &first.api {
+            api_rows(&mut t, results, api);
+        }
         t.row(
             "Wall time of this store's run",
             each(&|r| format!("{:.0} s", r.total_seconds)),
             String::new(),
         );
     }
-    let cpu_note = if results.iter().any(|r| !r.invites.is_empty()) {
-        CPU_PER_INVITE_NOTE
+    let mut cpu_note = if results.iter().any(|r| !r.invites.is_empty() || r.api.is_some()) {
+        CPU_PER_INVITE_NOTE.to_owned()
     } else {
-        ""
+        String::new()
     };
+    if results
+        .iter()
+        .any(|r| r.api.as_ref().is_some_and(|a| a.oidc_provider_measured))
+    {
+        cpu_note.push_str(OIDC_PROVIDER_NOTE);
+    }
     format!(
         "Machine: {} cores ({}), {:.0} GB RAM, Linux {}. Load generator in the same process on its own 2 threads, \
          sharing the cores with the server.\n\n{}{cpu_note}",
@@ -336,4 +351,166 @@ pub fn table(results: &[StoreResult], machine: &Machine) -> String {
         machine.kernel,
         t.render()
     )
+}
+
+/// The API's rows: invitations, tokens beside oidc-provider, user pages.
+fn api_rows(t: &mut Table, results: &[StoreResult], first: &crate::api::ApiFigures) {
+    let each = |f: &dyn Fn(&crate::api::ApiFigures) -> String| {
+        results
+            .iter()
+            .map(|r| r.api.as_ref().map(f).unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    for (i, inv) in first.invitations.iter().enumerate() {
+        t.row(
+            format!(
+                "API: `POST /v1.0/invitations`, {} at a time, {}",
+                inv.concurrency,
+                if inv.send_mail {
+                    "sendInvitationMessage true (CPU until the mail is sent)"
+                } else {
+                    "no email"
+                }
+            ),
+            each(&|a| {
+                a.invitations
+                    .get(i)
+                    .map(|v| {
+                        let mut s = format!(
+                            "{}/s, {} ms CPU per invitation, p50 {} / p99 {} ms",
+                            thousands(v.per_second),
+                            ms(v.cpu_ms_per_invitation),
+                            ms(v.p50_ms),
+                            ms(v.p99_ms)
+                        );
+                        if v.failed > 0 {
+                            s.push_str(&format!(", {} failed", v.failed));
+                        }
+                        s
+                    })
+                    .unwrap_or_default()
+            }),
+            "≤ 0.5 ms CPU per invitation",
+        );
+    }
+    for (i, tok) in first.tokens.iter().enumerate() {
+        let server = if tok.server == "Vestibule" {
+            "Vestibule".to_owned()
+        } else {
+            first.oidc_provider.clone()
+        };
+        t.row(
+            format!(
+                "API: client-credentials tokens, {server}, {} access token, {} at a time",
+                tok.format, tok.concurrency
+            ),
+            each(&|a| {
+                a.tokens
+                    .get(i)
+                    .map(|v| {
+                        let mut s = format!(
+                            "{} tokens/s, {} ms CPU per token, p50 {} / p99 {} ms",
+                            thousands(v.result.rps),
+                            ms(v.cpu_ms_per_token),
+                            ms(v.result.p50_ms),
+                            ms(v.result.p99_ms)
+                        );
+                        if v.server != "Vestibule"
+                            && let Some(ours) = a
+                                .tokens
+                                .iter()
+                                .find(|o| o.server == "Vestibule" && o.concurrency == v.concurrency)
+                        {
+                            s.push_str(&format!(
+                                "; Vestibule ÷ oidc-provider {:.2}× tokens/s, {:.2}× CPU per token",
+                                ours.result.rps / v.result.rps.max(1e-9),
+                                ours.cpu_ms_per_token / v.cpu_ms_per_token.max(1e-9)
+                            ));
+                        }
+                        if v.result.errors > 0 {
+                            s.push_str(&format!(", {} errors", v.result.errors));
+                        }
+                        s
+                    })
+                    .unwrap_or_default()
+            }),
+            "",
+        );
+    }
+    if !first.oidc_provider_measured {
+        t.row(
+            "API: oidc-provider beside Vestibule",
+            each(&|a| a.oidc_provider.clone()),
+            "",
+        );
+    }
+    t.row(
+        "API: one token through the service alone (no HTTP) / one RS256 signature alone",
+        each(&|a| format!("{} / {} ms CPU", ms(a.token_service_cpu_ms), ms(a.rs256_sign_ms))),
+        "",
+    );
+    if let Some(users) = &first.users {
+        let label = format!("{} users", thousands(users.users as f64));
+        if users.seed_seconds > 0.0 {
+            t.row(
+                format!("API: seeding to {label}"),
+                each(&|a| {
+                    a.users
+                        .as_ref()
+                        .map(|u| format!("{:.1} s ({} users)", u.seed_seconds, thousands(u.users as f64)))
+                        .unwrap_or_default()
+                }),
+                "",
+            );
+        }
+        t.row(
+            format!("API: `GET /v1.0/users?$top=100` following @odata.nextLink, one client, {label}"),
+            each(&|a| {
+                a.users
+                    .as_ref()
+                    .map(|u| format!("{} pages/s ({} pages)", thousands(u.walk_per_second), u.walk_pages))
+                    .unwrap_or_default()
+            }),
+            "",
+        );
+        for (i, q) in users.queries.iter().enumerate() {
+            t.row(
+                format!(
+                    "API: `GET /v1.0/users?$top=100`, {}, {label} ({} conn.)",
+                    q.name, users.connections
+                ),
+                each(&|a| {
+                    a.users
+                        .as_ref()
+                        .and_then(|u| u.queries.get(i))
+                        .map(|q| {
+                            format!(
+                                "{} pages/s, p50 {} / p99 {} ms{}",
+                                thousands(q.result.rps),
+                                ms(q.result.p50_ms),
+                                ms(q.result.p99_ms),
+                                if q.result.errors > 0 {
+                                    format!(", {} errors", q.result.errors)
+                                } else {
+                                    String::new()
+                                }
+                            )
+                        })
+                        .unwrap_or_default()
+                }),
+                "",
+            );
+        }
+    } else if first.users_error.is_some() {
+        t.row(
+            "API: `GET /v1.0/users` pages",
+            each(&|a| {
+                a.users_error
+                    .as_ref()
+                    .map(|e| format!("not measured: {}", e.chars().take(160).collect::<String>()))
+                    .unwrap_or_default()
+            }),
+            "",
+        );
+    }
 }

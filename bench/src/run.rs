@@ -69,6 +69,9 @@ pub struct StoreResult {
     /// OpenID Connect: code exchanges and UserInfo.
     #[serde(default)]
     pub oidc: Option<crate::oidc::OidcFigures>,
+    /// The Graph-shaped API: invitations, tokens (beside oidc-provider), user pages.
+    #[serde(default)]
+    pub api: Option<crate::api::ApiFigures>,
     pub total_seconds: f64,
 }
 
@@ -142,6 +145,9 @@ fn settings(database_url: &str, dir: &std::path::Path, smtp: SocketAddr) -> Sett
     // One loopback address plays every browser: per-address limits off.
     s.signin_limit_per_ip = 1_000_000;
     s.guest_flow_limit_per_ip = 1_000_000;
+    // One application makes every API call: its limit (6,000 a minute by
+    // default) off too, though still counted on every call.
+    s.api_limit_per_app = 100_000_000;
     s
 }
 
@@ -269,6 +275,15 @@ async fn measure(
         out.oidc = Some(crate::oidc::measure(&state, addr, &fixtures.guest_id, &guest, rt, figure).await?);
     }
 
+    let api_client = if wanted("api") {
+        eprintln!("bench[{store}]: the API: invitations and client-credentials tokens");
+        let client = crate::api::register(&state, &fixtures.admin_id).await?;
+        out.api = Some(crate::api::measure(&state, addr, &client, &sink, rt, figure).await?);
+        Some(client)
+    } else {
+        None
+    };
+
     // Invitations over HTTP at 1, 8 and 32 admins, then through the service.
     let admins = crate::fixtures::invite_admins(&state, 32, PASSWORD).await?;
     for n in [1usize, 8, 32].into_iter().filter(|_| wanted("invites")) {
@@ -385,6 +400,33 @@ async fn measure(
             profile: run_load(&profile, &admin, 8, scale_figure).await?,
         });
     }
+    // The API's user pages at a million users (100,000 with --quick), as
+    // the scale part grows the directory; seeded here when it has not.
+    if let (Some(client), Some(api)) = (&api_client, out.api.as_mut()) {
+        let target: i64 = if quick { 100_000 } else { 1_000_000 };
+        let now = crate::fixtures::user_count(&state).await?;
+        let seed_seconds = if now < target {
+            eprintln!(
+                "bench[{store}]: seeding {} more users for the API's pages",
+                target - now
+            );
+            seed(database_url, (target - now) as u64, 0, 0).await?
+        } else {
+            0.0
+        };
+        let users = crate::fixtures::user_count(&state).await?;
+        eprintln!("bench[{store}]: GET /v1.0/users at {users} users");
+        let deep = if quick { 200 } else { 1000 };
+        // A failure here is reported in the table rather than losing the
+        // figures measured so far.
+        match crate::api::measure_users(addr, client, rt, figure, users, seed_seconds, deep).await {
+            Ok(pages) => api.users = Some(pages),
+            Err(e) => {
+                eprintln!("bench[{store}]: GET /v1.0/users not measured: {e:#}");
+                api.users_error = Some(format!("{e:#}"));
+            }
+        }
+    }
     if wanted("pages") {
         out.my_apps_200_groups = run_load("/myapps", &member200, CONNECTIONS, figure).await?;
     }
@@ -445,7 +487,7 @@ async fn bulk_invite(
 }
 
 /// Waits until the outbox has nothing left to send (two minutes at most).
-async fn drain(state: &vestibule::app::AppState) -> anyhow::Result<()> {
+pub(crate) async fn drain(state: &vestibule::app::AppState) -> anyhow::Result<()> {
     let t = Instant::now();
     loop {
         let mut conn = state.db.pool().acquire().await?;
