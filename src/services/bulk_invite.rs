@@ -143,6 +143,7 @@ pub async fn bulk_invite(
             "Bulk invite needs a Global Administrator or a User Administrator.".into(),
         ));
     }
+    crate::services::invitations::ensure_may_invite(state, admin).await?;
     if rows.is_empty() {
         return Err(ServiceError::Refused(
             "The file has no guests to invite: list one per row under the headings.".into(),

@@ -4,13 +4,14 @@
 //! message" only adds the personal message and the Cc recipient.
 
 use crate::app::AppState;
+use crate::domain::invite_level::Inviter;
 use crate::domain::{Email, Permission, role::any_allows};
 use crate::mail::invitation::InvitationMail;
 use crate::security::secret::random_token;
 use crate::services::Admin;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
-use crate::store::{self, Tx};
+use crate::store::{self, Conn, Tx};
 
 pub use crate::services::invite_form::{
     InviteForm, MAX_ASSIGNMENTS, MAX_MESSAGE_CHARS, ValidInvite, guest_upn, validate,
@@ -53,6 +54,7 @@ pub async fn invite_with(
         .map_err(ServiceError::Invalid)?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    ensure_invite_level(&mut tx, admin).await?;
     if !form.form_key.is_empty() && !store::invitations::claim_form_key(&mut tx, &form.form_key, now).await? {
         let existing = store::invitations::holder_of_address(&mut tx, invite.email.normalized()).await?;
         return match existing {
@@ -93,6 +95,28 @@ pub async fn invite_with(
         },
         Some(ticket),
     ))
+}
+
+/// Refuses an inviter that External collaboration settings' guest invite
+/// settings do not admit. Read from the database, not the organization
+/// cache, so a change holds at once on every instance.
+pub(crate) async fn ensure_invite_level(conn: &mut Conn, admin: &Admin<'_>) -> ServiceResult<()> {
+    let organization = store::organization::get(conn)
+        .await?
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the organization row is missing")))?;
+    let level = organization.invite_level();
+    if level.admits(Inviter::Roles(admin.roles)) {
+        Ok(())
+    } else {
+        Err(ServiceError::Denied(level.refusal().into()))
+    }
+}
+
+/// `ensure_invite_level` on a connection of its own, for ways in that
+/// check once before they write (bulk invite, the API's resend).
+pub async fn ensure_may_invite(state: &AppState, admin: &Admin<'_>) -> ServiceResult<()> {
+    let mut conn = state.db.pool().acquire().await?;
+    ensure_invite_level(&mut conn, admin).await
 }
 
 /// The wizard's Assignments, granted in the invitation's transaction.

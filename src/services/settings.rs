@@ -3,6 +3,7 @@
 //! audit entry, whose details list what changed.
 
 use crate::app::AppState;
+use crate::domain::invite_level::InviteLevel;
 use crate::domain::organization as rules;
 use crate::services::Admin;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
@@ -24,6 +25,8 @@ pub struct CollaborationForm {
     pub otp_at_redemption: bool,
     pub guests_may_leave: bool,
     pub guest_session_hours: String,
+    /// Guest invite settings: an `InviteLevel` key.
+    pub allow_invites_from: String,
 }
 
 async fn locked_organization(tx: &mut Tx) -> ServiceResult<Organization> {
@@ -148,10 +151,12 @@ pub async fn update_organization(state: &AppState, admin: &Admin<'_>, form: &Org
 /// Saves External collaboration settings.
 pub async fn update_collaboration(state: &AppState, admin: &Admin<'_>, form: &CollaborationForm) -> ServiceResult<()> {
     let mut errors = FieldErrors::default();
-    let Some(hours) = errors.check(
+    let hours = errors.check(
         "guest_session_hours",
         rules::parse_session_hours(&form.guest_session_hours),
-    ) else {
+    );
+    let level = errors.check("allow_invites_from", InviteLevel::parse(&form.allow_invites_from));
+    let (Some(hours), Some(level)) = (hours, level) else {
         return Err(ServiceError::Invalid(errors));
     };
     let now = state.clock.now();
@@ -176,7 +181,23 @@ pub async fn update_collaboration(state: &AppState, admin: &Admin<'_>, form: &Co
     if before.guest_session_hours != hours {
         changes.push(format!("guestSessionHours: {} -> {hours}", before.guest_session_hours));
     }
-    store::organization::update_collaboration(&mut tx, form.otp_at_redemption, form.guests_may_leave, hours).await?;
+    if before.invite_level() != level {
+        changes.push(format!(
+            "allowInvitesFrom: {} -> {}",
+            before.invite_level().key(),
+            level.key()
+        ));
+    }
+    store::organization::update_collaboration(
+        &mut tx,
+        &store::organization::Collaboration {
+            otp_at_redemption: form.otp_at_redemption,
+            guests_may_leave: form.guests_may_leave,
+            guest_session_hours: hours,
+            invite_level: level,
+        },
+    )
+    .await?;
     audit(
         &mut tx,
         &admin.actor,

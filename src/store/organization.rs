@@ -1,6 +1,7 @@
 //! The one organization this deployment belongs to.
 
 use super::Conn;
+use crate::domain::invite_level::InviteLevel;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Organization {
@@ -18,9 +19,15 @@ pub struct Organization {
     pub guest_session_hours: i64,
     /// The tenant ID (Entra's `tid`): in the OpenID Connect issuer and in tokens.
     pub tenant_id: String,
+    /// Who may invite guests: an `InviteLevel` key.
+    pub allow_invites_from: String,
 }
 
 impl Organization {
+    pub fn invite_level(&self) -> InviteLevel {
+        InviteLevel::from_key(&self.allow_invites_from)
+    }
+
     pub fn requires_code_at_redemption(&self) -> bool {
         self.otp_at_redemption != 0
     }
@@ -34,7 +41,7 @@ pub async fn get(conn: &mut Conn) -> sqlx::Result<Option<Organization>> {
     sqlx::query_as(
         "SELECT name, primary_domain, privacy_statement_url, privacy_contact, terms_of_use, \
          terms_version, updated_at, otp_at_redemption, guests_may_leave, guest_session_hours, \
-         COALESCE(tenant_id, '') AS tenant_id FROM organization WHERE id = 1",
+         COALESCE(tenant_id, '') AS tenant_id, allow_invites_from FROM organization WHERE id = 1",
     )
     .fetch_optional(&mut *conn)
     .await
@@ -98,15 +105,24 @@ pub async fn update_properties(conn: &mut Conn, p: &Properties<'_>, now: i64) ->
     Ok(())
 }
 
+/// External collaboration settings as Settings saves them (already validated).
+pub struct Collaboration {
+    pub otp_at_redemption: bool,
+    pub guests_may_leave: bool,
+    pub guest_session_hours: i64,
+    pub invite_level: InviteLevel,
+}
+
 /// Saves the external collaboration settings.
-pub async fn update_collaboration(conn: &mut Conn, otp: bool, may_leave: bool, session_hours: i64) -> sqlx::Result<()> {
+pub async fn update_collaboration(conn: &mut Conn, settings: &Collaboration) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE organization SET otp_at_redemption = $1, guests_may_leave = $2, guest_session_hours = $3 \
-         WHERE id = 1",
+        "UPDATE organization SET otp_at_redemption = $1, guests_may_leave = $2, guest_session_hours = $3, \
+         allow_invites_from = $4 WHERE id = 1",
     )
-    .bind(super::flag(otp))
-    .bind(super::flag(may_leave))
-    .bind(session_hours)
+    .bind(super::flag(settings.otp_at_redemption))
+    .bind(super::flag(settings.guests_may_leave))
+    .bind(settings.guest_session_hours)
+    .bind(settings.invite_level.key())
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -37,6 +37,7 @@ mod headers;
 mod health;
 mod host;
 mod invitations;
+mod invite_level;
 mod layers;
 mod my_apps;
 mod openid_connect;

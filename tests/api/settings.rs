@@ -250,17 +250,27 @@ async fn collaboration_settings_are_saved_and_audited() {
         "It governs redemption only: returning guests always sign in with a code.",
         ">Guests may leave the organization</label>",
         ">Guest session length (hours)</label>",
-        "Guest invite restrictions: only admin roles (Global Administrator, User Administrator, Guest Inviter) \
-         can invite — more levels come later",
+        "<legend>Guest invite settings</legend>",
         "Collaboration restrictions (allow or deny domains) come later",
         "value=\"24\"",
     ] {
         assert!(form.contains(text), "{text}: {form}");
     }
-    assert_eq!(form.matches(" checked").count(), 2, "both checkboxes are on by default");
+    assert_eq!(
+        form.matches(" checked").count(),
+        3,
+        "both checkboxes are on by default, and one guest invite level is chosen"
+    );
     // Unchecked boxes are simply absent from the form.
     let res = app
-        .submit(COLLAB_PAGE, COLLAB_PAGE, &[("guest_session_hours", " 72 ")])
+        .submit(
+            COLLAB_PAGE,
+            COLLAB_PAGE,
+            &[
+                ("guest_session_hours", " 72 "),
+                ("allow_invites_from", "adminsAndGuestInviters"),
+            ],
+        )
         .await;
     assert_redirect_to(&res, "/admin/settings");
     let org = organization(&app).await;
@@ -273,7 +283,7 @@ async fn collaboration_settings_are_saved_and_audited() {
     assert!(index.contains("data-testid=\"collab-may-leave\">No<"));
     assert!(index.contains("data-testid=\"collab-session-hours\">72<"));
     let form = app.get_html(COLLAB_PAGE).await;
-    assert_eq!(form.matches(" checked").count(), 0);
+    assert_eq!(form.matches(" checked").count(), 1, "the guest invite level alone");
     assert!(form.contains("value=\"72\""));
     // And back on, at the limits of the range.
     for hours in ["720", "1"] {
@@ -286,6 +296,7 @@ async fn collaboration_settings_are_saved_and_audited() {
                     ("otp_at_redemption", "on"),
                     ("guests_may_leave", "on"),
                     ("guest_session_hours", hours),
+                    ("allow_invites_from", "adminsAndGuestInviters"),
                 ],
             )
             .await;
@@ -313,7 +324,14 @@ async fn bad_session_lengths_are_refused_with_422_and_nothing_changes() {
     app.sign_in_as_admin().await;
     for hours in ["0", "721", "abc", "", "1.5", "-1"] {
         let res = app
-            .submit(COLLAB_PAGE, COLLAB_PAGE, &[("guest_session_hours", hours)])
+            .submit(
+                COLLAB_PAGE,
+                COLLAB_PAGE,
+                &[
+                    ("guest_session_hours", hours),
+                    ("allow_invites_from", "adminsAndGuestInviters"),
+                ],
+            )
             .await;
         assert_eq!(res.status(), 422, "{hours:?}");
         let html = res.text().await.unwrap();
@@ -326,7 +344,11 @@ async fn bad_session_lengths_are_refused_with_422_and_nothing_changes() {
             html.contains(&format!("value=\"{hours}\"")),
             "the entered value is kept"
         );
-        assert_eq!(html.matches(" checked").count(), 0, "the boxes as submitted");
+        assert_eq!(
+            html.matches(" checked").count(),
+            1,
+            "the boxes and the level as submitted"
+        );
     }
     let org = organization(&app).await;
     assert!(org.requires_code_at_redemption() && org.lets_guests_leave());

@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::domain::invite_level::InviteLevel;
 use crate::domain::organization::{NAME_MAX_LEN, TERMS_MAX_LEN};
 use crate::services::settings::{self as settings_service, CollaborationForm, OrganizationForm};
 use crate::services::{FieldErrors, ServiceError};
@@ -140,6 +141,9 @@ struct CollaborationPage {
     otp_at_redemption: bool,
     guests_may_leave: bool,
     guest_session_hours: String,
+    /// The chosen `InviteLevel` key.
+    allow_invites_from: String,
+    invite_levels: [InviteLevel; 4],
     errors: FieldErrors,
 }
 
@@ -153,6 +157,8 @@ pub async fn collaboration_form(
         otp_at_redemption: org.requires_code_at_redemption(),
         guests_may_leave: org.lets_guests_leave(),
         guest_session_hours: org.guest_session_hours.to_string(),
+        allow_invites_from: org.invite_level().key().to_owned(),
+        invite_levels: InviteLevel::ALL,
         errors: FieldErrors::default(),
     })
 }
@@ -163,6 +169,8 @@ pub struct CollaborationFields {
     guests_may_leave: Option<String>,
     #[serde(default)]
     guest_session_hours: String,
+    #[serde(default)]
+    allow_invites_from: String,
 }
 
 pub async fn save_collaboration(
@@ -174,6 +182,7 @@ pub async fn save_collaboration(
         otp_at_redemption: form.otp_at_redemption.is_some(),
         guests_may_leave: form.guests_may_leave.is_some(),
         guest_session_hours: form.guest_session_hours.clone(),
+        allow_invites_from: form.allow_invites_from.clone(),
     };
     let saved = settings_service::update_collaboration(&state, &admin.as_admin(), &fields).await;
     match saved {
@@ -189,6 +198,8 @@ pub async fn save_collaboration(
                 otp_at_redemption: fields.otp_at_redemption,
                 guests_may_leave: fields.guests_may_leave,
                 guest_session_hours: form.guest_session_hours.chars().take(12).collect(),
+                allow_invites_from: form.allow_invites_from.chars().take(40).collect(),
+                invite_levels: InviteLevel::ALL,
                 errors,
             },
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -206,6 +206,9 @@ async fn invite(
         Role::GuestInviter
     };
     let admin = caller.acting_as(role);
+    // A pending guest's address is invited again below without the
+    // invitation service's own check.
+    invitations::ensure_may_invite(state, &admin).await?;
     if let Ok(email) = Email::parse(asked.email) {
         let mut conn = state.db.pool().acquire().await?;
         let holder = store::invitations::holder_of_address(&mut conn, email.normalized()).await?;
