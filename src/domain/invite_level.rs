@@ -26,6 +26,20 @@ pub enum Inviter<'a> {
     Guest,
 }
 
+impl<'a> Inviter<'a> {
+    /// A signed-in user as the invite level sees them: by their roles when
+    /// one of them invites, otherwise by their user type.
+    pub fn for_user(roles: &'a [Role], user_type: crate::domain::UserType) -> Inviter<'a> {
+        if any_allows(roles, Permission::InviteGuests) {
+            Inviter::Roles(roles)
+        } else if user_type == crate::domain::UserType::Member {
+            Inviter::Member
+        } else {
+            Inviter::Guest
+        }
+    }
+}
+
 impl InviteLevel {
     pub const ALL: [InviteLevel; 4] = [
         InviteLevel::Everyone,

@@ -4,6 +4,7 @@
 pub mod api_permission;
 pub mod app_logo;
 pub mod application;
+pub mod collaboration_restrictions;
 pub mod display_name;
 pub mod email;
 pub mod gallery;

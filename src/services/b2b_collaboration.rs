@@ -54,6 +54,11 @@ async fn reissue(
     redirect_url: Option<&str>,
     now: i64,
 ) -> ServiceResult<String> {
+    // Every new link is an invitation: the collaboration restrictions hold.
+    let rules = crate::services::invitations::InviteRules::read(tx).await?;
+    if let Some(refusal) = rules.address_refusal(to) {
+        return Err(ServiceError::Refused(refusal));
+    }
     store::invitations::replace_pending(tx, &user.id, now).await?;
     let ticket = random_token(32);
     store::invitations::insert(

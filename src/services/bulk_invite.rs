@@ -19,7 +19,7 @@ use crate::app::AppState;
 use crate::domain::Permission;
 use crate::domain::role::any_allows;
 use crate::services::Admin;
-use crate::services::invitations::{InviteForm, ValidInvite, blocked_message, taken_message, validate};
+use crate::services::invitations::{InviteForm, InviteRules, ValidInvite, blocked_message, taken_message, validate};
 use crate::services::{ServiceError, ServiceResult};
 use crate::store;
 
@@ -257,15 +257,20 @@ async fn check_directory(
     Ok(())
 }
 
-/// Rows whose address is taken or blocked, by index, with the reason.
-async fn refusals(conn: &mut store::Conn, rows: &[&Ready]) -> sqlx::Result<HashMap<usize, String>> {
+/// Rows whose address is taken, blocked, or refused by the collaboration
+/// restrictions (read again for every chunk, so a change made during a
+/// long run holds from the next chunk on), by index, with the reason.
+async fn refusals(conn: &mut store::Conn, rows: &[&Ready]) -> ServiceResult<HashMap<usize, String>> {
+    let rules = InviteRules::read(conn).await?;
     let addresses: Vec<&str> = rows.iter().map(|r| r.invite.email.normalized()).collect();
     let holders = store::invitations::holders_of_addresses(conn, &addresses).await?;
     let blocked = store::invitations::blocked_among(conn, &addresses).await?;
     let mut refused = HashMap::new();
     for r in rows {
         let email = &r.invite.email;
-        if let Some((id, deleted)) = holders.get(email.normalized()) {
+        if let Some(refusal) = rules.address_refusal(email.as_str()) {
+            refused.insert(r.index, refusal);
+        } else if let Some((id, deleted)) = holders.get(email.normalized()) {
             refused.insert(r.index, taken_message(email, id, *deleted));
         } else if blocked.contains(email.normalized()) {
             refused.insert(r.index, blocked_message(email));

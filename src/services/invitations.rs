@@ -4,7 +4,8 @@
 //! message" only adds the personal message and the Cc recipient.
 
 use crate::app::AppState;
-use crate::domain::invite_level::Inviter;
+use crate::domain::collaboration_restrictions::DomainPolicy;
+use crate::domain::invite_level::{InviteLevel, Inviter};
 use crate::domain::{Email, Permission, role::any_allows};
 use crate::mail::invitation::InvitationMail;
 use crate::security::secret::random_token;
@@ -52,9 +53,52 @@ pub async fn invite_with(
     }
     let invite = validate(form, any_allows(admin.roles, Permission::InviteMembersOrAssignments))
         .map_err(ServiceError::Invalid)?;
+    write_guest(state, admin, Inviter::Roles(admin.roles), form, &invite, delivery).await
+}
+
+/// Invite a guest, for a member or a guest whom the guest invite settings
+/// admit (`inviter` says which): only the address, the display name and a
+/// personal message; a guest, with no assignments. The same email and
+/// rules as the wizard, audited with the inviter.
+pub async fn invite_as_user(
+    state: &AppState,
+    user: &Admin<'_>,
+    inviter: Inviter<'_>,
+    form: &InviteForm,
+) -> ServiceResult<Invited> {
+    let form = InviteForm {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        send_invite_message: (!form.message.trim().is_empty()).then(|| "on".to_owned()),
+        message: form.message.clone(),
+        form_key: form.form_key.clone(),
+        ..InviteForm::default()
+    };
+    let invite = validate(&form, false).map_err(ServiceError::Invalid)?;
+    write_guest(state, user, inviter, &form, &invite, Delivery::Email)
+        .await
+        .map(|(invited, _)| invited)
+}
+
+/// Writes one guest after the form passed: the invite rules first, inside
+/// the transaction, then everything Invite writes.
+async fn write_guest(
+    state: &AppState,
+    admin: &Admin<'_>,
+    inviter: Inviter<'_>,
+    form: &InviteForm,
+    invite: &ValidInvite,
+    delivery: Delivery,
+) -> ServiceResult<(Invited, Option<String>)> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    ensure_invite_level(&mut tx, admin).await?;
+    let rules = InviteRules::read(&mut tx).await?;
+    rules.admit_inviter(inviter)?;
+    if let Some(refusal) = rules.address_refusal(invite.email.as_str()) {
+        let mut errors = FieldErrors::default();
+        errors.add("email", refusal);
+        return Err(ServiceError::Invalid(errors));
+    }
     if !form.form_key.is_empty() && !store::invitations::claim_form_key(&mut tx, &form.form_key, now).await? {
         let existing = store::invitations::holder_of_address(&mut tx, invite.email.normalized()).await?;
         return match existing {
@@ -73,7 +117,7 @@ pub async fn invite_with(
     }
     let user_id = uuid::Uuid::new_v4().to_string();
     let ticket = random_token(32);
-    let mut written = write_invitation(state, &mut tx, admin, &invite, &user_id, &ticket, delivery, now).await;
+    let mut written = write_invitation(state, &mut tx, admin, invite, &user_id, &ticket, delivery, now).await;
     if written.is_ok() {
         written = grant_assignments(&mut tx, admin, form, &user_id, now).await;
     }
@@ -97,26 +141,49 @@ pub async fn invite_with(
     ))
 }
 
-/// Refuses an inviter that External collaboration settings' guest invite
-/// settings do not admit. Read from the database, not the organization
-/// cache, so a change holds at once on every instance.
-pub(crate) async fn ensure_invite_level(conn: &mut Conn, admin: &Admin<'_>) -> ServiceResult<()> {
-    let organization = store::organization::get(conn)
-        .await?
-        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the organization row is missing")))?;
-    let level = organization.invite_level();
-    if level.admits(Inviter::Roles(admin.roles)) {
-        Ok(())
-    } else {
-        Err(ServiceError::Denied(level.refusal().into()))
+/// The rules External collaboration settings set on every invitation: who
+/// may invite (guest invite settings) and to which domains (collaboration
+/// restrictions). Read from the database, not the organization cache, so a
+/// change holds at once on every instance.
+pub(crate) struct InviteRules {
+    level: InviteLevel,
+    domains: DomainPolicy,
+}
+
+impl InviteRules {
+    pub(crate) async fn read(conn: &mut Conn) -> ServiceResult<InviteRules> {
+        let organization = store::organization::get(conn)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the organization row is missing")))?;
+        Ok(InviteRules {
+            level: organization.invite_level(),
+            domains: organization.domain_policy(),
+        })
+    }
+
+    /// Refuses an inviter the guest invite settings do not admit.
+    pub(crate) fn admit_inviter(&self, inviter: Inviter<'_>) -> ServiceResult<()> {
+        if self.level.admits(inviter) {
+            Ok(())
+        } else {
+            Err(ServiceError::Denied(self.level.refusal().into()))
+        }
+    }
+
+    /// Why the collaboration restrictions refuse an invitation to `address`.
+    pub(crate) fn address_refusal(&self, address: &str) -> Option<String> {
+        let domain = address.rsplit_once('@').map_or("", |(_, d)| d).to_ascii_lowercase();
+        (!self.domains.admits(&domain)).then(|| self.domains.refusal(&domain))
     }
 }
 
-/// `ensure_invite_level` on a connection of its own, for ways in that
-/// check once before they write (bulk invite, the API's resend).
+/// The guest invite settings on a connection of their own, for ways in
+/// that check once before they write (bulk invite, the API's resend).
 pub async fn ensure_may_invite(state: &AppState, admin: &Admin<'_>) -> ServiceResult<()> {
     let mut conn = state.db.pool().acquire().await?;
-    ensure_invite_level(&mut conn, admin).await
+    InviteRules::read(&mut conn)
+        .await?
+        .admit_inviter(Inviter::Roles(admin.roles))
 }
 
 /// The wizard's Assignments, granted in the invitation's transaction.

@@ -28,6 +28,11 @@ pub enum Ticket {
     Replaced,
     /// Already accepted: sign in instead.
     Accepted,
+    /// Still pending, but the collaboration restrictions no longer admit
+    /// the invited address's domain: nothing may change.
+    DomainClosed {
+        domain: String,
+    },
     Pending(Box<TicketRow>),
 }
 
@@ -39,13 +44,45 @@ pub async fn look_up(state: &AppState, ticket: &str) -> ServiceResult<Ticket> {
     let digest = state.secrets.tickets.digest(ticket);
     let mut conn = state.db.pool().acquire().await?;
     let row = store::invitations::find_by_digest(&mut conn, &digest).await?;
-    Ok(classify(row))
+    admit_domain(&mut conn, classify(row)).await
 }
 
 /// The same, by invitation id (kept in the session between steps).
 pub async fn look_up_id(state: &AppState, id: &str) -> ServiceResult<Ticket> {
     let mut conn = state.db.pool().acquire().await?;
-    Ok(classify(store::invitations::find(&mut conn, id).await?))
+    let row = store::invitations::find(&mut conn, id).await?;
+    admit_domain(&mut conn, classify(row)).await
+}
+
+/// A pending ticket whose address the collaboration restrictions no
+/// longer admit becomes `DomainClosed`. Read from the database, not the
+/// organization cache, so a new restriction holds at once.
+async fn admit_domain(conn: &mut Conn, ticket: Ticket) -> ServiceResult<Ticket> {
+    let Ticket::Pending(row) = ticket else {
+        return Ok(ticket);
+    };
+    let org = store::organization::get(conn).await?.ok_or(ServiceError::NotFound)?;
+    Ok(match closed_domain(&org, &row.invited_email) {
+        Some(domain) => Ticket::DomainClosed { domain },
+        None => Ticket::Pending(row),
+    })
+}
+
+/// The invited address's domain when the collaboration restrictions do not
+/// admit it.
+fn closed_domain(org: &Organization, invited_email: &str) -> Option<String> {
+    let domain = invited_email
+        .rsplit_once('@')
+        .map_or("", |(_, d)| d)
+        .to_ascii_lowercase();
+    (!org.domain_policy().admits(&domain)).then_some(domain)
+}
+
+/// What the guest reads when their domain is no longer accepted.
+pub fn domain_closed_message(org_name: &str, domain: &str) -> String {
+    format!(
+        "{org_name} no longer accepts guests from {domain}, so this invitation can't be accepted. Nothing was changed. Contact the person who invited you."
+    )
 }
 
 fn classify(row: Option<TicketRow>) -> Ticket {
@@ -185,6 +222,10 @@ pub async fn accept(
         let row = store::invitations::find(&mut tx, invitation_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
+        // Collaboration restrictions hold at redemption too, for pending guests.
+        if let Some(domain) = closed_domain(&org, &row.invited_email) {
+            return Err(ServiceError::Denied(domain_closed_message(&org.name, &domain)));
+        }
         if row.user_id != user.id || !store::invitations::mark_redeemed(&mut tx, invitation_id, now).await? {
             return Err(ServiceError::Refused(
                 "This invitation link was replaced or used already.".into(),

@@ -3,6 +3,7 @@
 //! audit entry, whose details list what changed.
 
 use crate::app::AppState;
+use crate::domain::collaboration_restrictions::DomainPolicy;
 use crate::domain::invite_level::InviteLevel;
 use crate::domain::organization as rules;
 use crate::services::Admin;
@@ -27,6 +28,24 @@ pub struct CollaborationForm {
     pub guest_session_hours: String,
     /// Guest invite settings: an `InviteLevel` key.
     pub allow_invites_from: String,
+    /// Collaboration restrictions: a `RestrictionMode` key.
+    pub domain_policy: String,
+    /// Collaboration restrictions: Target domains, one per line.
+    pub target_domains: String,
+    /// The admin confirmed that swapping an allow list for a deny list (or
+    /// back) discards the old list.
+    pub confirm_list_switch: bool,
+}
+
+/// What saving External collaboration settings did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CollaborationSaved {
+    Saved,
+    /// Nothing was saved: the save swaps an allow list for a deny list (or
+    /// back), discarding these domains, and needs the admin's confirmation.
+    ConfirmListSwitch {
+        discarded: Vec<String>,
+    },
 }
 
 async fn locked_organization(tx: &mut Tx) -> ServiceResult<Organization> {
@@ -148,20 +167,35 @@ pub async fn update_organization(state: &AppState, admin: &Admin<'_>, form: &Org
     Ok(())
 }
 
-/// Saves External collaboration settings.
-pub async fn update_collaboration(state: &AppState, admin: &Admin<'_>, form: &CollaborationForm) -> ServiceResult<()> {
+/// Saves External collaboration settings; a change to the collaboration
+/// restrictions is audited on its own as "Update policy".
+pub async fn update_collaboration(
+    state: &AppState,
+    admin: &Admin<'_>,
+    form: &CollaborationForm,
+) -> ServiceResult<CollaborationSaved> {
     let mut errors = FieldErrors::default();
     let hours = errors.check(
         "guest_session_hours",
         rules::parse_session_hours(&form.guest_session_hours),
     );
     let level = errors.check("allow_invites_from", InviteLevel::parse(&form.allow_invites_from));
-    let (Some(hours), Some(level)) = (hours, level) else {
+    let policy = errors.check(
+        "target_domains",
+        DomainPolicy::parse(&form.domain_policy, &form.target_domains),
+    );
+    let (Some(hours), Some(level), Some(policy)) = (hours, level, policy) else {
         return Err(ServiceError::Invalid(errors));
     };
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let before = locked_organization(&mut tx).await?;
+    let policy_before = before.domain_policy();
+    if policy_before.switch_discards_list(&policy) && !form.confirm_list_switch {
+        return Ok(CollaborationSaved::ConfirmListSwitch {
+            discarded: policy_before.domains.iter().map(ToString::to_string).collect(),
+        });
+    }
     let mut changes = Vec::new();
     let flag = |on: bool| if on { "on" } else { "off" };
     if before.requires_code_at_redemption() != form.otp_at_redemption {
@@ -207,8 +241,24 @@ pub async fn update_collaboration(state: &AppState, admin: &Admin<'_>, form: &Co
         now,
     )
     .await?;
+    if let Some(details) = policy_before.change_details(&policy) {
+        store::organization::update_domain_policy(&mut tx, &policy).await?;
+        store::audit::record(
+            &mut tx,
+            &admin.actor,
+            &AuditEntry {
+                activity: "Update policy",
+                category: "Policy",
+                target_id: None,
+                target_name: Some("B2BManagementPolicy"),
+                details: Some(details),
+            },
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     // This instance shows the change at once; others within moments.
     state.organization.forget();
-    Ok(())
+    Ok(CollaborationSaved::Saved)
 }

@@ -1,6 +1,7 @@
 //! The one organization this deployment belongs to.
 
 use super::Conn;
+use crate::domain::collaboration_restrictions::DomainPolicy;
 use crate::domain::invite_level::InviteLevel;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -21,11 +22,19 @@ pub struct Organization {
     pub tenant_id: String,
     /// Who may invite guests: an `InviteLevel` key.
     pub allow_invites_from: String,
+    /// Collaboration restrictions: a `RestrictionMode` key.
+    pub invite_domain_policy: String,
+    /// Collaboration restrictions: the target domains, one per line.
+    pub invite_target_domains: String,
 }
 
 impl Organization {
     pub fn invite_level(&self) -> InviteLevel {
         InviteLevel::from_key(&self.allow_invites_from)
+    }
+
+    pub fn domain_policy(&self) -> DomainPolicy {
+        DomainPolicy::from_stored(&self.invite_domain_policy, &self.invite_target_domains)
     }
 
     pub fn requires_code_at_redemption(&self) -> bool {
@@ -41,7 +50,8 @@ pub async fn get(conn: &mut Conn) -> sqlx::Result<Option<Organization>> {
     sqlx::query_as(
         "SELECT name, primary_domain, privacy_statement_url, privacy_contact, terms_of_use, \
          terms_version, updated_at, otp_at_redemption, guests_may_leave, guest_session_hours, \
-         COALESCE(tenant_id, '') AS tenant_id, allow_invites_from FROM organization WHERE id = 1",
+         COALESCE(tenant_id, '') AS tenant_id, allow_invites_from, invite_domain_policy, invite_target_domains \
+         FROM organization WHERE id = 1",
     )
     .fetch_optional(&mut *conn)
     .await
@@ -125,5 +135,15 @@ pub async fn update_collaboration(conn: &mut Conn, settings: &Collaboration) -> 
     .bind(settings.invite_level.key())
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Saves the collaboration restrictions (already validated).
+pub async fn update_domain_policy(conn: &mut Conn, policy: &DomainPolicy) -> sqlx::Result<()> {
+    sqlx::query("UPDATE organization SET invite_domain_policy = $1, invite_target_domains = $2 WHERE id = 1")
+        .bind(policy.mode.key())
+        .bind(policy.stored_list())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

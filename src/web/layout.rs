@@ -30,6 +30,9 @@ pub struct Layout {
     /// Whether the signed-in user may open an application's Single sign-on
     /// and Certificates & secrets tabs.
     pub manages_single_sign_on: bool,
+    /// Whether the user menu offers Invite a guest (set by the pages that
+    /// know the guest invite settings: My Apps and Invite a guest).
+    pub may_invite_guests: bool,
 }
 
 /// Where a page sits in the navigation.
@@ -110,6 +113,7 @@ impl Layout {
             csrf: String::new(),
             flash: None,
             manages_single_sign_on: false,
+            may_invite_guests: false,
         }
     }
 
@@ -149,6 +153,7 @@ impl Layout {
             csrf: user.session.csrf_token(),
             flash: user.session.take_flash(),
             manages_single_sign_on: user.may(Permission::ManageSingleSignOn),
+            may_invite_guests: false,
         }
     }
 }

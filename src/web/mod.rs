@@ -30,6 +30,8 @@ route_table!(PLAIN_ROUTES, plain_routes, "", {
     get "/readyz" => health::readyz,
     get "/static/{file:.*}" => assets::static_file,
     get "/account/organizations" => guest::organizations::organizations,
+    get "/account/invite" => guest::invite_guest::invite_guest_form,
+    post "/account/invite" => guest::invite_guest::invite_guest,
     get "/account/organizations/leave" => guest::organizations::leave_form,
     post "/account/organizations/leave" => guest::organizations::leave,
     post "/signout" => auth::signout,

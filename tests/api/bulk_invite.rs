@@ -9,11 +9,10 @@ use vestibule::domain::{Email, Role};
 use vestibule::services::Admin;
 use vestibule::services::ServiceError;
 use vestibule::services::bulk_invite::{BulkOptions, BulkReport, BulkRow, RowStatus, bulk_invite};
-use vestibule::services::bulk_template;
 use vestibule::store::audit::Actor;
 
 use crate::common::flows::app_with_sink;
-use crate::common::flows::template;
+use crate::common::flows::bulk_invite_as as run_as;
 use crate::common::{ADMIN_EMAIL, TestApp, assert_redirect_to, new_client, spawn_app};
 
 async fn user_id(app: &TestApp, email: &str) -> String {
@@ -22,28 +21,6 @@ async fn user_id(app: &TestApp, email: &str) -> String {
         .fetch_one(app.db.pool())
         .await
         .unwrap()
-}
-
-/// Runs the service as `email` (holding `roles`) on the template's rows.
-async fn run_as(
-    app: &TestApp,
-    email: &str,
-    roles: &[Role],
-    rows: &[&str],
-    options: BulkOptions,
-) -> Result<BulkReport, ServiceError> {
-    let id = user_id(app, email).await;
-    let admin = Admin {
-        actor: Actor {
-            id: Some(id.clone()),
-            name: Some(email.into()),
-            client_ip: None,
-        },
-        id: &id,
-        roles,
-    };
-    let rows = bulk_template::read(&template(rows)).unwrap();
-    bulk_invite(&app.state, &admin, &rows, &options).await
 }
 
 async fn run(app: &TestApp, rows: &[&str], options: BulkOptions) -> BulkReport {

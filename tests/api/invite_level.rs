@@ -7,13 +7,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use vestibule::domain::Role;
 use vestibule::domain::invite_level::InviteLevel;
-use vestibule::services::bulk_invite::{BulkOptions, bulk_invite};
-use vestibule::services::{Admin, ServiceError, bulk_template};
-use vestibule::store::audit::Actor;
+use vestibule::services::ServiceError;
+use vestibule::services::bulk_invite::BulkOptions;
 
-use crate::common::flows::{invite, template, user_id};
+use crate::common::flows::{bulk_invite_as, invite};
 use crate::common::graph::assert_graph_error;
-use crate::common::{TestApp, assert_redirect_to, new_client, spawn_app};
+use crate::common::{ADMIN_EMAIL, TestApp, assert_redirect_to, new_client, spawn_app};
 
 const COLLAB_PAGE: &str = "/admin/settings/collaboration";
 const NOBODY: &str = "No one in this organization can invite guest users: the guest invite settings on External \
@@ -35,6 +34,7 @@ async fn set_level(app: &TestApp, level: &str) -> reqwest::Response {
             ("guests_may_leave", "on"),
             ("guest_session_hours", "24"),
             ("allow_invites_from", level),
+            ("domain_policy", "any"),
         ],
     )
     .await
@@ -162,18 +162,17 @@ async fn when_no_one_may_invite_every_way_in_is_refused_and_nothing_is_written()
     }
 
     // Bulk invite, as `vestibule invite-bulk` runs it.
-    let id = user_id(&app, crate::common::ADMIN_EMAIL).await;
-    let admin = Admin {
-        actor: Actor {
-            id: Some(id.clone()),
-            name: None,
-            client_ip: None,
-        },
-        id: &id,
-        roles: &[Role::GlobalAdministrator],
+    let rows = ["d@fabrikam.example,https://myapps.example/,true,Hi"];
+    let as_admin = || {
+        bulk_invite_as(
+            &app,
+            ADMIN_EMAIL,
+            &[Role::GlobalAdministrator],
+            &rows,
+            BulkOptions::default(),
+        )
     };
-    let rows = bulk_template::read(&template(&["d@fabrikam.example,https://myapps.example/,true,Hi"])).unwrap();
-    match bulk_invite(&app.state, &admin, &rows, &BulkOptions::default()).await {
+    match as_admin().await {
         Err(ServiceError::Denied(message)) => assert_eq!(message, NOBODY),
         other => panic!("bulk invite ran: {:?}", other.map(|report| report.rows.len())),
     }
@@ -196,9 +195,7 @@ async fn when_no_one_may_invite_every_way_in_is_refused_and_nothing_is_written()
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let report = bulk_invite(&app.state, &admin, &rows, &BulkOptions::default())
-        .await
-        .expect("bulk invite runs");
+    let report = as_admin().await.expect("bulk invite runs");
     assert_eq!(report.rows[0].status_label(), "Success");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM invitations").await,

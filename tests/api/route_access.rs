@@ -124,6 +124,10 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("GET", "/readyz", Anyone),
         ("GET", "/static/{file:.*}", Anyone),
         ("GET", "/account/organizations", SignedIn),
+        // Invite a guest, under the default guest invite settings (admin
+        // roles that invite); tests/api/invite_guest.rs walks the others.
+        ("GET", "/account/invite", Needs(INVITERS)),
+        ("POST", "/account/invite", Needs(INVITERS)),
         ("GET", "/account/organizations/leave", GuestOnly),
         ("POST", "/account/organizations/leave", GuestOnly),
         ("POST", "/signout", Anyone),
@@ -730,7 +734,7 @@ fn body(pattern: &str, world: &World, fresh_email: &str) -> Vec<(&'static str, S
     match pattern {
         "/signin" => vec![("email", "nobody@contoso.test".into()), ("password", "wrong".into())],
         "/signin/code" => vec![("email", "nobody@fabrikam.test".into())],
-        "/admin/users/invite" | "/admin/users/invite/review" | "/admin/users/invite/edit" => {
+        "/admin/users/invite" | "/admin/users/invite/review" | "/admin/users/invite/edit" | "/account/invite" => {
             vec![("email", fresh_email.to_owned())]
         }
         "/admin/users/new" => vec![

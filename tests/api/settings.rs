@@ -251,15 +251,19 @@ async fn collaboration_settings_are_saved_and_audited() {
         ">Guests may leave the organization</label>",
         ">Guest session length (hours)</label>",
         "<legend>Guest invite settings</legend>",
-        "Collaboration restrictions (allow or deny domains) come later",
+        "<legend>Collaboration restrictions</legend>",
+        ">Allow invitations to be sent to any domain (most inclusive)</label>",
+        ">Deny invitations to the specified domains</label>",
+        ">Allow invitations only to the specified domains (most restrictive)</label>",
+        ">Target domains</label>",
         "value=\"24\"",
     ] {
         assert!(form.contains(text), "{text}: {form}");
     }
     assert_eq!(
         form.matches(" checked").count(),
-        3,
-        "both checkboxes are on by default, and one guest invite level is chosen"
+        4,
+        "both checkboxes are on by default, and one guest invite level and one restriction are chosen"
     );
     // Unchecked boxes are simply absent from the form.
     let res = app
@@ -269,6 +273,7 @@ async fn collaboration_settings_are_saved_and_audited() {
             &[
                 ("guest_session_hours", " 72 "),
                 ("allow_invites_from", "adminsAndGuestInviters"),
+                ("domain_policy", "any"),
             ],
         )
         .await;
@@ -283,7 +288,11 @@ async fn collaboration_settings_are_saved_and_audited() {
     assert!(index.contains("data-testid=\"collab-may-leave\">No<"));
     assert!(index.contains("data-testid=\"collab-session-hours\">72<"));
     let form = app.get_html(COLLAB_PAGE).await;
-    assert_eq!(form.matches(" checked").count(), 1, "the guest invite level alone");
+    assert_eq!(
+        form.matches(" checked").count(),
+        2,
+        "the guest invite level and the restriction alone"
+    );
     assert!(form.contains("value=\"72\""));
     // And back on, at the limits of the range.
     for hours in ["720", "1"] {
@@ -297,6 +306,7 @@ async fn collaboration_settings_are_saved_and_audited() {
                     ("guests_may_leave", "on"),
                     ("guest_session_hours", hours),
                     ("allow_invites_from", "adminsAndGuestInviters"),
+                    ("domain_policy", "any"),
                 ],
             )
             .await;
@@ -330,6 +340,7 @@ async fn bad_session_lengths_are_refused_with_422_and_nothing_changes() {
                 &[
                     ("guest_session_hours", hours),
                     ("allow_invites_from", "adminsAndGuestInviters"),
+                    ("domain_policy", "any"),
                 ],
             )
             .await;
@@ -346,8 +357,8 @@ async fn bad_session_lengths_are_refused_with_422_and_nothing_changes() {
         );
         assert_eq!(
             html.matches(" checked").count(),
-            1,
-            "the boxes and the level as submitted"
+            2,
+            "the boxes, the level and the restriction as submitted"
         );
     }
     let org = organization(&app).await;

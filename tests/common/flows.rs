@@ -166,3 +166,26 @@ pub fn session_key() -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode([42u8; 64])
 }
+
+/// Bulk invite as `vestibule invite-bulk` runs it: the service, as `email`
+/// (holding `roles`), on a filled-in template's `rows`.
+pub async fn bulk_invite_as(
+    app: &TestApp,
+    email: &str,
+    roles: &[vestibule::domain::Role],
+    rows: &[&str],
+    options: vestibule::services::bulk_invite::BulkOptions,
+) -> Result<vestibule::services::bulk_invite::BulkReport, vestibule::services::ServiceError> {
+    let id = user_id(app, email).await;
+    let admin = vestibule::services::Admin {
+        actor: vestibule::store::audit::Actor {
+            id: Some(id.clone()),
+            name: Some(email.into()),
+            client_ip: None,
+        },
+        id: &id,
+        roles,
+    };
+    let rows = vestibule::services::bulk_template::read(&template(rows)).unwrap();
+    vestibule::services::bulk_invite::bulk_invite(&app.state, &admin, &rows, &options).await
+}

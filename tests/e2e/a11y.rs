@@ -13,6 +13,7 @@ pub const PAGE_TYPES: &[&str] = &[
     "/account/password",
     "/account/organizations",
     "/account/organizations/leave",
+    "/account/invite",
     "/admin/users",
     "/admin/users/new",
     "/admin/users/deleted",
@@ -177,6 +178,7 @@ async fn every_page_type_passes_axe() {
         "/admin/settings/collaboration",
         "/admin/roles",
         "/account/password",
+        "/account/invite",
         "/admin/sign-in-logs",
         "/admin/audit",
     ] {

@@ -16,6 +16,7 @@ mod checks;
 mod a11y;
 mod admin;
 mod guest;
+mod invite_guest;
 mod layout;
 mod lifecycle;
 mod single_sign_on;

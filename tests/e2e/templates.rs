@@ -246,6 +246,11 @@ pub const TEMPLATES: &[Entry] = &[
     entry("guest/message.html", "/redeem", "data-testid=\"guest-message\""),
     entry("guest/my_apps.html", "/myapps", "<h1>My Apps</h1>"),
     entry(
+        "guest/invite_guest.html",
+        "/account/invite",
+        "data-testid=\"invite-guest-submit\"",
+    ),
+    entry(
         "guest/organizations.html",
         "/account/organizations",
         "<h1>Organizations</h1>",

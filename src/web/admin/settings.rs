@@ -7,9 +7,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::domain::collaboration_restrictions::{MAX_POLICY_BYTES, RestrictionMode};
 use crate::domain::invite_level::InviteLevel;
 use crate::domain::organization::{NAME_MAX_LEN, TERMS_MAX_LEN};
-use crate::services::settings::{self as settings_service, CollaborationForm, OrganizationForm};
+use crate::services::settings::{self as settings_service, CollaborationForm, CollaborationSaved, OrganizationForm};
 use crate::services::{FieldErrors, ServiceError};
 use crate::store::organization::Organization;
 use crate::web::csrf::CsrfForm;
@@ -144,6 +145,13 @@ struct CollaborationPage {
     /// The chosen `InviteLevel` key.
     allow_invites_from: String,
     invite_levels: [InviteLevel; 4],
+    /// The chosen `RestrictionMode` key.
+    domain_policy: String,
+    restriction_modes: [RestrictionMode; 3],
+    target_domains: String,
+    /// Set when the save would discard these domains by swapping an allow
+    /// list for a deny list (or back): the page asks to confirm.
+    discarded: Vec<String>,
     errors: FieldErrors,
 }
 
@@ -159,6 +167,10 @@ pub async fn collaboration_form(
         guest_session_hours: org.guest_session_hours.to_string(),
         allow_invites_from: org.invite_level().key().to_owned(),
         invite_levels: InviteLevel::ALL,
+        domain_policy: org.domain_policy().mode.key().to_owned(),
+        restriction_modes: RestrictionMode::ALL,
+        target_domains: org.domain_policy().stored_list(),
+        discarded: Vec::new(),
         errors: FieldErrors::default(),
     })
 }
@@ -171,6 +183,11 @@ pub struct CollaborationFields {
     guest_session_hours: String,
     #[serde(default)]
     allow_invites_from: String,
+    #[serde(default)]
+    domain_policy: String,
+    #[serde(default)]
+    target_domains: String,
+    confirm_list_switch: Option<String>,
 }
 
 pub async fn save_collaboration(
@@ -183,27 +200,37 @@ pub async fn save_collaboration(
         guests_may_leave: form.guests_may_leave.is_some(),
         guest_session_hours: form.guest_session_hours.clone(),
         allow_invites_from: form.allow_invites_from.clone(),
+        domain_policy: form.domain_policy.clone(),
+        target_domains: form.target_domains.clone(),
+        confirm_list_switch: form.confirm_list_switch.is_some(),
     };
     let saved = settings_service::update_collaboration(&state, &admin.as_admin(), &fields).await;
+    // The page again, with what was entered (cut to a little over each
+    // limit so it stays small whatever is posted).
+    let again = |discarded: Vec<String>, errors: FieldErrors| CollaborationPage {
+        layout: Layout::signed_in("External collaboration settings", &admin, Section::Settings),
+        otp_at_redemption: fields.otp_at_redemption,
+        guests_may_leave: fields.guests_may_leave,
+        guest_session_hours: form.guest_session_hours.chars().take(12).collect(),
+        allow_invites_from: form.allow_invites_from.chars().take(40).collect(),
+        invite_levels: InviteLevel::ALL,
+        domain_policy: form.domain_policy.chars().take(12).collect(),
+        restriction_modes: RestrictionMode::ALL,
+        target_domains: form.target_domains.chars().take(MAX_POLICY_BYTES + 1).collect(),
+        discarded,
+        errors,
+    };
     match saved {
-        Ok(()) => {
+        Ok(CollaborationSaved::Saved) => {
             admin
                 .session
                 .flash(FlashKind::Success, "The external collaboration settings were saved.");
             Ok(see_other("/admin/settings"))
         }
-        Err(ServiceError::Invalid(errors)) => render_with(
-            &CollaborationPage {
-                layout: Layout::signed_in("External collaboration settings", &admin, Section::Settings),
-                otp_at_redemption: fields.otp_at_redemption,
-                guests_may_leave: fields.guests_may_leave,
-                guest_session_hours: form.guest_session_hours.chars().take(12).collect(),
-                allow_invites_from: form.allow_invites_from.chars().take(40).collect(),
-                invite_levels: InviteLevel::ALL,
-                errors,
-            },
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Ok(CollaborationSaved::ConfirmListSwitch { discarded }) => {
+            render_with(&again(discarded, FieldErrors::default()), StatusCode::CONFLICT)
+        }
+        Err(ServiceError::Invalid(errors)) => render_with(&again(Vec::new(), errors), StatusCode::UNPROCESSABLE_ENTITY),
         Err(e) => Err(e.into()),
     }
 }

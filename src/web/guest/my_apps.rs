@@ -23,8 +23,10 @@ pub async fn my_apps(user: CurrentUser, state: actix_web::web::Data<AppState>) -
     let mut conn = state.db.pool().acquire().await?;
     let apps = crate::store::assignments::my_apps(&mut conn, &user.user.id).await?;
     drop(conn);
+    let mut layout = Layout::signed_in("My Apps", &user, Section::MyApps);
+    layout.may_invite_guests = super::invite_guest::may_invite(&state, &user).await?;
     render(&MyAppsPage {
-        layout: Layout::signed_in("My Apps", &user, Section::MyApps),
+        layout,
         org_name: org.name,
         apps,
     })

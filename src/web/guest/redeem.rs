@@ -47,6 +47,7 @@ pub async fn redeem_page(
         Ticket::Invalid => invalid_link(&session),
         Ticket::Replaced => replaced(&session),
         Ticket::Accepted => Ok(see_other("/signin?next=%2Fmyapps")),
+        Ticket::DomainClosed { domain } => domain_closed(&state, &session, &domain).await,
         Ticket::Pending(row) => {
             let org = crate::services::organization::current(&state).await?;
             // Only the session learns which invitation is on screen; the
@@ -99,7 +100,20 @@ async fn pending(state: &AppState, session: &TypedSession) -> Result<Result<Rede
         Ticket::Replaced => Ok(Err(replaced(session)?)),
         Ticket::Accepted => Ok(Err(see_other("/signin?next=%2Fmyapps"))),
         Ticket::Invalid => Ok(Err(invalid_link(session)?)),
+        Ticket::DomainClosed { domain } => Ok(Err(domain_closed(state, session, &domain).await?)),
     }
+}
+
+/// The collaboration restrictions no longer admit the invited domain.
+async fn domain_closed(state: &AppState, session: &TypedSession, domain: &str) -> Result<HttpResponse, AppError> {
+    let org = crate::services::organization::current(state).await?;
+    message_page(
+        session,
+        StatusCode::FORBIDDEN,
+        "This invitation can't be accepted",
+        &redemption::domain_closed_message(&org.name, domain),
+        None,
+    )
 }
 
 #[derive(Deserialize)]
@@ -290,6 +304,15 @@ pub async fn accept(
         Ok(done) => done,
         Err(ServiceError::Refused(_)) => return Ok(see_other("/signin?next=%2Fmyapps")),
         Err(ServiceError::NotFound) => return invalid_link(&session),
+        Err(ServiceError::Denied(message)) => {
+            return message_page(
+                &session,
+                StatusCode::FORBIDDEN,
+                "This invitation can't be accepted",
+                &message,
+                None,
+            );
+        }
         Err(e) => return Err(e.into()),
     };
     let org = crate::services::organization::current(&state).await?;
