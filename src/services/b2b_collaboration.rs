@@ -6,6 +6,7 @@
 //! who holds a directory role, since a new link signs its holder in as them.
 
 use crate::app::AppState;
+use crate::domain::language::Language;
 use crate::domain::user_action::UserAction;
 use crate::domain::{Email, ExternalUserState};
 use crate::mail::invitation::InvitationMail;
@@ -67,7 +68,7 @@ async fn reissue(
             send_invite_message: previous.send_invite_message != 0,
             message: previous.message.as_deref(),
             cc_recipient: previous.cc_recipient.as_deref(),
-            language: "en",
+            language: &previous.language,
             invited_by: Some(admin.id),
             now,
         },
@@ -90,6 +91,11 @@ async fn queue_again(
     now: i64,
 ) -> ServiceResult<()> {
     let org = store::organization::get(tx).await?.ok_or(ServiceError::NotFound)?;
+    // Sent again in the language it was sent in, else the guest's.
+    let language = match Language::from_tag(&previous.language) {
+        Some(language) => language,
+        None => crate::services::languages::for_user(tx, &user.id, &org).await?,
+    };
     let mail = InvitationMail {
         inviter_id,
         user_id: &user.id,
@@ -98,6 +104,7 @@ async fn queue_again(
         message: previous.message.as_deref(),
         cc: previous.cc_recipient.as_deref(),
         ticket,
+        language: Some(language),
     };
     Ok(crate::mail::invitation::queue(tx, &state.mail_context(), &org, &mail, now).await?)
 }

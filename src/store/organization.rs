@@ -2,6 +2,7 @@
 
 use super::Conn;
 use crate::domain::invite_level::InviteLevel;
+use crate::domain::language::Language;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Organization {
@@ -21,11 +22,18 @@ pub struct Organization {
     pub tenant_id: String,
     /// Who may invite guests: an `InviteLevel` key.
     pub allow_invites_from: String,
+    /// What guests read when neither the invitation nor the guest names a
+    /// language: a `Language` code.
+    pub language: String,
 }
 
 impl Organization {
     pub fn invite_level(&self) -> InviteLevel {
         InviteLevel::from_key(&self.allow_invites_from)
+    }
+
+    pub fn language(&self) -> Language {
+        Language::from_code(&self.language)
     }
 
     pub fn requires_code_at_redemption(&self) -> bool {
@@ -41,7 +49,7 @@ pub async fn get(conn: &mut Conn) -> sqlx::Result<Option<Organization>> {
     sqlx::query_as(
         "SELECT name, primary_domain, privacy_statement_url, privacy_contact, terms_of_use, \
          terms_version, updated_at, otp_at_redemption, guests_may_leave, guest_session_hours, \
-         COALESCE(tenant_id, '') AS tenant_id, allow_invites_from FROM organization WHERE id = 1",
+         COALESCE(tenant_id, '') AS tenant_id, allow_invites_from, language FROM organization WHERE id = 1",
     )
     .fetch_optional(&mut *conn)
     .await
@@ -81,6 +89,7 @@ pub struct Properties<'a> {
     pub privacy_statement_url: Option<&'a str>,
     pub privacy_contact: Option<&'a str>,
     pub terms_of_use: Option<&'a str>,
+    pub language: Language,
 }
 
 /// Saves the properties. The terms version goes up by one exactly when the
@@ -92,7 +101,7 @@ pub async fn update_properties(conn: &mut Conn, p: &Properties<'_>, now: i64) ->
          privacy_contact = $4, \
          terms_version = CASE WHEN COALESCE(terms_of_use, '') = COALESCE($5, '') \
          THEN terms_version ELSE terms_version + 1 END, \
-         terms_of_use = $5, updated_at = $6 WHERE id = 1",
+         terms_of_use = $5, updated_at = $6, language = $7 WHERE id = 1",
     )
     .bind(p.name)
     .bind(p.primary_domain)
@@ -100,6 +109,7 @@ pub async fn update_properties(conn: &mut Conn, p: &Properties<'_>, now: i64) ->
     .bind(p.privacy_contact)
     .bind(p.terms_of_use)
     .bind(now)
+    .bind(p.language.code())
     .execute(&mut *conn)
     .await?;
     Ok(())

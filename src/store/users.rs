@@ -383,3 +383,24 @@ pub async fn restore(conn: &mut Conn, id: &str) -> sqlx::Result<bool> {
         .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// The user's preferred language (Graph's `preferredLanguage`), if set.
+pub async fn preferred_language(conn: &mut Conn, id: &str) -> sqlx::Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar::<_, Option<String>>("SELECT preferred_language FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten(),
+    )
+}
+
+/// Sets or clears the user's preferred language (already validated).
+pub async fn set_preferred_language(conn: &mut Conn, id: &str, tag: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET preferred_language = $1 WHERE id = $2")
+        .bind(tag)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -10,13 +10,29 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 
+use crate::app::AppState;
+use crate::domain::language::Language;
 use crate::web::error::AppError;
+use crate::web::language::AcceptLanguage;
 use crate::web::layout::{Layout, render_with};
 use crate::web::session::TypedSession;
 
 pub struct Link {
     pub label: &'static str,
     pub href: &'static str,
+}
+
+/// A guest page's language: the browser's, else the invitation's (when the
+/// page belongs to one), else the organization's.
+pub async fn page_language(
+    state: &AppState,
+    accept: AcceptLanguage,
+    invitation: Option<&str>,
+) -> Result<Language, AppError> {
+    if let Some(language) = accept.0.or_else(|| invitation.and_then(Language::from_tag)) {
+        return Ok(language);
+    }
+    Ok(crate::services::organization::current(state).await?.language())
 }
 
 #[derive(Template)]

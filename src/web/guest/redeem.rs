@@ -8,6 +8,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::domain::language::Language;
+use crate::i18n::Tr;
 use crate::services::ServiceError;
 use crate::services::redemption::{self, CodeCheck, Ticket};
 use crate::services::sign_in_log;
@@ -16,7 +18,8 @@ use crate::store::sign_in_log::SignInEntry;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::state;
-use crate::web::guest::{Link, invalid_link, message_page};
+use crate::web::guest::{Link, invalid_link, message_page, page_language};
+use crate::web::language::AcceptLanguage;
 use crate::web::layout::{Layout, render, render_with, see_other};
 use crate::web::middleware::client_ip;
 use crate::web::session::{Redemption, TypedSession};
@@ -36,11 +39,14 @@ struct RedeemPage {
     inviter: String,
     address: String,
     needs_code: bool,
+    /// When the invitation was sent, as the guest's language writes dates.
+    sent_on: String,
 }
 
 pub async fn redeem_page(
     state: web::Data<AppState>,
     session: TypedSession,
+    accept: AcceptLanguage,
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, AppError> {
     match redemption::look_up(&state, &query.ticket).await? {
@@ -56,20 +62,27 @@ pub async fn redeem_page(
                 user_id: row.user_id.clone(),
                 address: row.invited_email.clone(),
                 verified: false,
+                language: row.language.clone(),
             })?;
             let row = *row;
+            let language = page_language(&state, accept, Some(&row.language)).await?;
+            let t = Tr::text(language);
             let inviter = match (row.inviter_name, row.inviter_email) {
                 (Some(name), Some(email)) => format!("{name} ({email})"),
                 (Some(name), None) => name,
-                _ => format!("An administrator of {}", org.name),
+                _ => t.arg("redeem-an-administrator", "org", &org.name),
             };
+            let sent_on = time::OffsetDateTime::from_unix_timestamp(row.created_at)
+                .map(|at| language.format_date(at))
+                .unwrap_or_default();
             render(&RedeemPage {
-                layout: Layout::anonymous(&org.name, &session),
+                layout: Layout::anonymous(&org.name, &session).in_language(language),
                 org_name: org.name.clone(),
                 org_domain: org.primary_domain.clone(),
                 inviter,
                 address: row.invited_email,
                 needs_code: org.requires_code_at_redemption(),
+                sent_on,
             })
         }
     }
@@ -132,29 +145,35 @@ pub struct EnterCodePage {
     pub intro: String,
     pub error: Option<String>,
     pub action: &'static str,
-    pub submit_label: &'static str,
+    pub submit_label: String,
     pub resend_action: Option<&'static str>,
     pub resend_address: Option<String>,
 }
 
-fn code_page(session: &TypedSession, address: &str, error: Option<&str>) -> EnterCodePage {
+fn code_page(session: &TypedSession, address: &str, error: Option<&str>, language: Language) -> EnterCodePage {
+    let t = Tr::text(language);
     EnterCodePage {
-        layout: Layout::anonymous("Enter code", session),
-        intro: format!("We sent a code to {address}. It expires in 30 minutes."),
-        error: error.map(str::to_owned),
+        layout: Layout::anonymous(&t.get("code-page-title"), session).in_language(language),
+        intro: t.arg("code-page-sent", "address", address),
+        error: error.map(|key| t.get(key)),
         action: "/redeem/verify",
-        submit_label: "Verify",
+        submit_label: t.get("code-page-verify"),
         resend_action: Some("/redeem/code"),
         resend_address: None,
     }
 }
 
-pub async fn verify_form(state: web::Data<AppState>, session: TypedSession) -> Result<HttpResponse, AppError> {
+pub async fn verify_form(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    accept: AcceptLanguage,
+) -> Result<HttpResponse, AppError> {
     let redemption = match pending(&state, &session).await? {
         Ok(r) => r,
         Err(page) => return Ok(page),
     };
-    render(&code_page(&session, &redemption.address, None))
+    let language = page_language(&state, accept, Some(&redemption.language)).await?;
+    render(&code_page(&session, &redemption.address, None, language))
 }
 
 #[derive(Deserialize)]
@@ -163,13 +182,14 @@ pub struct CodeForm {
     code: String,
 }
 
-pub const WRONG_CODE: &str = "That code is not right. Check the email and try again.";
-pub const NEW_CODE_NEEDED: &str =
-    "This code no longer works: it expired, or it was entered wrongly too many times. Send a new code.";
+/// The messages (their keys) for a wrong code and for one that no longer works.
+pub const WRONG_CODE: &str = "code-page-wrong";
+pub const NEW_CODE_NEEDED: &str = "code-page-new-needed";
 
 pub async fn verify_code(
     state: web::Data<AppState>,
     session: TypedSession,
+    accept: AcceptLanguage,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut redemption = match pending(&state, &session).await? {
@@ -185,8 +205,9 @@ pub async fn verify_code(
         CodeCheck::Right(_) | CodeCheck::NeedNew => NEW_CODE_NEEDED,
         CodeCheck::Wrong => WRONG_CODE,
     };
+    let language = page_language(&state, accept, Some(&redemption.language)).await?;
     render_with(
-        &code_page(&session, &redemption.address, Some(error)),
+        &code_page(&session, &redemption.address, Some(error), language),
         StatusCode::UNPROCESSABLE_ENTITY,
     )
 }
@@ -224,6 +245,19 @@ struct ConsentPage {
     terms: Option<String>,
 }
 
+impl ConsentPage {
+    /// "You should only accept if you trust …. Read …'s privacy statement."
+    fn privacy_html(&self, url: &str) -> String {
+        let t = self.layout.t;
+        let link = format!(
+            "<a href=\"{}\" rel=\"noopener noreferrer\" target=\"_blank\">{}</a>",
+            crate::i18n::escape_html(url),
+            t.arg("consent-privacy-statement", "org", &self.org_name)
+        );
+        t.with_link("consent-trust", &link, &[("org", &self.org_name)])
+    }
+}
+
 /// A verified redemption, or the page to show instead.
 async fn verified(state: &AppState, session: &TypedSession) -> Result<Result<Redemption, HttpResponse>, AppError> {
     Ok(match pending(state, session).await? {
@@ -234,7 +268,11 @@ async fn verified(state: &AppState, session: &TypedSession) -> Result<Result<Red
 }
 
 /// Review permissions.
-pub async fn consent_page(state: web::Data<AppState>, session: TypedSession) -> Result<HttpResponse, AppError> {
+pub async fn consent_page(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    accept: AcceptLanguage,
+) -> Result<HttpResponse, AppError> {
     let redemption = match verified(&state, &session).await? {
         Ok(r) => r,
         Err(page) => return Ok(page),
@@ -246,8 +284,9 @@ pub async fn consent_page(state: web::Data<AppState>, session: TypedSession) -> 
     let Some(user) = user else {
         return invalid_link(&session);
     };
+    let language = page_language(&state, accept, Some(&redemption.language)).await?;
     let page = render(&ConsentPage {
-        layout: Layout::anonymous("Review permissions", &session),
+        layout: Layout::anonymous(&Tr::text(language).get("consent-title"), &session).in_language(language),
         org_name: org.name,
         org_domain: org.primary_domain,
         name: user.display_name,
