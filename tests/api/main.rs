@@ -38,6 +38,7 @@ mod health;
 mod host;
 mod invitations;
 mod invite_level;
+mod languages;
 mod layers;
 mod my_apps;
 mod openid_connect;
