@@ -86,3 +86,17 @@ signin-password = Kennwort
 signin-submit = Anmelden
 signin-guest-hint = Gäste melden sich ohne Kennwort an: Geben Sie Ihre E-Mail-Adresse ein, und wir senden Ihnen einen Code.
 signin-email-code = Anmeldecode per E-Mail senden
+
+## Sackgassen und der Weg weiter
+
+guest-invalid-link-title = Dieser Einladungslink ist ungültig
+guest-invalid-link = Der Link ist möglicherweise unvollständig, oder die Einladung existiert nicht mehr. Bitten Sie die Person, die Sie eingeladen hat, um eine neue Einladung.
+guest-replaced-title = Dieser Einladungslink wurde ersetzt
+guest-replaced = Dieser Einladungslink wurde durch einen neueren ersetzt. Verwenden Sie den Link in der neuesten Einladungs-E-Mail.
+guest-cancelled-title = Es wurde nichts geteilt
+guest-cancelled = Sie haben die Einladung nicht angenommen, daher wurde nichts über Sie geteilt. Wenn Sie es sich anders überlegen, können Sie den Link in der E-Mail erneut verwenden.
+guest-go-to-sign-in = Zur Anmeldung
+continue-title = Alles erledigt
+continue-leaving = Sie haben die Einladung von { $org } angenommen. Sie verlassen Vestibule jetzt und wechseln zu:
+continue-continue = Weiter
+continue-my-apps = Zu „Meine Apps“

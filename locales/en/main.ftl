@@ -88,3 +88,17 @@ signin-password = Password
 signin-submit = Sign in
 signin-guest-hint = Guests sign in without a password: enter your email and we send you a code.
 signin-email-code = Email me a sign-in code
+
+## The guest's dead ends and the way on
+
+guest-invalid-link-title = This invitation link is not valid
+guest-invalid-link = The link may be incomplete, or the invitation no longer exists. Ask the person who invited you for a new invitation.
+guest-replaced-title = This invitation link was replaced
+guest-replaced = This invitation link was replaced by a newer one. Use the link in the most recent invitation email.
+guest-cancelled-title = Nothing was shared
+guest-cancelled = You did not accept the invitation, so nothing about you was shared. You can use the link in the email again if you change your mind.
+guest-go-to-sign-in = Go to sign in
+continue-title = You're all set
+continue-leaving = You accepted the invitation from { $org }. You are about to leave Vestibule for:
+continue-continue = Continue
+continue-my-apps = Go to My Apps

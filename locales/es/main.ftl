@@ -86,3 +86,17 @@ signin-password = Contraseña
 signin-submit = Iniciar sesión
 signin-guest-hint = Los invitados inician sesión sin contraseña: escriba su correo electrónico y le enviaremos un código.
 signin-email-code = Enviarme un código de inicio de sesión por correo
+
+## Callejones sin salida y el camino a seguir
+
+guest-invalid-link-title = Este vínculo de invitación no es válido
+guest-invalid-link = Puede que el vínculo esté incompleto o que la invitación ya no exista. Pida una nueva invitación a la persona que le invitó.
+guest-replaced-title = Este vínculo de invitación se ha reemplazado
+guest-replaced = Este vínculo de invitación se ha reemplazado por uno más reciente. Use el vínculo del correo de invitación más reciente.
+guest-cancelled-title = No se compartió nada
+guest-cancelled = No aceptó la invitación, así que no se compartió nada sobre usted. Puede volver a usar el vínculo del correo si cambia de opinión.
+guest-go-to-sign-in = Ir a iniciar sesión
+continue-title = Todo listo
+continue-leaving = Aceptó la invitación de { $org }. Está a punto de salir de Vestibule hacia:
+continue-continue = Continuar
+continue-my-apps = Ir a Mis aplicaciones

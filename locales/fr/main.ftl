@@ -86,3 +86,17 @@ signin-password = Mot de passe
 signin-submit = Se connecter
 signin-guest-hint = Les invités se connectent sans mot de passe : saisissez votre adresse e-mail et nous vous envoyons un code.
 signin-email-code = M'envoyer un code de connexion par e-mail
+
+## Les impasses et la suite
+
+guest-invalid-link-title = Ce lien d'invitation n'est pas valide
+guest-invalid-link = Le lien est peut-être incomplet, ou l'invitation n'existe plus. Demandez une nouvelle invitation à la personne qui vous a invité.
+guest-replaced-title = Ce lien d'invitation a été remplacé
+guest-replaced = Ce lien d'invitation a été remplacé par un lien plus récent. Utilisez le lien de l'e-mail d'invitation le plus récent.
+guest-cancelled-title = Rien n'a été partagé
+guest-cancelled = Vous n'avez pas accepté l'invitation : aucune information vous concernant n'a été partagée. Vous pouvez réutiliser le lien de l'e-mail si vous changez d'avis.
+guest-go-to-sign-in = Aller à la connexion
+continue-title = Tout est prêt
+continue-leaving = Vous avez accepté l'invitation de { $org }. Vous allez quitter Vestibule pour :
+continue-continue = Continuer
+continue-my-apps = Aller à Mes applications

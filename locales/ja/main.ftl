@@ -86,3 +86,17 @@ signin-password = パスワード
 signin-submit = サインイン
 signin-guest-hint = ゲストはパスワードなしでサインインします。メール アドレスを入力すると、コードをお送りします。
 signin-email-code = サインイン コードをメールで送信
+
+## 行き止まりと次の操作
+
+guest-invalid-link-title = この招待リンクは無効です
+guest-invalid-link = リンクが不完全であるか、招待が存在しなくなった可能性があります。招待した人に新しい招待を依頼してください。
+guest-replaced-title = この招待リンクは置き換えられました
+guest-replaced = この招待リンクは新しいリンクに置き換えられました。最新の招待メールにあるリンクを使用してください。
+guest-cancelled-title = 何も共有されていません
+guest-cancelled = 招待を承諾しなかったため、あなたに関する情報は何も共有されていません。気が変わった場合は、メールのリンクをもう一度使用できます。
+guest-go-to-sign-in = サインインに移動
+continue-title = 準備が完了しました
+continue-leaving = { $org } からの招待を承諾しました。Vestibule を離れて、次の場所に移動します:
+continue-continue = 続行
+continue-my-apps = マイ アプリに移動

@@ -108,6 +108,10 @@ async fn an_invitation_in_german_from_the_wizard_arrives_in_german() {
         verify.contains("<h1>Code eingeben</h1>") && verify.contains(">Überprüfen</button>"),
         "{verify}"
     );
+    let res = app.submit_with(&guest, "/redeem/verify", "/redeem/cancel", &[]).await;
+    assert_eq!(res.status(), 200);
+    let cancelled = res.text().await.unwrap();
+    assert!(cancelled.contains("<h1>Es wurde nichts geteilt</h1>") && cancelled.contains(">Zur Anmeldung</a>"));
 }
 
 #[tokio::test]
@@ -258,6 +262,18 @@ async fn accept_language_fr_shows_the_redeem_page_in_french() {
     );
     assert!(page.contains("Invité en tant que <strong>camille@fabrikam.example</strong>."));
     assert!(page.contains(">Envoyer le code</button>") && page.contains("Invitation envoyée le "));
+    let unknown = app
+        .new_client()
+        .get(app.url("/redeem?ticket=no-such-ticket"))
+        .header("Accept-Language", "fr-FR")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 410);
+    let unknown = unknown.text().await.unwrap();
+    assert!(
+        unknown.contains("<html lang=\"fr\">") && unknown.contains("Ce lien d&#39;invitation n&#39;est pas valide")
+    );
     let english = redeem_page(&app, &ticket, None).await;
     assert!(english.contains("<html lang=\"en\">"));
     assert!(english.contains("invited you to access applications within Contoso."));

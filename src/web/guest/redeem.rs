@@ -18,7 +18,7 @@ use crate::store::sign_in_log::SignInEntry;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::state;
-use crate::web::guest::{Link, invalid_link, message_page, page_language};
+use crate::web::guest::{Link, invalid_link, invalid_link_in, message_page_in, page_language};
 use crate::web::language::AcceptLanguage;
 use crate::web::layout::{Layout, render, render_with, see_other};
 use crate::web::middleware::client_ip;
@@ -50,8 +50,8 @@ pub async fn redeem_page(
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, AppError> {
     match redemption::look_up(&state, &query.ticket).await? {
-        Ticket::Invalid => invalid_link(&session),
-        Ticket::Replaced => replaced(&session),
+        Ticket::Invalid => invalid_link_in(&session, page_language(&state, accept, None).await?),
+        Ticket::Replaced => replaced(&session, page_language(&state, accept, None).await?),
         Ticket::Accepted => Ok(see_other("/signin?next=%2Fmyapps")),
         Ticket::Pending(row) => {
             let org = crate::services::organization::current(&state).await?;
@@ -88,12 +88,13 @@ pub async fn redeem_page(
     }
 }
 
-fn replaced(session: &TypedSession) -> Result<HttpResponse, AppError> {
-    message_page(
+fn replaced(session: &TypedSession, language: Language) -> Result<HttpResponse, AppError> {
+    message_page_in(
         session,
         StatusCode::GONE,
-        "This invitation link was replaced",
-        "This invitation link was replaced by a newer one. Use the link in the most recent invitation email.",
+        language,
+        &crate::i18n::text(language, "guest-replaced-title"),
+        &crate::i18n::text(language, "guest-replaced"),
         None,
     )
 }
@@ -109,7 +110,7 @@ async fn pending(state: &AppState, session: &TypedSession) -> Result<Result<Rede
     };
     match redemption::look_up_id(state, &invitation_id).await? {
         Ticket::Pending(_) => Ok(Ok(redemption)),
-        Ticket::Replaced => Ok(Err(replaced(session)?)),
+        Ticket::Replaced => Ok(Err(replaced(session, Language::from_code(&redemption.language))?)),
         Ticket::Accepted => Ok(Err(see_other("/signin?next=%2Fmyapps"))),
         Ticket::Invalid => Ok(Err(invalid_link(session)?)),
     }
@@ -351,24 +352,37 @@ pub async fn accept(
     }
     match redirect {
         None => Ok(see_other("/myapps")),
-        Some(url) => render(&ContinuePage {
-            layout: Layout::anonymous("You're all set", &session),
-            org_name: org.name,
-            url: url.as_str().to_owned(),
-        }),
+        Some(url) => {
+            let sent_in = redemption.language.clone();
+            let language = page_language(&state, AcceptLanguage::of(&req), Some(&sent_in)).await?;
+            render(&ContinuePage {
+                layout: Layout::anonymous(&Tr::text(language).get("continue-title"), &session).in_language(language),
+                org_name: org.name,
+                url: url.as_str().to_owned(),
+            })
+        }
     }
 }
 
 /// Cancel: nothing is shared, nothing changes.
-pub async fn cancel(session: TypedSession, _form: CsrfForm<NoFields>) -> Result<HttpResponse, AppError> {
+pub async fn cancel(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    accept: AcceptLanguage,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let sent_in = session.redemption().map(|r| r.language).unwrap_or_default();
+    let language = page_language(&state, accept, Some(&sent_in)).await?;
     session.clear_redemption();
-    message_page(
+    let t = Tr::text(language);
+    message_page_in(
         &session,
         StatusCode::OK,
-        "Nothing was shared",
-        "You did not accept the invitation, so nothing about you was shared. You can use the link in the email again if you change your mind.",
+        language,
+        &t.get("guest-cancelled-title"),
+        &t.get("guest-cancelled"),
         Some(Link {
-            label: "Go to sign in",
+            label: t.get("guest-go-to-sign-in"),
             href: "/signin",
         }),
     )
