@@ -6,7 +6,6 @@
 //! who holds a directory role, since a new link signs its holder in as them.
 
 use crate::app::AppState;
-use crate::domain::language::Language;
 use crate::domain::user_action::UserAction;
 use crate::domain::{Email, ExternalUserState};
 use crate::mail::invitation::InvitationMail;
@@ -91,11 +90,9 @@ async fn queue_again(
     now: i64,
 ) -> ServiceResult<()> {
     let org = store::organization::get(tx).await?.ok_or(ServiceError::NotFound)?;
-    // Sent again in the language it was sent in, else the guest's.
-    let language = match Language::from_tag(&previous.language) {
-        Some(language) => language,
-        None => crate::services::languages::for_user(tx, &user.id, &org).await?,
-    };
+    // A resend names no message language: the guest's preferred language,
+    // else the one the last invitation was sent in, else the organization's.
+    let language = crate::services::languages::for_user(tx, &user.id, &org).await?;
     let mail = InvitationMail {
         inviter_id,
         user_id: &user.id,

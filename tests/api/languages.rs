@@ -279,3 +279,58 @@ async fn accept_language_fr_shows_the_redeem_page_in_french() {
     assert!(english.contains("invited you to access applications within Contoso."));
     assert!(english.contains(">Send code</button>"));
 }
+
+#[tokio::test]
+async fn a_guests_preferred_language_is_set_through_the_api_and_a_resend_follows_it() {
+    let (app, sink) = app_with_sink().await;
+    app.sign_in_as_admin().await;
+    invite_guest(&app, &sink, "kenji@fabrikam.example", &[("language", "de")]).await;
+    let id = crate::common::flows::user_id(&app, "kenji@fabrikam.example").await;
+    let client = app.api_client(&["User.ReadWrite.All"]).await;
+    let token = app.api_token(&client).await;
+    let path = format!("/v1.0/users/{id}");
+
+    let (status, body) = app
+        .graph_json(
+            &token,
+            Method::PATCH,
+            &path,
+            Some(&json!({"preferredLanguage": "pt-BR"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let stored: Option<String> = sqlx::query_scalar("SELECT preferred_language FROM users WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, None, "nothing changed");
+
+    let res = app
+        .graph(
+            &token,
+            Method::PATCH,
+            &path,
+            Some(&json!({"preferredLanguage": "ja-JP"})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (_, user) = app.graph_json(&token, Method::GET, &path, None).await;
+    assert_eq!(user["preferredLanguage"], "ja-JP");
+
+    let profile = app.get_html(&format!("/admin/users/{id}")).await;
+    let key = crate::common::attribute_after(&profile, "name=\"form_key\" value=\"").unwrap();
+    let res = app
+        .submit(
+            &format!("/admin/users/{id}"),
+            &format!("/admin/users/{id}/resend"),
+            &[("form_key", &key)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let mail = sink.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(
+        mail[1].subject(),
+        "Administrator により、組織内のアプリケーションへのアクセスに招待されました"
+    );
+}
