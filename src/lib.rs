@@ -4,6 +4,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod format;
+pub mod i18n;
 pub mod mail;
 pub mod security;
 pub mod services;

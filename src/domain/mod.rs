@@ -10,6 +10,7 @@ pub mod email;
 pub mod gallery;
 pub mod graph_query;
 pub mod invite_level;
+pub mod language;
 pub mod membership_rule;
 pub mod organization;
 pub mod password;

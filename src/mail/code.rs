@@ -4,6 +4,7 @@
 use askama::Template;
 
 use super::MailContext;
+use crate::i18n::{Language, Tr};
 use crate::store::organization::Organization;
 use crate::store::outbox::OutgoingMail;
 
@@ -12,6 +13,7 @@ use crate::store::outbox::OutgoingMail;
 struct CodeText<'a> {
     org_name: &'a str,
     code: &'a str,
+    t: Tr,
 }
 
 #[derive(Template)]
@@ -19,13 +21,26 @@ struct CodeText<'a> {
 struct CodeHtml<'a> {
     org_name: &'a str,
     code: &'a str,
+    subject: &'a str,
+    t: Tr,
 }
 
-/// Subject, text and HTML of the code email.
-pub fn render(org_name: &str, code: &str) -> askama::Result<(String, String, String)> {
-    let subject = format!("Your {org_name} verification code");
-    let text = CodeText { org_name, code }.render()?;
-    let html = CodeHtml { org_name, code }.render()?;
+/// Subject, text and HTML of the code email, in `language`.
+pub fn render(org_name: &str, code: &str, language: Language) -> askama::Result<(String, String, String)> {
+    let subject = crate::i18n::text_with(language, "code-subject", &[("org", org_name)]);
+    let text = CodeText {
+        org_name,
+        code,
+        t: Tr::text(language),
+    }
+    .render()?;
+    let html = CodeHtml {
+        org_name,
+        code,
+        subject: &subject,
+        t: Tr::html(language),
+    }
+    .render()?;
     Ok((subject, text, html))
 }
 
@@ -37,8 +52,9 @@ pub fn compose(
     to: &str,
     user_id: &str,
     code: &str,
+    language: Language,
 ) -> anyhow::Result<OutgoingMail> {
-    let (subject, text, html) = render(&org.name, code)?;
+    let (subject, text, html) = render(&org.name, code, language)?;
     let message_id = super::new_message_id(&org.primary_domain);
     let message = super::build_message(
         &super::from_name(org),

@@ -7,6 +7,7 @@ use askama::Template;
 
 use super::MailContext;
 use super::links;
+use crate::i18n::{Language, Tr, escape_html};
 use crate::store::organization::Organization;
 use crate::store::outbox::OutgoingMail;
 use crate::store::{self, Conn, Tx};
@@ -24,44 +25,78 @@ pub struct InvitationEmail {
     pub accept_url: String,
     pub privacy_url: Option<String>,
     pub block_url: String,
+    pub language: Language,
 }
 
 #[derive(Template)]
 #[template(path = "email/invitation.txt", escape = "none")]
 struct InvitationText<'a> {
     e: &'a InvitationEmail,
+    t: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "email/invitation.html")]
 struct InvitationHtml<'a> {
     e: &'a InvitationEmail,
+    t: Tr,
+    /// "Block future invitations" (a link) from the organization to the
+    /// address, in the email's language.
+    block_html: String,
 }
 
 #[derive(Template)]
 #[template(path = "email/invitation_cc.txt", escape = "none")]
 struct CcText<'a> {
     e: &'a InvitationEmail,
+    t: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "email/invitation_cc.html")]
 struct CcHtml<'a> {
     e: &'a InvitationEmail,
+    t: Tr,
 }
 
 impl InvitationEmail {
     /// The invitation's text and HTML bodies.
     pub fn render(&self) -> askama::Result<(String, String)> {
+        let t = Tr::html(self.language);
+        let link = format!(
+            "<a href=\"{}\" style=\"color:#0f5bbd;\">{}</a>",
+            escape_html(&self.block_url),
+            t.get("invitation-block-link")
+        );
+        let block_html = t.with_link(
+            "invitation-block-html",
+            &link,
+            &[("org", &self.org_name), ("address", &self.invitee_email)],
+        );
         Ok((
-            InvitationText { e: self }.render()?,
-            InvitationHtml { e: self }.render()?,
+            InvitationText {
+                e: self,
+                t: Tr::text(self.language),
+            }
+            .render()?,
+            InvitationHtml { e: self, t, block_html }.render()?,
         ))
     }
 
     /// The Cc recipient's copy: who was invited, and no redemption link.
     pub fn render_cc(&self) -> askama::Result<(String, String)> {
-        Ok((CcText { e: self }.render()?, CcHtml { e: self }.render()?))
+        Ok((
+            CcText {
+                e: self,
+                t: Tr::text(self.language),
+            }
+            .render()?,
+            CcHtml {
+                e: self,
+                t: Tr::html(self.language),
+            }
+            .render()?,
+        ))
     }
 }
 
@@ -75,6 +110,8 @@ pub struct InvitationMail<'a> {
     pub message: Option<&'a str>,
     pub cc: Option<&'a str>,
     pub ticket: &'a str,
+    /// The invitation's message language; `None` follows the organization's.
+    pub language: Option<Language>,
 }
 
 /// Why an invitation email could not be queued.
@@ -119,7 +156,8 @@ pub struct InvitationSender {
     inviter_name: String,
     inviter_email: String,
     from_name: String,
-    subject: String,
+    /// The organization's language, for an invitation that names none.
+    language: Language,
 }
 
 impl InvitationSender {
@@ -145,7 +183,7 @@ impl InvitationSender {
         };
         Ok(Some(Self {
             context: context.clone(),
-            subject: format!("{inviter_name} invited you to access applications within their organization"),
+            language: org.language(),
             org_name: org.name.clone(),
             org_domain: org.primary_domain.clone(),
             privacy_url: org.privacy_statement_url.clone(),
@@ -158,8 +196,9 @@ impl InvitationSender {
     /// The invitation email, and the Cc copy when there is a Cc recipient.
     pub fn compose(&self, mail: &InvitationMail<'_>) -> anyhow::Result<Vec<OutgoingMail>> {
         let public_url = &self.context.public_url;
+        let language = mail.language.unwrap_or(self.language);
         let email = InvitationEmail {
-            subject: self.subject.clone(),
+            subject: crate::i18n::text_with(language, "invitation-subject", &[("inviter", &self.inviter_name)]),
             org_name: self.org_name.clone(),
             org_domain: self.org_domain.clone(),
             inviter_name: self.inviter_name.clone(),
@@ -170,6 +209,7 @@ impl InvitationSender {
             accept_url: links::accept_url(public_url, mail.ticket),
             privacy_url: self.privacy_url.clone(),
             block_url: links::block_link(public_url, &self.context.block_links, &mail.to.to_lowercase()),
+            language,
         };
         let mut out = Vec::with_capacity(2);
         let (text, html) = email.render()?;
@@ -185,7 +225,7 @@ impl InvitationSender {
         )?);
         if let Some(cc) = mail.cc {
             let (text, html) = email.render_cc()?;
-            let subject = format!("Copy: {}", email.subject);
+            let subject = crate::i18n::text_with(language, "invitation-cc-subject", &[("subject", &email.subject)]);
             out.push(self.message("invitation_cc", mail, cc, subject, text, html, None, false)?);
         }
         Ok(out)
@@ -245,6 +285,7 @@ mod tests {
             accept_url: "https://portal.test/redeem?ticket=abc&x=1".into(),
             privacy_url: None,
             block_url: "https://portal.test/invitations/block?address=g&sig=s".into(),
+            language: Language::English,
         }
     }
 
@@ -267,5 +308,18 @@ mod tests {
         let (text, html) = email().render_cc().unwrap();
         assert!(!text.contains("redeem") && !html.contains("redeem"));
         assert!(text.contains("Grace (grace@fabrikam.example)"));
+    }
+
+    #[test]
+    fn the_email_speaks_its_language() {
+        let mut german = email();
+        german.language = Language::German;
+        let (text, html) = german.render().unwrap();
+        assert!(text.contains("Einladung annehmen:"), "{text}");
+        assert!(html.contains("<html lang=\"de\">") && html.contains(">Einladung annehmen</a>"));
+        assert!(html.contains(">Zukünftige Einladungen blockieren</a> (von Contoso an grace@fabrikam.example)."));
+        let (english_text, english_html) = email().render().unwrap();
+        assert!(english_text.contains("Accept invitation:\nhttps://portal.test/redeem?ticket=abc&x=1"));
+        assert!(english_html.contains(">Block future invitations</a> from Contoso to grace@fabrikam.example.</p>"));
     }
 }

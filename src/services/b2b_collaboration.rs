@@ -72,7 +72,7 @@ async fn reissue(
             send_invite_message: previous.send_invite_message != 0,
             message: previous.message.as_deref(),
             cc_recipient: previous.cc_recipient.as_deref(),
-            language: "en",
+            language: &previous.language,
             invited_by: Some(admin.id),
             now,
         },
@@ -95,6 +95,9 @@ async fn queue_again(
     now: i64,
 ) -> ServiceResult<()> {
     let org = store::organization::get(tx).await?.ok_or(ServiceError::NotFound)?;
+    // A resend names no message language: the guest's preferred language,
+    // else the one the last invitation was sent in, else the organization's.
+    let language = crate::services::languages::for_user(tx, &user.id, &org).await?;
     let mail = InvitationMail {
         inviter_id,
         user_id: &user.id,
@@ -103,6 +106,7 @@ async fn queue_again(
         message: previous.message.as_deref(),
         cc: previous.cc_recipient.as_deref(),
         ticket,
+        language: Some(language),
     };
     Ok(crate::mail::invitation::queue(tx, &state.mail_context(), &org, &mail, now).await?)
 }

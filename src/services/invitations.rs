@@ -12,6 +12,7 @@ use crate::security::secret::random_token;
 use crate::services::Admin;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
 use crate::store::audit::AuditEntry;
+use crate::store::invitations::NewInvitation;
 use crate::store::{self, Conn, Tx};
 
 pub use crate::services::invite_form::{
@@ -252,9 +253,15 @@ async fn write_invitation(
     crate::services::groups::join_dynamic_groups(tx, &invite.rule_subject(user_id, &upn), now).await?;
     let invitation_id = uuid::Uuid::new_v4().to_string();
     let digest = state.secrets.tickets.digest(ticket);
+    // A new guest has no preferred language yet: the invitation's own,
+    // else the organization's; remembered for the redeem page.
+    let language = invite.language.unwrap_or_else(|| org.language());
     store::invitations::insert(
         tx,
-        &invite.invitation_row(&invitation_id, user_id, &digest, admin.id, now),
+        &NewInvitation {
+            language: language.code(),
+            ..invite.invitation_row(&invitation_id, user_id, &digest, admin.id, now)
+        },
     )
     .await?;
 
@@ -271,6 +278,7 @@ async fn write_invitation(
                 message: invite.message.as_deref(),
                 cc: invite.cc.as_ref().map(|c| c.as_str()),
                 ticket,
+                language: Some(language),
             },
             now,
         )

@@ -1,6 +1,7 @@
 //! The Invite external user form: its fields as typed (repeated ones
 //! included) and the rules they must pass before anything is written.
 
+use crate::domain::language::Language;
 use crate::domain::redirect::RedirectUrl;
 use crate::domain::user::parse_company_name;
 use crate::domain::{DisplayName, Email, ExternalUserState, UserType};
@@ -29,6 +30,10 @@ pub struct InviteForm {
     pub company_name: String,
     #[serde(default)]
     pub redirect_url: String,
+    /// The invitation message's language (a tag); empty follows the
+    /// guest's preferred language, then the organization's.
+    #[serde(default)]
+    pub language: String,
     /// One per opening of the form: a double submit acts once.
     #[serde(default)]
     pub form_key: String,
@@ -58,6 +63,7 @@ impl InviteForm {
                 "user_type" => form.user_type = value,
                 "company_name" => form.company_name = value,
                 "redirect_url" => form.redirect_url = value,
+                "language" => form.language = value,
                 "form_key" => form.form_key = value,
                 "group_ids" if !value.is_empty() && !form.group_ids.contains(&value) => form.group_ids.push(value),
                 "app_role_ids" if !value.is_empty() && !form.app_role_ids.contains(&value) => {
@@ -81,6 +87,8 @@ pub struct ValidInvite {
     pub user_type: UserType,
     pub company_name: Option<String>,
     pub redirect_url: Option<RedirectUrl>,
+    /// The language chosen for the invitation, if any.
+    pub language: Option<Language>,
 }
 
 /// What an invitation writes for its guest, the same for the wizard and for
@@ -137,7 +145,7 @@ impl ValidInvite {
             send_invite_message: self.send_message,
             message: self.message.as_deref(),
             cc_recipient: self.cc.as_ref().map(|c| c.as_str()),
-            language: "en",
+            language: self.language.map(Language::code).unwrap_or(""),
             invited_by: Some(inviter),
             now,
         }
@@ -206,8 +214,13 @@ pub fn validate(form: &InviteForm, may_invite_members: bool) -> Result<ValidInvi
     } else {
         errors.check("redirect_url", RedirectUrl::parse(&form.redirect_url).map(Some))
     };
-    match (email, display_name, user_type, company_name, redirect_url) {
-        (Some(email), Some(display_name), Some(user_type), Some(company_name), Some(redirect_url))
+    let language = if form.language.trim().is_empty() {
+        Some(None)
+    } else {
+        errors.check("language", Language::parse(&form.language).map(Some))
+    };
+    match (email, display_name, user_type, company_name, redirect_url, language) {
+        (Some(email), Some(display_name), Some(user_type), Some(company_name), Some(redirect_url), Some(language))
             if errors.is_empty() =>
         {
             Ok(ValidInvite {
@@ -219,6 +232,7 @@ pub fn validate(form: &InviteForm, may_invite_members: bool) -> Result<ValidInvi
                 user_type,
                 company_name,
                 redirect_url,
+                language,
             })
         }
         _ => Err(errors),

@@ -23,6 +23,7 @@ pub mod group_members;
 pub mod groups;
 pub mod invitations;
 pub mod invite_form;
+pub mod languages;
 pub mod openid_connect;
 pub mod organization;
 pub mod principal;

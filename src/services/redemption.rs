@@ -130,7 +130,8 @@ pub(crate) async fn write_code(
         },
     )
     .await?;
-    let mail = crate::mail::code::compose(&state.mail_context(), &org, address, user_id, &code)?;
+    let language = crate::services::languages::for_user(tx, user_id, &org).await?;
+    let mail = crate::mail::code::compose(&state.mail_context(), &org, address, user_id, &code, language)?;
     crate::mail::queue(tx, &mail, now).await?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 use crate::app::AppState;
 use crate::domain::collaboration_restrictions::DomainPolicy;
 use crate::domain::invite_level::InviteLevel;
+use crate::domain::language::Language;
 use crate::domain::organization as rules;
 use crate::services::Admin;
 use crate::services::{FieldErrors, ServiceError, ServiceResult};
@@ -19,6 +20,8 @@ pub struct OrganizationForm {
     pub privacy_statement_url: String,
     pub privacy_contact: String,
     pub terms_of_use: String,
+    /// A language code; empty keeps the current language.
+    pub language: String,
 }
 
 /// External collaboration settings as the form sends them.
@@ -106,7 +109,14 @@ pub async fn update_organization(state: &AppState, admin: &Admin<'_>, form: &Org
     );
     let contact = errors.check("privacy_contact", rules::parse_privacy_contact(&form.privacy_contact));
     let terms = errors.check("terms_of_use", rules::parse_terms(&form.terms_of_use));
-    let (Some(name), Some(domain), Some(url), Some(contact), Some(terms)) = (name, domain, url, contact, terms) else {
+    let language = if form.language.trim().is_empty() {
+        Some(None)
+    } else {
+        errors.check("language", Language::parse(&form.language).map(Some))
+    };
+    let (Some(name), Some(domain), Some(url), Some(contact), Some(terms), Some(language)) =
+        (name, domain, url, contact, terms, language)
+    else {
         return Err(ServiceError::Invalid(errors));
     };
     let now = state.clock.now();
@@ -132,6 +142,13 @@ pub async fn update_organization(state: &AppState, admin: &Admin<'_>, form: &Org
         before.privacy_contact.as_deref(),
         contact.as_deref(),
     );
+    let language = language.unwrap_or_else(|| before.language());
+    note(
+        &mut changes,
+        "language",
+        Some(before.language().code()),
+        Some(language.code()),
+    );
     if before.terms_of_use.as_deref().unwrap_or("") != terms.as_deref().unwrap_or("") {
         changes.push(format!(
             "termsOfUse: {} (version {} -> {})",
@@ -148,6 +165,7 @@ pub async fn update_organization(state: &AppState, admin: &Admin<'_>, form: &Org
             privacy_statement_url: url.as_deref(),
             privacy_contact: contact.as_deref(),
             terms_of_use: terms.as_deref(),
+            language,
         },
         now,
     )

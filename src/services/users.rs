@@ -165,11 +165,14 @@ pub struct PropertyChanges {
     pub company_name: Option<String>,
     pub user_type: Option<String>,
     pub account_enabled: Option<bool>,
+    /// Graph's `preferredLanguage`; empty clears it.
+    pub preferred_language: Option<String>,
 }
 
 impl PropertyChanges {
     pub fn is_empty(&self) -> bool {
-        self.display_name.is_none()
+        self.preferred_language.is_none()
+            && self.display_name.is_none()
             && self.company_name.is_none()
             && self.user_type.is_none()
             && self.account_enabled.is_none()
@@ -182,6 +185,7 @@ pub async fn edit_properties(state: &AppState, admin: &Admin<'_>, id: &str, form
         company_name: Some(form.company_name.clone()),
         user_type: Some(form.user_type.clone()),
         account_enabled: Some(!form.block_sign_in),
+        preferred_language: None,
     };
     change_properties(state, admin, id, &changes).await
 }
@@ -210,6 +214,14 @@ pub async fn change_properties(
             "user_type",
             UserType::parse(t).ok_or_else(|| "Choose Member or Guest.".to_string()),
         )
+    });
+    let language = changes.preferred_language.as_deref().map(|tag| {
+        let tag = tag.trim();
+        if tag.is_empty() {
+            Some(None)
+        } else {
+            errors.check("preferred_language", parse_preferred_language(tag).map(Some))
+        }
     });
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
@@ -246,9 +258,14 @@ pub async fn change_properties(
     if block_sign_in == user.account_enabled {
         store::users::set_account_enabled(&mut tx, id, !block_sign_in).await?;
     }
+    let mut language_detail = String::new();
+    if let Some(Some(language)) = language {
+        store::users::set_preferred_language(&mut tx, id, language.as_deref()).await?;
+        language_detail = format!("; preferredLanguage={}", language.as_deref().unwrap_or(""));
+    }
     crate::services::groups::refresh_user(&mut tx, id, now).await?;
     let details = format!(
-        "displayName={}; companyName={}; userType={}; accountEnabled={}",
+        "displayName={}; companyName={}; userType={}; accountEnabled={}{language_detail}",
         name,
         company.as_deref().unwrap_or(""),
         user_type.as_str(),
@@ -297,4 +314,10 @@ pub async fn delete_user(state: &AppState, admin: &Admin<'_>, id: &str) -> Servi
     audit(&mut tx, &admin.actor, activity, &user, None, now).await?;
     tx.commit().await?;
     Ok(user)
+}
+
+/// A preferred language as Graph takes it: a BCP 47 tag of a language the
+/// portal speaks (`de-DE`, `fr`), kept as written.
+fn parse_preferred_language(tag: &str) -> Result<String, String> {
+    crate::domain::language::Language::parse(tag).map(|_| tag.to_owned())
 }

@@ -101,6 +101,8 @@ pub struct InvitationRow {
     pub invited_by_name: Option<String>,
     pub status: String,
     pub created_at: i64,
+    /// The language it was sent in; '' when it followed the organization's.
+    pub language: String,
 }
 
 /// The newest invitation of a user, with the inviter's name (a user's, or
@@ -108,7 +110,7 @@ pub struct InvitationRow {
 pub async fn latest_for_user(conn: &mut Conn, user_id: &str) -> sqlx::Result<Option<InvitationRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT i.id, i.user_id, i.invited_email, i.redirect_url, i.send_invite_message, i.message, \
-         i.cc_recipient, COALESCE(u.display_name, a.display_name) AS invited_by_name, i.status, i.created_at \
+         i.cc_recipient, COALESCE(u.display_name, a.display_name) AS invited_by_name, i.status, i.created_at, i.language \
          FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
          LEFT JOIN applications a ON a.id = i.invited_by \
          WHERE i.user_id = $1 {NEWEST_FIRST}"
@@ -241,12 +243,15 @@ pub struct TicketRow {
     pub user_deleted_at: Option<i64>,
     pub user_state: Option<String>,
     pub user_display_name: String,
+    /// The language it was sent in; '' when it followed the organization's.
+    pub language: String,
+    pub created_at: i64,
 }
 
 const TICKET_SELECT: &str = "SELECT i.id, i.user_id, i.invited_email, i.redirect_url, i.status, \
     inv.display_name AS inviter_name, inv.mail AS inviter_email, u.deleted_at AS user_deleted_at, \
-    u.external_user_state AS user_state, u.display_name AS user_display_name \
-    FROM invitations i JOIN users u ON u.id = i.user_id LEFT JOIN users inv ON inv.id = i.invited_by";
+    u.external_user_state AS user_state, u.display_name AS user_display_name, \
+    i.language, i.created_at FROM invitations i JOIN users u ON u.id = i.user_id LEFT JOIN users inv ON inv.id = i.invited_by";
 
 pub async fn find_by_digest(conn: &mut Conn, digest: &str) -> sqlx::Result<Option<TicketRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(

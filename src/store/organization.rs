@@ -3,6 +3,7 @@
 use super::Conn;
 use crate::domain::collaboration_restrictions::DomainPolicy;
 use crate::domain::invite_level::InviteLevel;
+use crate::domain::language::Language;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Organization {
@@ -26,6 +27,9 @@ pub struct Organization {
     pub invite_domain_policy: String,
     /// Collaboration restrictions: the target domains, one per line.
     pub invite_target_domains: String,
+    /// What guests read when neither the invitation nor the guest names a
+    /// language: a `Language` code.
+    pub language: String,
 }
 
 impl Organization {
@@ -35,6 +39,10 @@ impl Organization {
 
     pub fn domain_policy(&self) -> DomainPolicy {
         DomainPolicy::from_stored(&self.invite_domain_policy, &self.invite_target_domains)
+    }
+
+    pub fn language(&self) -> Language {
+        Language::from_code(&self.language)
     }
 
     pub fn requires_code_at_redemption(&self) -> bool {
@@ -50,8 +58,8 @@ pub async fn get(conn: &mut Conn) -> sqlx::Result<Option<Organization>> {
     sqlx::query_as(
         "SELECT name, primary_domain, privacy_statement_url, privacy_contact, terms_of_use, \
          terms_version, updated_at, otp_at_redemption, guests_may_leave, guest_session_hours, \
-         COALESCE(tenant_id, '') AS tenant_id, allow_invites_from, invite_domain_policy, invite_target_domains \
-         FROM organization WHERE id = 1",
+         COALESCE(tenant_id, '') AS tenant_id, allow_invites_from, invite_domain_policy, invite_target_domains, \
+         language FROM organization WHERE id = 1",
     )
     .fetch_optional(&mut *conn)
     .await
@@ -91,6 +99,7 @@ pub struct Properties<'a> {
     pub privacy_statement_url: Option<&'a str>,
     pub privacy_contact: Option<&'a str>,
     pub terms_of_use: Option<&'a str>,
+    pub language: Language,
 }
 
 /// Saves the properties. The terms version goes up by one exactly when the
@@ -102,7 +111,7 @@ pub async fn update_properties(conn: &mut Conn, p: &Properties<'_>, now: i64) ->
          privacy_contact = $4, \
          terms_version = CASE WHEN COALESCE(terms_of_use, '') = COALESCE($5, '') \
          THEN terms_version ELSE terms_version + 1 END, \
-         terms_of_use = $5, updated_at = $6 WHERE id = 1",
+         terms_of_use = $5, updated_at = $6, language = $7 WHERE id = 1",
     )
     .bind(p.name)
     .bind(p.primary_domain)
@@ -110,6 +119,7 @@ pub async fn update_properties(conn: &mut Conn, p: &Properties<'_>, now: i64) ->
     .bind(p.privacy_contact)
     .bind(p.terms_of_use)
     .bind(now)
+    .bind(p.language.code())
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -23,6 +23,8 @@ pub struct User {
     pub session_epoch: i64,
     pub created_at: i64,
     pub deleted_at: Option<i64>,
+    /// Graph's `preferredLanguage`: a BCP 47 tag, if set.
+    pub preferred_language: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -42,6 +44,7 @@ pub(super) struct UserRow {
     session_epoch: i64,
     created_at: i64,
     deleted_at: Option<i64>,
+    preferred_language: Option<String>,
 }
 
 impl From<UserRow> for User {
@@ -62,13 +65,14 @@ impl From<UserRow> for User {
             session_epoch: r.session_epoch,
             created_at: r.created_at,
             deleted_at: r.deleted_at,
+            preferred_language: r.preferred_language,
         }
     }
 }
 
 pub(super) const COLUMNS: &str = "id, display_name, mail, user_principal_name, user_type, creation_type, \
     external_user_state, external_user_state_changed_at, company_name, password_hash, \
-    must_change_password, account_enabled, session_epoch, created_at, deleted_at";
+    must_change_password, account_enabled, session_epoch, created_at, deleted_at, preferred_language";
 
 /// What a new row needs; the store fills in the lower-cased keys.
 pub struct NewUser<'a> {
@@ -382,4 +386,25 @@ pub async fn restore(conn: &mut Conn, id: &str) -> sqlx::Result<bool> {
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// The user's preferred language (Graph's `preferredLanguage`), if set.
+pub async fn preferred_language(conn: &mut Conn, id: &str) -> sqlx::Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar::<_, Option<String>>("SELECT preferred_language FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten(),
+    )
+}
+
+/// Sets or clears the user's preferred language (already validated).
+pub async fn set_preferred_language(conn: &mut Conn, id: &str, tag: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET preferred_language = $1 WHERE id = $2")
+        .bind(tag)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

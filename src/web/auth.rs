@@ -13,6 +13,8 @@ use crate::store::sign_in_log::SignInEntry;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::SignedIn;
+use crate::web::guest::page_language;
+use crate::web::language::AcceptLanguage;
 use crate::web::layout::{Layout, render_with, see_other};
 use crate::web::middleware::ClientIp;
 use crate::web::oidc::forms_may_reach;
@@ -38,14 +40,16 @@ pub struct SignInQuery {
 pub async fn signin_form(
     state: web::Data<AppState>,
     session: TypedSession,
+    accept: AcceptLanguage,
     query: web::Query<SignInQuery>,
 ) -> Result<HttpResponse, AppError> {
     if query.signed_out.is_some() {
         session.flash(FlashKind::Success, "You have signed out.");
     }
     let next = query.next.clone().filter(|n| is_local_path(n)).unwrap_or_default();
+    let language = page_language(&state, accept, None).await?;
     let page = SignInPage {
-        layout: Layout::anonymous("Sign in", &session),
+        layout: Layout::anonymous(&crate::i18n::text(language, "signin-title"), &session).in_language(language),
         email: query.login_hint.as_deref().unwrap_or("").chars().take(254).collect(),
         next: next.clone(),
         error: None,
@@ -75,9 +79,10 @@ pub async fn signin(
     } else {
         String::new()
     };
+    let language = page_language(&state, AcceptLanguage::of(&req), None).await?;
     let again = async |error: &str, status: StatusCode| {
         let page = SignInPage {
-            layout: Layout::anonymous("Sign in", &session),
+            layout: Layout::anonymous(&crate::i18n::text(language, "signin-title"), &session).in_language(language),
             email: form.email.chars().take(254).collect(),
             next: next.clone(),
             error: Some(error.to_owned()),

@@ -6,12 +6,13 @@ use actix_web::http::StatusCode;
 use askama::Template;
 
 use crate::domain::Permission;
+use crate::i18n::{Language, Tr};
 use crate::web::error::AppError;
 use crate::web::extractors::CurrentUser;
 use crate::web::session::{Flash, TypedSession};
 
 pub struct NavLink {
-    pub label: &'static str,
+    pub label: std::borrow::Cow<'static, str>,
     pub href: &'static str,
     pub active: bool,
     pub testid: &'static str,
@@ -33,6 +34,9 @@ pub struct Layout {
     /// Whether the user menu offers Invite a guest (set by the pages that
     /// know the guest invite settings: My Apps and Invite a guest).
     pub may_invite_guests: bool,
+    /// The page's language: English for the admin portal; a guest page
+    /// speaks the guest's (`in_language`).
+    pub t: Tr,
 }
 
 /// Where a page sits in the navigation.
@@ -114,6 +118,7 @@ impl Layout {
             flash: None,
             manages_single_sign_on: false,
             may_invite_guests: false,
+            t: Tr::html(Language::English),
         }
     }
 
@@ -132,14 +137,14 @@ impl Layout {
             .iter()
             .filter(|(_, _, _, _, permission)| user.may(*permission))
             .map(|(s, label, href, testid, _)| NavLink {
-                label,
+                label: (*label).into(),
                 href,
                 active: *s == section,
                 testid,
             })
             .collect();
         nav.push(NavLink {
-            label: "My Apps",
+            label: "My Apps".into(),
             href: "/myapps",
             active: section == Section::MyApps,
             testid: "nav-myapps",
@@ -154,7 +159,22 @@ impl Layout {
             flash: user.session.take_flash(),
             manages_single_sign_on: user.may(Permission::ManageSingleSignOn),
             may_invite_guests: false,
+            t: Tr::html(Language::English),
         }
+    }
+
+    /// The same page in a guest's language: `<html lang>`, the page's
+    /// frame and the My Apps link.
+    pub fn in_language(mut self, language: Language) -> Self {
+        self.t = Tr::html(language);
+        if language != Language::English {
+            for link in &mut self.nav {
+                if link.href == "/myapps" {
+                    link.label = self.t.get("page-my-apps").into();
+                }
+            }
+        }
+        self
     }
 }
 

@@ -13,6 +13,7 @@ pub mod graph;
 pub mod guest;
 pub mod health;
 pub mod home;
+pub mod language;
 pub mod layout;
 pub mod middleware;
 pub mod oidc;

@@ -53,6 +53,10 @@ pub struct Redemption {
     pub user_id: String,
     pub address: String,
     pub verified: bool,
+    /// The language the invitation was sent in ('' for none): the guest's
+    /// pages speak it when the browser asks for none we have.
+    #[serde(default)]
+    pub language: String,
 }
 
 /// A one-shot message shown on the next page.

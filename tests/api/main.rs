@@ -40,6 +40,7 @@ mod host;
 mod invitations;
 mod invite_guest;
 mod invite_level;
+mod languages;
 mod layers;
 mod my_apps;
 mod openid_connect;

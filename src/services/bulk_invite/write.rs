@@ -182,6 +182,7 @@ impl Preparer {
             message: invite.message.as_deref(),
             cc: invite.cc.as_ref().map(|c| c.as_str()),
             ticket: &ticket,
+            language: invite.language,
         })?;
         Ok(Prepared {
             ready: index,

@@ -52,6 +52,7 @@ pub struct GraphUserRow {
     pub company_name: Option<String>,
     pub account_enabled: bool,
     pub creation_type: Option<String>,
+    pub preferred_language: Option<String>,
 }
 
 impl GraphUserRow {
@@ -78,6 +79,7 @@ struct Row {
     company_name: Option<String>,
     account_enabled: i64,
     creation_type: Option<String>,
+    preferred_language: Option<String>,
 }
 
 impl From<Row> for GraphUserRow {
@@ -95,13 +97,14 @@ impl From<Row> for GraphUserRow {
             company_name: r.company_name,
             account_enabled: r.account_enabled != 0,
             creation_type: r.creation_type,
+            preferred_language: r.preferred_language,
         }
     }
 }
 
 const COLUMNS: &str = "id, display_name, display_name_lower, mail, user_principal_name, user_type, \
                        external_user_state, external_user_state_changed_at, created_at, company_name, \
-                       account_enabled, creation_type";
+                       account_enabled, creation_type, preferred_language";
 
 /// One page and where the next one starts.
 #[derive(Clone, Debug, PartialEq)]

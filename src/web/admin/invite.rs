@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::Permission;
+use crate::domain::language::Language;
 use crate::services::invitations::{self, InviteForm, MAX_ASSIGNMENTS};
 use crate::services::{FieldErrors, ServiceError};
 use crate::web::csrf::CsrfForm;
@@ -36,6 +37,7 @@ struct InvitePage {
     group_choices: Vec<Choice>,
     role_choices: Vec<Choice>,
     max_assignments: usize,
+    languages: [Language; 5],
 }
 
 #[derive(Template)]
@@ -46,6 +48,8 @@ struct ReviewPage {
     display_name: String,
     user_type: &'static str,
     chosen: Vec<String>,
+    /// The chosen language's name, or the organization's language.
+    language: String,
 }
 
 /// Assigned groups and enabled app roles an inviter may choose from, the
@@ -97,6 +101,7 @@ async fn form_page(
         group_choices,
         role_choices,
         max_assignments: MAX_ASSIGNMENTS,
+        languages: Language::ALL,
     })
 }
 
@@ -109,6 +114,7 @@ fn bounded(mut form: InviteForm) -> InviteForm {
     cut(&mut form.cc_recipient, 254);
     cut(&mut form.company_name, 64);
     cut(&mut form.redirect_url, 2048);
+    cut(&mut form.language, 35);
     cut(&mut form.form_key, 64);
     form.group_ids.truncate(100);
     form.app_role_ids.truncate(100);
@@ -180,6 +186,10 @@ pub async fn review_invite(
                 display_name: valid.display_name.to_string(),
                 user_type: valid.user_type.as_str(),
                 chosen,
+                language: match valid.language {
+                    Some(l) => l.native_name().to_owned(),
+                    None => "Organization's language".to_owned(),
+                },
                 form: bounded(form),
             })
         }

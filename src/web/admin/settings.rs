@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::domain::collaboration_restrictions::{MAX_POLICY_BYTES, RestrictionMode};
 use crate::domain::invite_level::InviteLevel;
+use crate::domain::language::Language;
 use crate::domain::organization::{NAME_MAX_LEN, TERMS_MAX_LEN};
 use crate::services::settings::{self as settings_service, CollaborationForm, CollaborationSaved, OrganizationForm};
 use crate::services::{FieldErrors, ServiceError};
@@ -50,6 +51,7 @@ pub async fn settings_index(
 struct OrganizationPage {
     layout: Layout,
     form: OrganizationFields,
+    languages: [Language; 5],
     terms_version: i64,
     errors: FieldErrors,
 }
@@ -66,6 +68,8 @@ pub struct OrganizationFields {
     privacy_contact: String,
     #[serde(default)]
     terms_of_use: String,
+    #[serde(default)]
+    language: String,
 }
 
 pub async fn organization_form(
@@ -73,6 +77,7 @@ pub async fn organization_form(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let org = load_organization(&state).await?;
+    let language = org.language().code().to_owned();
     render(&OrganizationPage {
         layout: Layout::signed_in("Organization properties", &admin, Section::Settings),
         terms_version: org.terms_version,
@@ -82,7 +87,9 @@ pub async fn organization_form(
             privacy_statement_url: org.privacy_statement_url.unwrap_or_default(),
             privacy_contact: org.privacy_contact.unwrap_or_default(),
             terms_of_use: org.terms_of_use.unwrap_or_default(),
+            language,
         },
+        languages: Language::ALL,
         errors: FieldErrors::default(),
     })
 }
@@ -101,6 +108,7 @@ pub async fn save_organization(
             privacy_statement_url: form.privacy_statement_url.clone(),
             privacy_contact: form.privacy_contact.clone(),
             terms_of_use: form.terms_of_use.clone(),
+            language: form.language.clone(),
         },
     )
     .await;
@@ -128,7 +136,9 @@ pub async fn save_organization(
                 privacy_statement_url: cut(&form.privacy_statement_url, crate::domain::redirect::MAX_LEN),
                 privacy_contact: cut(&form.privacy_contact, crate::domain::email::MAX_LEN),
                 terms_of_use: cut(&form.terms_of_use, TERMS_MAX_LEN),
+                language: cut(&form.language, 35),
             },
+            languages: Language::ALL,
             errors,
         },
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -16,6 +16,7 @@ use super::error::GraphError;
 use super::odata;
 use crate::app::AppState;
 use crate::domain::api_permission::ApiPermission::{UserInviteAll, UserReadWriteAll};
+use crate::domain::language::Language;
 use crate::domain::{Email, ExternalUserState, Role, UserType};
 use crate::services::b2b_collaboration;
 use crate::services::invitations::{self, Delivery, InviteForm};
@@ -107,11 +108,11 @@ fn read(body: &InvitationBody) -> Result<Asked<'_>, GraphError> {
         .map(str::trim)
         .filter(|l| !l.is_empty());
     if let Some(l) = language
-        && (l.len() > 20 || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && let Err(supported) = Language::parse(l)
     {
-        return Err(GraphError::bad_request(
-            "messageLanguage must be a language tag such as en-US.",
-        ));
+        return Err(GraphError::bad_request(format!(
+            "messageLanguage must be a language tag such as de-DE. {supported}"
+        )));
     }
     Ok(Asked {
         email,
@@ -242,6 +243,7 @@ async fn invite(
         user_type: if asked.member { "Member" } else { "Guest" }.to_owned(),
         company_name: String::new(),
         redirect_url: asked.redirect_url.to_owned(),
+        language: asked.language.clone().unwrap_or_default(),
         form_key: String::new(),
         group_ids: Vec::new(),
         app_role_ids: Vec::new(),

@@ -33,6 +33,7 @@ pub fn row_of(user: &User) -> GraphUserRow {
         company_name: user.company_name.clone(),
         account_enabled: user.account_enabled,
         creation_type: user.creation_type.clone(),
+        preferred_language: user.preferred_language.clone(),
     }
 }
 
@@ -56,8 +57,8 @@ pub fn user_property(row: &GraphUserRow, property: UserProperty) -> Value {
         | UserProperty::Surname
         | UserProperty::JobTitle
         | UserProperty::MobilePhone
-        | UserProperty::OfficeLocation
-        | UserProperty::PreferredLanguage => Value::Null,
+        | UserProperty::OfficeLocation => Value::Null,
+        UserProperty::PreferredLanguage => json!(row.preferred_language),
         UserProperty::BusinessPhones | UserProperty::OtherMails | UserProperty::Identities => json!([]),
     }
 }

@@ -35,7 +35,7 @@ const NOT_CHANGEABLE: &[&str] = &[
     "onPremisesImmutableId",
 ];
 
-const SUPPORTED: &str = "displayName, companyName, userType and accountEnabled";
+const SUPPORTED: &str = "displayName, companyName, userType, accountEnabled and preferredLanguage";
 
 fn is_json(req: &HttpRequest) -> bool {
     req.headers()
@@ -125,6 +125,14 @@ pub fn read(req: &HttpRequest, body: &[u8]) -> Result<PropertyChanges, GraphErro
                 ));
             };
             if changes.account_enabled.replace(*enabled).is_some() {
+                return Err(twice());
+            }
+        } else if is("preferredLanguage") {
+            let tag = match value {
+                Value::Null => String::new(),
+                _ => text(name, value)?,
+            };
+            if changes.preferred_language.replace(tag).is_some() {
                 return Err(twice());
             }
         } else if name.starts_with('@') || name.contains("@odata.") {

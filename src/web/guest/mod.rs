@@ -11,13 +11,29 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 
+use crate::app::AppState;
+use crate::domain::language::Language;
 use crate::web::error::AppError;
+use crate::web::language::AcceptLanguage;
 use crate::web::layout::{Layout, render_with};
 use crate::web::session::TypedSession;
 
 pub struct Link {
-    pub label: &'static str,
+    pub label: String,
     pub href: &'static str,
+}
+
+/// A guest page's language: the browser's, else the invitation's (when the
+/// page belongs to one), else the organization's.
+pub async fn page_language(
+    state: &AppState,
+    accept: AcceptLanguage,
+    invitation: Option<&str>,
+) -> Result<Language, AppError> {
+    if let Some(language) = accept.0.or_else(|| invitation.and_then(Language::from_tag)) {
+        return Ok(language);
+    }
+    Ok(crate::services::organization::current(state).await?.language())
 }
 
 #[derive(Template)]
@@ -37,9 +53,21 @@ pub fn message_page(
     message: &str,
     link: Option<Link>,
 ) -> Result<HttpResponse, AppError> {
+    message_page_in(session, status, Language::English, heading, message, link)
+}
+
+/// `message_page` in the guest's language (the text already in it).
+pub fn message_page_in(
+    session: &TypedSession,
+    status: StatusCode,
+    language: Language,
+    heading: &str,
+    message: &str,
+    link: Option<Link>,
+) -> Result<HttpResponse, AppError> {
     render_with(
         &MessagePage {
-            layout: Layout::anonymous(heading, session),
+            layout: Layout::anonymous(heading, session).in_language(language),
             heading: heading.to_owned(),
             message: message.to_owned(),
             link,
@@ -51,11 +79,16 @@ pub fn message_page(
 /// The one answer for a link that is unknown or whose user was deleted:
 /// it must not say which.
 pub fn invalid_link(session: &TypedSession) -> Result<HttpResponse, AppError> {
-    message_page(
+    invalid_link_in(session, Language::English)
+}
+
+pub fn invalid_link_in(session: &TypedSession, language: Language) -> Result<HttpResponse, AppError> {
+    message_page_in(
         session,
         StatusCode::GONE,
-        "This invitation link is not valid",
-        "The link may be incomplete, or the invitation no longer exists. Ask the person who invited you for a new invitation.",
+        language,
+        &crate::i18n::text(language, "guest-invalid-link-title"),
+        &crate::i18n::text(language, "guest-invalid-link"),
         None,
     )
 }

@@ -78,7 +78,7 @@ pub async fn leave(
             org.name
         ),
         Some(Link {
-            label: "Go to sign in",
+            label: "Go to sign in".into(),
             href: "/signin",
         }),
     )

@@ -8,6 +8,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::domain::language::Language;
+use crate::i18n::Tr;
 use crate::services::ServiceError;
 use crate::services::redemption::{self, CodeCheck, Ticket};
 use crate::services::sign_in_log;
@@ -16,7 +18,8 @@ use crate::store::sign_in_log::SignInEntry;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::state;
-use crate::web::guest::{Link, invalid_link, message_page};
+use crate::web::guest::{Link, invalid_link, invalid_link_in, message_page_in, page_language};
+use crate::web::language::AcceptLanguage;
 use crate::web::layout::{Layout, render, render_with, see_other};
 use crate::web::middleware::client_ip;
 use crate::web::session::{Redemption, TypedSession};
@@ -36,18 +39,24 @@ struct RedeemPage {
     inviter: String,
     address: String,
     needs_code: bool,
+    /// When the invitation was sent, as the guest's language writes dates.
+    sent_on: String,
 }
 
 pub async fn redeem_page(
     state: web::Data<AppState>,
     session: TypedSession,
+    accept: AcceptLanguage,
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, AppError> {
     match redemption::look_up(&state, &query.ticket).await? {
-        Ticket::Invalid => invalid_link(&session),
-        Ticket::Replaced => replaced(&session),
+        Ticket::Invalid => invalid_link_in(&session, page_language(&state, accept, None).await?),
+        Ticket::Replaced => replaced(&session, page_language(&state, accept, None).await?),
         Ticket::Accepted => Ok(see_other("/signin?next=%2Fmyapps")),
-        Ticket::DomainClosed { domain } => domain_closed(&state, &session, &domain).await,
+        Ticket::DomainClosed { domain } => {
+            let language = page_language(&state, accept, None).await?;
+            domain_closed(&state, &session, language, &domain).await
+        }
         Ticket::Pending(row) => {
             let org = crate::services::organization::current(&state).await?;
             // Only the session learns which invitation is on screen; the
@@ -57,31 +66,39 @@ pub async fn redeem_page(
                 user_id: row.user_id.clone(),
                 address: row.invited_email.clone(),
                 verified: false,
+                language: row.language.clone(),
             })?;
             let row = *row;
+            let language = page_language(&state, accept, Some(&row.language)).await?;
+            let t = Tr::text(language);
             let inviter = match (row.inviter_name, row.inviter_email) {
                 (Some(name), Some(email)) => format!("{name} ({email})"),
                 (Some(name), None) => name,
-                _ => format!("An administrator of {}", org.name),
+                _ => t.arg("redeem-an-administrator", "org", &org.name),
             };
+            let sent_on = time::OffsetDateTime::from_unix_timestamp(row.created_at)
+                .map(|at| language.format_date(at))
+                .unwrap_or_default();
             render(&RedeemPage {
-                layout: Layout::anonymous(&org.name, &session),
+                layout: Layout::anonymous(&org.name, &session).in_language(language),
                 org_name: org.name.clone(),
                 org_domain: org.primary_domain.clone(),
                 inviter,
                 address: row.invited_email,
                 needs_code: org.requires_code_at_redemption(),
+                sent_on,
             })
         }
     }
 }
 
-fn replaced(session: &TypedSession) -> Result<HttpResponse, AppError> {
-    message_page(
+fn replaced(session: &TypedSession, language: Language) -> Result<HttpResponse, AppError> {
+    message_page_in(
         session,
         StatusCode::GONE,
-        "This invitation link was replaced",
-        "This invitation link was replaced by a newer one. Use the link in the most recent invitation email.",
+        language,
+        &crate::i18n::text(language, "guest-replaced-title"),
+        &crate::i18n::text(language, "guest-replaced"),
         None,
     )
 }
@@ -97,21 +114,34 @@ async fn pending(state: &AppState, session: &TypedSession) -> Result<Result<Rede
     };
     match redemption::look_up_id(state, &invitation_id).await? {
         Ticket::Pending(_) => Ok(Ok(redemption)),
-        Ticket::Replaced => Ok(Err(replaced(session)?)),
+        Ticket::Replaced => Ok(Err(replaced(session, Language::from_code(&redemption.language))?)),
         Ticket::Accepted => Ok(Err(see_other("/signin?next=%2Fmyapps"))),
         Ticket::Invalid => Ok(Err(invalid_link(session)?)),
-        Ticket::DomainClosed { domain } => Ok(Err(domain_closed(state, session, &domain).await?)),
+        Ticket::DomainClosed { domain } => {
+            let language = Language::from_code(&redemption.language);
+            Ok(Err(domain_closed(state, session, language, &domain).await?))
+        }
     }
 }
 
 /// The collaboration restrictions no longer admit the invited domain.
-async fn domain_closed(state: &AppState, session: &TypedSession, domain: &str) -> Result<HttpResponse, AppError> {
+async fn domain_closed(
+    state: &AppState,
+    session: &TypedSession,
+    language: Language,
+    domain: &str,
+) -> Result<HttpResponse, AppError> {
     let org = crate::services::organization::current(state).await?;
-    message_page(
+    message_page_in(
         session,
         StatusCode::FORBIDDEN,
-        "This invitation can't be accepted",
-        &redemption::domain_closed_message(&org.name, domain),
+        language,
+        &crate::i18n::text(language, "guest-domain-closed-title"),
+        &crate::i18n::text_with(
+            language,
+            "guest-domain-closed",
+            &[("org", &org.name), ("domain", domain)],
+        ),
         None,
     )
 }
@@ -146,29 +176,35 @@ pub struct EnterCodePage {
     pub intro: String,
     pub error: Option<String>,
     pub action: &'static str,
-    pub submit_label: &'static str,
+    pub submit_label: String,
     pub resend_action: Option<&'static str>,
     pub resend_address: Option<String>,
 }
 
-fn code_page(session: &TypedSession, address: &str, error: Option<&str>) -> EnterCodePage {
+fn code_page(session: &TypedSession, address: &str, error: Option<&str>, language: Language) -> EnterCodePage {
+    let t = Tr::text(language);
     EnterCodePage {
-        layout: Layout::anonymous("Enter code", session),
-        intro: format!("We sent a code to {address}. It expires in 30 minutes."),
-        error: error.map(str::to_owned),
+        layout: Layout::anonymous(&t.get("code-page-title"), session).in_language(language),
+        intro: t.arg("code-page-sent", "address", address),
+        error: error.map(|key| t.get(key)),
         action: "/redeem/verify",
-        submit_label: "Verify",
+        submit_label: t.get("code-page-verify"),
         resend_action: Some("/redeem/code"),
         resend_address: None,
     }
 }
 
-pub async fn verify_form(state: web::Data<AppState>, session: TypedSession) -> Result<HttpResponse, AppError> {
+pub async fn verify_form(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    accept: AcceptLanguage,
+) -> Result<HttpResponse, AppError> {
     let redemption = match pending(&state, &session).await? {
         Ok(r) => r,
         Err(page) => return Ok(page),
     };
-    render(&code_page(&session, &redemption.address, None))
+    let language = page_language(&state, accept, Some(&redemption.language)).await?;
+    render(&code_page(&session, &redemption.address, None, language))
 }
 
 #[derive(Deserialize)]
@@ -177,13 +213,14 @@ pub struct CodeForm {
     code: String,
 }
 
-pub const WRONG_CODE: &str = "That code is not right. Check the email and try again.";
-pub const NEW_CODE_NEEDED: &str =
-    "This code no longer works: it expired, or it was entered wrongly too many times. Send a new code.";
+/// The messages (their keys) for a wrong code and for one that no longer works.
+pub const WRONG_CODE: &str = "code-page-wrong";
+pub const NEW_CODE_NEEDED: &str = "code-page-new-needed";
 
 pub async fn verify_code(
     state: web::Data<AppState>,
     session: TypedSession,
+    accept: AcceptLanguage,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut redemption = match pending(&state, &session).await? {
@@ -199,8 +236,9 @@ pub async fn verify_code(
         CodeCheck::Right(_) | CodeCheck::NeedNew => NEW_CODE_NEEDED,
         CodeCheck::Wrong => WRONG_CODE,
     };
+    let language = page_language(&state, accept, Some(&redemption.language)).await?;
     render_with(
-        &code_page(&session, &redemption.address, Some(error)),
+        &code_page(&session, &redemption.address, Some(error), language),
         StatusCode::UNPROCESSABLE_ENTITY,
     )
 }
@@ -238,6 +276,19 @@ struct ConsentPage {
     terms: Option<String>,
 }
 
+impl ConsentPage {
+    /// "You should only accept if you trust …. Read …'s privacy statement."
+    fn privacy_html(&self, url: &str) -> String {
+        let t = self.layout.t;
+        let link = format!(
+            "<a href=\"{}\" rel=\"noopener noreferrer\" target=\"_blank\">{}</a>",
+            crate::i18n::escape_html(url),
+            t.arg("consent-privacy-statement", "org", &self.org_name)
+        );
+        t.with_link("consent-trust", &link, &[("org", &self.org_name)])
+    }
+}
+
 /// A verified redemption, or the page to show instead.
 async fn verified(state: &AppState, session: &TypedSession) -> Result<Result<Redemption, HttpResponse>, AppError> {
     Ok(match pending(state, session).await? {
@@ -248,7 +299,11 @@ async fn verified(state: &AppState, session: &TypedSession) -> Result<Result<Red
 }
 
 /// Review permissions.
-pub async fn consent_page(state: web::Data<AppState>, session: TypedSession) -> Result<HttpResponse, AppError> {
+pub async fn consent_page(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    accept: AcceptLanguage,
+) -> Result<HttpResponse, AppError> {
     let redemption = match verified(&state, &session).await? {
         Ok(r) => r,
         Err(page) => return Ok(page),
@@ -260,8 +315,9 @@ pub async fn consent_page(state: web::Data<AppState>, session: TypedSession) -> 
     let Some(user) = user else {
         return invalid_link(&session);
     };
+    let language = page_language(&state, accept, Some(&redemption.language)).await?;
     let page = render(&ConsentPage {
-        layout: Layout::anonymous("Review permissions", &session),
+        layout: Layout::anonymous(&Tr::text(language).get("consent-title"), &session).in_language(language),
         org_name: org.name,
         org_domain: org.primary_domain,
         name: user.display_name,
@@ -305,10 +361,14 @@ pub async fn accept(
         Err(ServiceError::Refused(_)) => return Ok(see_other("/signin?next=%2Fmyapps")),
         Err(ServiceError::NotFound) => return invalid_link(&session),
         Err(ServiceError::Denied(message)) => {
-            return message_page(
+            // The collaboration restrictions closed the domain after the
+            // page above was shown.
+            let language = Language::from_code(&redemption.language);
+            return message_page_in(
                 &session,
                 StatusCode::FORBIDDEN,
-                "This invitation can't be accepted",
+                language,
+                &crate::i18n::text(language, "guest-domain-closed-title"),
                 &message,
                 None,
             );
@@ -335,24 +395,37 @@ pub async fn accept(
     }
     match redirect {
         None => Ok(see_other("/myapps")),
-        Some(url) => render(&ContinuePage {
-            layout: Layout::anonymous("You're all set", &session),
-            org_name: org.name,
-            url: url.as_str().to_owned(),
-        }),
+        Some(url) => {
+            let sent_in = redemption.language.clone();
+            let language = page_language(&state, AcceptLanguage::of(&req), Some(&sent_in)).await?;
+            render(&ContinuePage {
+                layout: Layout::anonymous(&Tr::text(language).get("continue-title"), &session).in_language(language),
+                org_name: org.name,
+                url: url.as_str().to_owned(),
+            })
+        }
     }
 }
 
 /// Cancel: nothing is shared, nothing changes.
-pub async fn cancel(session: TypedSession, _form: CsrfForm<NoFields>) -> Result<HttpResponse, AppError> {
+pub async fn cancel(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    accept: AcceptLanguage,
+    _form: CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let sent_in = session.redemption().map(|r| r.language).unwrap_or_default();
+    let language = page_language(&state, accept, Some(&sent_in)).await?;
     session.clear_redemption();
-    message_page(
+    let t = Tr::text(language);
+    message_page_in(
         &session,
         StatusCode::OK,
-        "Nothing was shared",
-        "You did not accept the invitation, so nothing about you was shared. You can use the link in the email again if you change your mind.",
+        language,
+        &t.get("guest-cancelled-title"),
+        &t.get("guest-cancelled"),
         Some(Link {
-            label: "Go to sign in",
+            label: t.get("guest-go-to-sign-in"),
             href: "/signin",
         }),
     )

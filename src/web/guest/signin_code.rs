@@ -7,13 +7,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::domain::language::Language;
+use crate::i18n::Tr;
 use crate::services::redemption::{self, CodeCheck};
 use crate::services::sign_in_log;
 use crate::store::codes::Purpose;
 use crate::store::sign_in_log::SignInEntry;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
+use crate::web::guest::page_language;
 use crate::web::guest::redeem::{EnterCodePage, NEW_CODE_NEEDED, WRONG_CODE};
+use crate::web::language::AcceptLanguage;
 use crate::web::layout::{Layout, render_with, see_other};
 use crate::web::middleware::client_ip;
 use crate::web::oidc::forms_may_reach;
@@ -28,13 +32,14 @@ pub struct EmailForm {
     next: String,
 }
 
-fn code_page(session: &TypedSession, address: &str, error: Option<&str>) -> EnterCodePage {
+fn code_page(session: &TypedSession, address: &str, error: Option<&str>, language: Language) -> EnterCodePage {
+    let t = Tr::text(language);
     EnterCodePage {
-        layout: Layout::anonymous("Enter code", session),
-        intro: format!("If {address} can sign in with a code, we sent one to it. It expires in 30 minutes."),
-        error: error.map(str::to_owned),
+        layout: Layout::anonymous(&t.get("code-page-title"), session).in_language(language),
+        intro: t.arg("code-page-signin-sent", "address", address),
+        error: error.map(|key| t.get(key)),
         action: "/signin/code/verify",
-        submit_label: "Sign in",
+        submit_label: t.get("code-page-sign-in"),
         resend_action: Some("/signin/code"),
         resend_address: Some(address.to_owned()),
     }
@@ -44,6 +49,7 @@ fn code_page(session: &TypedSession, address: &str, error: Option<&str>) -> Ente
 pub async fn request_code(
     state: web::Data<AppState>,
     session: TypedSession,
+    accept: AcceptLanguage,
     CsrfForm(form): CsrfForm<EmailForm>,
 ) -> Result<HttpResponse, AppError> {
     let address: String = form.email.trim().chars().take(254).collect();
@@ -62,7 +68,8 @@ pub async fn request_code(
     if crate::web::auth::is_local_path(&form.next) && form.next != "/myapps" {
         session.set_return_to(&form.next)?;
     }
-    let page = render_with(&code_page(&session, &address, None), StatusCode::OK)?;
+    let language = page_language(&state, accept, None).await?;
+    let page = render_with(&code_page(&session, &address, None, language), StatusCode::OK)?;
     forms_may_reach(&state, session.return_to().as_deref(), page).await
 }
 
@@ -96,8 +103,9 @@ pub async fn verify_code(
         ..Default::default()
     };
     sign_in_log::record(&state, &entry).await;
+    let language = page_language(&state, AcceptLanguage::of(&req), None).await?;
     let page = render_with(
-        &code_page(&session, &address, Some(error)),
+        &code_page(&session, &address, Some(error), language),
         StatusCode::UNPROCESSABLE_ENTITY,
     )?;
     forms_may_reach(&state, session.return_to().as_deref(), page).await
@@ -143,6 +151,7 @@ async fn signed_in(
             user_id: user.id.clone(),
             address: address.to_owned(),
             verified: true,
+            language: String::new(),
         })?;
         return Ok(see_other("/redeem/consent"));
     }
