@@ -1,6 +1,6 @@
-// Bulk invite: follows a job's progress without reloading the page, then
-// reloads it once the job is done (for its results file). The page works
-// without this script: it has a Refresh link.
+// Bulk invite: follows a job's progress without reloading the page, and
+// shows its results file once the job is done. The page works without
+// this script: it has a Refresh link.
 (function () {
   "use strict";
   var job = document.querySelector("[data-job-progress]");
@@ -32,7 +32,12 @@
       .then(function (p) {
         show(p);
         if (p.done) {
-          window.location.reload();
+          job.querySelectorAll("[data-job-results]").forEach(function (el) {
+            el.hidden = false;
+          });
+          document.querySelectorAll("[data-job-pending]").forEach(function (el) {
+            el.hidden = true;
+          });
         } else {
           window.setTimeout(poll, 1000);
         }
