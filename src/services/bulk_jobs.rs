@@ -28,6 +28,8 @@ use crate::store::bulk_jobs::{self, BulkJob, JobRow, NewJob};
 pub const LEASE: Duration = Duration::from_secs(60);
 /// Rows shown in the upload's preview.
 pub const PREVIEW_ROWS: usize = 10;
+/// How long an upload waits for Submit before it is forgotten.
+pub const UPLOAD_KEPT_FOR: i64 = 24 * 3600;
 /// Jobs listed on Bulk operation results.
 pub const LISTED_JOBS: i64 = 200;
 
@@ -93,7 +95,10 @@ pub async fn upload(state: &AppState, admin: &Admin<'_>, file_name: &str, text: 
         .collect();
     let job_id = if report.failed() == 0 {
         let id = uuid::Uuid::now_v7().to_string();
+        let now = state.clock.now();
         let mut conn = state.db.pool().acquire().await?;
+        // Uploads never submitted are forgotten after a day.
+        bulk_jobs::discard_unsubmitted(&mut conn, now - UPLOAD_KEPT_FOR).await?;
         let name = admin.actor.name.clone().unwrap_or_default();
         bulk_jobs::insert_validated(
             &mut conn,
@@ -106,7 +111,7 @@ pub async fn upload(state: &AppState, admin: &Admin<'_>, file_name: &str, text: 
                 file_text: text,
                 total: rows.len() as i64,
             },
-            state.clock.now(),
+            now,
         )
         .await?;
         Some(id)
@@ -193,6 +198,11 @@ pub async fn results_after(state: &AppState, id: &str, after: i64, limit: i64) -
 /// Takes the next job waiting (or left by a dead worker) for `owner`.
 pub async fn claim(state: &AppState, owner: &str) -> sqlx::Result<Option<String>> {
     let now = state.clock.now();
+    let mut conn = state.db.pool().acquire().await?;
+    if !bulk_jobs::any_claimable(&mut conn, now).await? {
+        return Ok(None);
+    }
+    drop(conn);
     let mut tx = state.db.begin().await?;
     let id = bulk_jobs::claim(&mut tx, owner, now, now + lease_secs()).await?;
     tx.commit().await?;

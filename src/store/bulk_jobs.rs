@@ -60,6 +60,15 @@ pub async fn insert_validated(conn: &mut Conn, job: &NewJob<'_>, now: i64) -> sq
     Ok(())
 }
 
+/// Forgets uploads validated before `before` and never submitted.
+pub async fn discard_unsubmitted(conn: &mut Conn, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM bulk_jobs WHERE status = 'validated' AND uploaded_at < $1")
+        .bind(before)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn find(conn: &mut Conn, id: &str) -> sqlx::Result<Option<BulkJob>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {JOB_COLUMNS} FROM bulk_jobs WHERE id = $1"
@@ -101,6 +110,19 @@ pub async fn submit(conn: &mut Conn, id: &str, started_by: &str, now: i64) -> sq
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Whether a job waits for a worker (a read, so an idle worker's poll
+/// takes no write lock).
+pub async fn any_claimable(conn: &mut Conn, now: i64) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM bulk_jobs WHERE status IN ('queued', 'running') \
+         AND (lease_until IS NULL OR lease_until < $1) LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// Takes the oldest job that is waiting, or whose worker's lease ran out,

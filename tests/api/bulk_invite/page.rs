@@ -48,7 +48,7 @@ async fn uploaded(app: &TestApp, client: &Client, text: &str) -> String {
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     let to = location(&res);
     to.strip_prefix("/admin/users/bulk-invite/")
-        .expect("the upload's own page")
+        .unwrap_or_else(|| panic!("the upload's own page, not {to}"))
         .to_owned()
 }
 
@@ -435,4 +435,31 @@ async fn a_job_left_by_a_dead_worker_is_resumed_by_a_fresh_server_and_writes_eac
     assert!(late.is_err(), "its lease is gone");
     assert_eq!(users(&app).await, users_before + 7);
     assert_eq!(app.count("SELECT COUNT(*) FROM bulk_job_rows").await, 7);
+}
+
+#[tokio::test]
+async fn an_upload_never_submitted_is_forgotten_after_a_day() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let old = uploaded(&app, &app.client, &template(&["ada@fabrikam.example,,,"])).await;
+    let recent = uploaded(&app, &app.client, &template(&["grace@fabrikam.example,,,"])).await;
+    let kept_for = vestibule::services::bulk_jobs::UPLOAD_KEPT_FOR;
+    // Uploaded just over a day ago, and just under.
+    for (id, age) in [(&old, kept_for + 1), (&recent, kept_for - 1)] {
+        sqlx::query("UPDATE bulk_jobs SET uploaded_at = uploaded_at - $1 WHERE id = $2")
+            .bind(age)
+            .bind(id)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
+    assert_eq!(app.get(&format!("/admin/users/bulk-invite/{old}")).await.status(), 200);
+    uploaded(&app, &app.client, &template(&["alan@fabrikam.example,,,"])).await;
+    assert_eq!(app.get(&format!("/admin/users/bulk-invite/{old}")).await.status(), 404);
+    assert_eq!(
+        app.get(&format!("/admin/users/bulk-invite/{recent}")).await.status(),
+        200
+    );
+    let res = submit_with(&app, &app.client, &recent).await;
+    assert_eq!(res.status(), 303, "a recent upload is still submitted");
 }
