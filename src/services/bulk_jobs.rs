@@ -331,7 +331,9 @@ pub fn spawn(state: web::Data<AppState>) -> BulkWorkerHandle {
 }
 
 async fn run(state: web::Data<AppState>, owner: String, mut stopped: watch::Receiver<bool>) {
-    let poll = state.settings.mail_poll;
+    // As often as the outbox looks for other instances' mail, but no more
+    // than once a second: a job is long, and Submit here wakes the worker.
+    let poll = state.settings.mail_poll.max(Duration::from_secs(1));
     loop {
         if *stopped.borrow() {
             break;

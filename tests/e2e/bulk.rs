@@ -10,9 +10,8 @@ use crate::common::flows::template;
 use crate::*;
 
 /// From All users: Bulk invite, a file with an error (shown by row and
-/// column), the file fixed, Submit, and the job's page until it is done.
-/// Returns the job's page path.
-pub async fn bulk_invite_through_the_page(admin: &Browser, app: &TestApp, rows: &[&str]) -> String {
+/// column), the file fixed, Submit. Returns the job's page path.
+pub async fn upload_and_submit(admin: &Browser, app: &TestApp, rows: &[&str]) -> String {
     admin.goto(&app.url("/admin/users")).await;
     admin.click_summary("Bulk operations").await;
     admin.click_link("Bulk invite").await;
@@ -42,7 +41,26 @@ pub async fn bulk_invite_through_the_page(admin: &Browser, app: &TestApp, rows: 
     admin.wait_for_text("Total Requests").await;
     let job = admin.current_path().await;
     assert!(job.starts_with("/admin/users/bulk-operations/"), "{job}");
-    // The script follows the job and reloads the page once it is done.
+    job
+}
+
+/// Runs the job of `job` (its page's path) as a worker would, here.
+async fn run_the_job(app: &TestApp, job: &str) {
+    use vestibule::services::bulk_jobs;
+    let id = job.rsplit('/').next().unwrap();
+    let claimed = bulk_jobs::claim(&app.state, "e2e-worker").await.unwrap();
+    assert_eq!(claimed.as_deref(), Some(id));
+    let options = vestibule::services::bulk_invite::JobOptions::default();
+    assert!(
+        bulk_jobs::process(&app.state, id, "e2e-worker", &options)
+            .await
+            .unwrap()
+    );
+}
+
+/// The same, then the job's page until it is done (its script follows it).
+pub async fn bulk_invite_through_the_page(admin: &Browser, app: &TestApp, rows: &[&str]) -> String {
+    let job = upload_and_submit(admin, app, rows).await;
     admin
         .wait_for_text_within("Download results", Duration::from_secs(60))
         .await;
@@ -51,9 +69,10 @@ pub async fn bulk_invite_through_the_page(admin: &Browser, app: &TestApp, rows: 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_bulk_invites_guests_and_follows_the_job_to_its_results() {
-    let (app, _sink) = spawn_with_mail().await;
+    // No worker runs here: the test runs the job when it wants it run.
+    let app = crate::common::spawn_app_without_bulk_worker().await;
     let admin = admin_browser(&app).await;
-    let job = bulk_invite_through_the_page(
+    let job = upload_and_submit(
         &admin,
         &app,
         &[
@@ -63,9 +82,25 @@ async fn admin_bulk_invites_guests_and_follows_the_job_to_its_results() {
         ],
     )
     .await;
+    assert_eq!(admin.by_testid("job-status").await.text().await.unwrap(), "Not started");
+    assert!(!admin.page_text().await.contains("Download results"));
+    // The page is not reloaded: what a script leaves on it stays.
+    admin.execute("window.stillThisPage = true;", vec![]).await;
+    run_the_job(&app, &job).await;
+    admin
+        .wait_for_text_within("Download results", Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        admin.execute("return window.stillThisPage === true;", vec![]).await,
+        true
+    );
     assert_eq!(admin.by_testid("job-status").await.text().await.unwrap(), "Completed");
     assert_eq!(admin.by_testid("job-success").await.text().await.unwrap(), "3");
     assert_eq!(admin.by_testid("job-total").await.text().await.unwrap(), "3");
+    assert!(
+        !admin.page_text().await.contains("Refresh"),
+        "Refresh is for a running job"
+    );
     let results = admin.link("Download results").await.attr("href").await.unwrap();
     assert_eq!(results, Some(format!("{job}/results.csv")));
 
@@ -75,4 +110,15 @@ async fn admin_bulk_invites_guests_and_follows_the_job_to_its_results() {
     assert!(admin.page_text().await.contains("Completed"));
     admin.goto(&app.url("/admin/users?search=grace")).await;
     admin.wait_for_text("grace@fabrikam.example").await;
+    drop(admin);
+
+    // Without JavaScript: the same steps, and Refresh.
+    let admin = Browser::start_without_javascript().await;
+    sign_in_as_admin(&admin, &app).await;
+    let job = upload_and_submit(&admin, &app, &["edsger@fabrikam.example,,,"]).await;
+    assert_eq!(admin.by_testid("job-status").await.text().await.unwrap(), "Not started");
+    run_the_job(&app, &job).await;
+    admin.click_link("Refresh").await;
+    admin.wait_for_text("Download results").await;
+    assert_eq!(admin.by_testid("job-status").await.text().await.unwrap(), "Completed");
 }
