@@ -40,6 +40,7 @@ pub(super) async fn write_all(
         admin,
         ledger: None,
     };
+    let sender = load_sender(state, admin).await?;
     let checkpoint = record_bracket(
         &run,
         "Bulk invite users - started (bulk)",
@@ -47,7 +48,9 @@ pub(super) async fn write_all(
         Some(BULK_CHECKPOINT_PAGES),
     )
     .await?;
-    let outcome = write_chunks(&run, ready, chunk_rows, None, statuses).await.map(drop);
+    let outcome = write_chunks(&run, sender, ready, chunk_rows, None, statuses)
+        .await
+        .map(drop);
     let succeeded = statuses
         .iter()
         .filter(|s| matches!(s, Some(RowStatus::Invited { .. })))
@@ -82,32 +85,36 @@ pub(super) async fn write_job_chunks(
         admin,
         ledger: Some(ledger),
     };
-    write_chunks(&run, ready, chunk_rows, max_chunks, statuses).await
+    let sender = load_sender(state, admin).await?;
+    write_chunks(&run, sender, ready, chunk_rows, max_chunks, statuses).await
+}
+
+/// The organization's primary domain and the inviter's invitation sender.
+async fn load_sender(state: &AppState, admin: &Admin<'_>) -> ServiceResult<(String, InvitationSender)> {
+    let mut conn = state.db.pool().acquire().await?;
+    let org = store::organization::get(&mut conn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let sender = InvitationSender::load(&mut conn, &state.mail_context(), &org, admin.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    Ok((org.primary_domain, sender))
 }
 
 /// The chunks of `ready`, in order; true when all were written.
 async fn write_chunks(
     run: &Run<'_, '_>,
+    (org_domain, sender): (String, InvitationSender),
     ready: Vec<Ready>,
     chunk_rows: usize,
     max_chunks: Option<usize>,
     statuses: &mut [Option<RowStatus>],
 ) -> ServiceResult<bool> {
     let (state, admin) = (run.state, run.admin);
-    let (org, sender) = {
-        let mut conn = state.db.pool().acquire().await?;
-        let org = store::organization::get(&mut conn)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let sender = InvitationSender::load(&mut conn, &state.mail_context(), &org, admin.id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        (org, sender)
-    };
     let preparer = Preparer {
         ready: Arc::new(ready),
         sender: Arc::new(sender),
-        org_domain: Arc::from(org.primary_domain.as_str()),
+        org_domain: Arc::from(org_domain.as_str()),
         inviter_id: Arc::from(admin.id),
         tickets: state.secrets.tickets.clone(),
     };
