@@ -29,6 +29,8 @@ pub struct AppState {
     pub mail: Arc<Transport>,
     /// Wakes this process's outbox worker; see `wake_mail`.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Wakes this process's bulk invite worker when a job is submitted.
+    pub bulk_wake: Arc<tokio::sync::Notify>,
     /// Wakes this process's sign-in code task; see `services::sign_in_codes`.
     pub sign_in_codes_wake: Arc<tokio::sync::Notify>,
     /// The organization row, kept for a moment between reads.

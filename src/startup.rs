@@ -23,6 +23,7 @@ use crate::mail::worker::{self as mail_worker, WorkerHandle};
 use crate::security::password::PasswordHasherService;
 use crate::security::rate_limit::RateLimits;
 use crate::services::accounts::{self, FirstAdmin};
+use crate::services::bulk_jobs::BulkWorkerHandle;
 use crate::services::purge::{self, PurgeHandle};
 use crate::store::Db;
 use crate::web::error::{AppError, render_bare_errors};
@@ -35,6 +36,8 @@ pub struct Application {
     /// `None` once a caller has taken it (`take_mail_worker`).
     mail_worker: Option<WorkerHandle>,
     purge_job: PurgeHandle,
+    /// `None` once a caller has taken it (`take_bulk_worker`).
+    bulk_worker: Option<BulkWorkerHandle>,
     /// Set on the first start of an empty directory.
     pub first_admin: Option<FirstAdmin>,
 }
@@ -71,6 +74,7 @@ impl Application {
         spawn_housekeeping(state.clone());
         let mail_worker = mail_worker::spawn(state.mail_worker());
         let purge_job = purge::spawn(state.clone());
+        let bulk_worker = crate::services::bulk_jobs::spawn(state.clone());
         crate::services::sign_in_codes::spawn(state.clone());
         Ok(Self {
             port,
@@ -78,6 +82,7 @@ impl Application {
             state,
             mail_worker: Some(mail_worker),
             purge_job,
+            bulk_worker: Some(bulk_worker),
             first_admin,
         })
     }
@@ -107,6 +112,12 @@ impl Application {
         self.mail_worker.take()
     }
 
+    /// Hands this process's bulk invite worker to the caller (a test that
+    /// plays a worker dying in the middle of a job stops it).
+    pub fn take_bulk_worker(&mut self) -> Option<BulkWorkerHandle> {
+        self.bulk_worker.take()
+    }
+
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
@@ -114,6 +125,9 @@ impl Application {
             worker.stop().await;
         }
         self.purge_job.stop().await;
+        if let Some(worker) = self.bulk_worker {
+            worker.stop().await;
+        }
         self.state.db.close().await;
         result
     }
@@ -153,6 +167,7 @@ fn new_state(
         mail,
         mail_wake: Default::default(),
         sign_in_codes_wake: Default::default(),
+        bulk_wake: Default::default(),
         organization: Default::default(),
         directory_above_cap: Default::default(),
         signing_keys: Default::default(),

@@ -198,6 +198,22 @@ pub fn table(results: &[StoreResult], machine: &Machine) -> String {
                 }),
                 "100,000 in < 20 s on SQLite",
             );
+            if first.bulk_page_invitations > 0 {
+                t.row(
+                    format!(
+                        "{} invitations in bulk, the Bulk invite page from upload to the job's end",
+                        thousands(first.bulk_page_invitations as f64)
+                    ),
+                    each(&|r| {
+                        format!(
+                            "{:.1} s ({}/s)",
+                            r.bulk_page_seconds,
+                            thousands(r.bulk_page_invitations as f64 / r.bulk_page_seconds.max(1e-9))
+                        )
+                    }),
+                    "beside `invite-bulk`",
+                );
+            }
         }
         if first.mail_backlog > 0 {
             t.row(

@@ -59,6 +59,12 @@ pub struct StoreResult {
     /// the seconds from starting the command to its exit.
     pub bulk_invitations: u64,
     pub bulk_seconds: f64,
+    /// The same file through the Bulk invite page: invitations its job
+    /// committed, and the seconds from the upload to the job's end.
+    #[serde(default)]
+    pub bulk_page_invitations: u64,
+    #[serde(default)]
+    pub bulk_page_seconds: f64,
     pub mail_backlog: u64,
     pub mail_per_second: f64,
     pub mail_delay_samples: u64,
@@ -353,6 +359,8 @@ async fn measure(
         eprintln!("bench[{store}]: {n} invitations in bulk");
         mail_worker.stop().await;
         (out.bulk_invitations, out.bulk_seconds) = bulk_invite(&state, database_url, dir, addr, n).await?;
+        eprintln!("bench[{store}]: {n} invitations through the Bulk invite page");
+        (out.bulk_page_invitations, out.bulk_page_seconds) = bulk_page(&state, addr, n).await?;
         mail_worker = vestibule::mail::worker::spawn(state.mail_worker());
     }
 
@@ -482,6 +490,64 @@ async fn bulk_invite(
         "vestibule invite-bulk committed {committed} of {n} ({}): {}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
+    );
+    Ok((committed, seconds))
+}
+
+/// The Bulk invite page with the same file: sign in, upload (checked at
+/// once), Submit, then the job's progress polled as its page's script does
+/// until it is done. Times the upload to the job's end.
+async fn bulk_page(state: &vestibule::app::AppState, addr: SocketAddr, n: usize) -> anyhow::Result<(u64, f64)> {
+    use crate::http::{build_request_with, form_value};
+    let csv = crate::fixtures::bulk_file(n);
+    let mut client = crate::flows::sign_in(addr, ADMIN_EMAIL, PASSWORD).await?;
+    let t = Instant::now();
+    let page = client.get("/admin/users/bulk-invite").await?.text();
+    let token = form_value(&page, "csrf_token").unwrap_or_default();
+    let boundary = "vestibule-bench-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bulk-invite.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    let cookie = client.cookie_header();
+    let request = build_request_with(
+        "POST",
+        "/admin/users/bulk-invite",
+        &addr,
+        &[("Cookie", &cookie)],
+        Some((&format!("multipart/form-data; boundary={boundary}"), &body)),
+    );
+    let res = client.send(&request).await?;
+    let upload = res
+        .location
+        .clone()
+        .filter(|_| res.status == 303)
+        .ok_or_else(|| anyhow::anyhow!("the upload answered {}", res.status))?;
+    let page = client.get(&upload).await?.text();
+    let token = form_value(&page, "csrf_token").unwrap_or_default();
+    let res = client
+        .post_form(&format!("{upload}/submit"), &[("csrf_token", &token)])
+        .await?;
+    let job = res
+        .location
+        .clone()
+        .filter(|_| res.status == 303)
+        .ok_or_else(|| anyhow::anyhow!("Submit answered {}", res.status))?;
+    let progress = loop {
+        let p: serde_json::Value = serde_json::from_slice(&client.get(&format!("{job}/progress")).await?.body)?;
+        if p["done"] == true {
+            break p;
+        }
+        anyhow::ensure!(t.elapsed() < Duration::from_secs(1800), "the job did not finish: {p}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let seconds = t.elapsed().as_secs_f64();
+    crate::fixtures::discard_bulk(state).await?;
+    let committed = progress["succeeded"].as_u64().unwrap_or(0);
+    anyhow::ensure!(
+        committed == n as u64,
+        "the Bulk invite page committed {committed} of {n}: {progress}"
     );
     Ok((committed, seconds))
 }

@@ -13,6 +13,8 @@
 
 mod write;
 
+pub(crate) use write::LEASE_LOST;
+
 use std::collections::HashMap;
 
 use crate::app::AppState;
@@ -64,6 +66,37 @@ pub struct RowResult {
     pub row: usize,
     pub email: String,
     pub status: RowStatus,
+    /// A failed row's complaints, each about one column of the file (by
+    /// its property name, as in `[inviteeEmail]`).
+    pub errors: Vec<CellError>,
+}
+
+/// One complaint about one cell of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CellError {
+    /// The column's property name, as in its heading: `inviteeEmail`, …
+    pub column: &'static str,
+    pub message: String,
+}
+
+impl CellError {
+    fn new(column: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+/// The file's column a field of the wizard's form comes from.
+fn column_of(field: &str) -> &'static str {
+    use crate::services::bulk_template::columns;
+    match field {
+        "display_name" => columns::NAME,
+        "message" => columns::MESSAGE,
+        "redirect_url" => columns::REDIRECT,
+        _ => columns::EMAIL,
+    }
 }
 
 impl RowResult {
@@ -155,7 +188,7 @@ pub async fn bulk_invite(
             rows.len()
         )));
     }
-    let (mut statuses, ready) = check_rows(admin, rows);
+    let (mut statuses, ready, mut cells) = check_rows(admin, rows);
     if options.dry_run {
         check_directory(state, &ready, options.chunk_rows.max(1), &mut statuses).await?;
     } else {
@@ -172,10 +205,19 @@ pub async fn bulk_invite(
     let rows = rows
         .iter()
         .zip(statuses)
-        .map(|(row, status)| RowResult {
-            row: row.row,
-            email: row.email.trim().to_owned(),
-            status: status.unwrap_or(RowStatus::Valid),
+        .zip(cells.iter_mut())
+        .map(|((row, status), cells)| {
+            let status = status.unwrap_or(RowStatus::Valid);
+            if let (RowStatus::Failed(reason), true) = (&status, cells.is_empty()) {
+                // Found in the directory, or refused when written.
+                cells.push(CellError::new(column_of("email"), reason.clone()));
+            }
+            RowResult {
+                row: row.row,
+                email: row.email.trim().to_owned(),
+                status,
+                errors: std::mem::take(cells),
+            }
         })
         .collect();
     Ok(BulkReport {
@@ -186,9 +228,13 @@ pub async fn bulk_invite(
 
 /// The wizard's rules and duplicates within the file. A repeated address
 /// fails from its second row on.
-fn check_rows(admin: &Admin<'_>, rows: &[BulkRow]) -> (Vec<Option<RowStatus>>, Vec<Ready>) {
+/// Also each failed row's complaints by column.
+type Checked = (Vec<Option<RowStatus>>, Vec<Ready>, Vec<Vec<CellError>>);
+
+fn check_rows(admin: &Admin<'_>, rows: &[BulkRow]) -> Checked {
     let may_invite_members = any_allows(admin.roles, Permission::InviteMembersOrAssignments);
     let mut statuses = vec![None; rows.len()];
+    let mut cells: Vec<Vec<CellError>> = vec![Vec::new(); rows.len()];
     let mut ready = Vec::with_capacity(rows.len());
     let mut first_row: HashMap<String, usize> = HashMap::with_capacity(rows.len());
     for (index, row) in rows.iter().enumerate() {
@@ -205,6 +251,17 @@ fn check_rows(admin: &Admin<'_>, rows: &[BulkRow]) -> (Vec<Option<RowStatus>>, V
                 // Without a name the name comes from the address, whose
                 // own message says what is wrong.
                 let derived_name = row.display_name.trim().is_empty();
+                let kept = || {
+                    errors
+                        .0
+                        .iter()
+                        .filter(|(field, _)| !(derived_name && *field == "display_name"))
+                };
+                cells[index] = error
+                    .iter()
+                    .map(|m| CellError::new(crate::services::bulk_template::columns::SEND, m.clone()))
+                    .chain(kept().map(|(field, m)| CellError::new(column_of(field), m.clone())))
+                    .collect();
                 let reason: Vec<&str> = error
                     .iter()
                     .map(String::as_str)
@@ -218,13 +275,18 @@ fn check_rows(admin: &Admin<'_>, rows: &[BulkRow]) -> (Vec<Option<RowStatus>>, V
                     .collect();
                 statuses[index] = Some(RowStatus::Failed(reason.join(" ")));
             }
-            (Ok(_), Some(error)) => statuses[index] = Some(RowStatus::Failed(error.clone())),
+            (Ok(_), Some(error)) => {
+                cells[index] = vec![CellError::new(
+                    crate::services::bulk_template::columns::SEND,
+                    error.clone(),
+                )];
+                statuses[index] = Some(RowStatus::Failed(error.clone()));
+            }
             (Ok(invite), None) => match first_row.get(invite.email.normalized()) {
                 Some(first) => {
-                    statuses[index] = Some(RowStatus::Failed(format!(
-                        "{} is already on row {first} of this file.",
-                        invite.email
-                    )));
+                    let reason = format!("{} is already on row {first} of this file.", invite.email);
+                    cells[index] = vec![CellError::new(column_of("email"), reason.clone())];
+                    statuses[index] = Some(RowStatus::Failed(reason));
                 }
                 None => {
                     first_row.insert(invite.email.normalized().to_owned(), row.row);
@@ -233,7 +295,7 @@ fn check_rows(admin: &Admin<'_>, rows: &[BulkRow]) -> (Vec<Option<RowStatus>>, V
             },
         }
     }
-    (statuses, ready)
+    (statuses, ready, cells)
 }
 
 /// The dry run's directory checks, read-only, a chunk at a time.
@@ -277,4 +339,98 @@ async fn refusals(conn: &mut store::Conn, rows: &[&Ready]) -> ServiceResult<Hash
         }
     }
     Ok(refused)
+}
+
+/// Where a bulk invite job's transactions record their rows' results: the
+/// job's rows table, guarded by the worker's lease (`store::bulk_jobs`).
+pub struct JobLedger<'a> {
+    pub job_id: &'a str,
+    /// The worker's lease owner id.
+    pub owner: &'a str,
+    /// How long each recorded transaction extends the lease, in seconds.
+    pub lease_secs: i64,
+    /// The file's rows, which results are indexes into.
+    pub rows: &'a [BulkRow],
+}
+
+impl JobLedger<'_> {
+    /// Records `results` (by index into the file's rows) in `tx`; false
+    /// when the lease is no longer this worker's: roll back then.
+    pub(crate) async fn record(
+        &self,
+        tx: &mut store::Conn,
+        results: &[(usize, RowStatus)],
+        now: i64,
+    ) -> sqlx::Result<bool> {
+        let rows: Vec<store::bulk_jobs::JobRow> = results
+            .iter()
+            .map(|(index, status)| {
+                let result = RowResult {
+                    row: self.rows[*index].row,
+                    email: self.rows[*index].email.trim().to_owned(),
+                    status: status.clone(),
+                    errors: Vec::new(),
+                };
+                store::bulk_jobs::JobRow {
+                    row_index: *index as i64,
+                    row_number: result.row as i64,
+                    status: result.status_label().to_owned(),
+                    reason: result.reason().to_owned(),
+                    email: result.email,
+                }
+            })
+            .collect();
+        store::bulk_jobs::record_rows(tx, self.job_id, self.owner, &rows, now + self.lease_secs).await
+    }
+}
+
+/// How far one call of `write_job` goes.
+#[derive(Clone, Debug)]
+pub struct JobOptions {
+    pub chunk_rows: usize,
+    /// Stop after this many chunks, as a worker that dies there would.
+    pub max_chunks: Option<usize>,
+}
+
+impl Default for JobOptions {
+    fn default() -> Self {
+        Self {
+            chunk_rows: CHUNK_ROWS,
+            max_chunks: None,
+        }
+    }
+}
+
+/// Writes the rows of a job that no earlier run recorded (`recorded`, by
+/// index), each chunk's results in its transaction. When every row is
+/// written, returns the results no transaction recorded yet (rows that
+/// failed the checks that need no database), for the transaction that
+/// finishes the job; `None` when it stopped after `max_chunks`. The run's
+/// brackets in the audit log are the job's (`services::bulk_jobs`).
+pub(crate) async fn write_job(
+    state: &AppState,
+    admin: &Admin<'_>,
+    ledger: &JobLedger<'_>,
+    recorded: &std::collections::HashSet<usize>,
+    options: &JobOptions,
+) -> ServiceResult<Option<Vec<(usize, RowStatus)>>> {
+    let (mut statuses, mut ready, _) = check_rows(admin, ledger.rows);
+    let unrecorded_failures: Vec<(usize, RowStatus)> = statuses
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !recorded.contains(index))
+        .filter_map(|(index, status)| status.clone().map(|s| (index, s)))
+        .collect();
+    ready.retain(|r| !recorded.contains(&r.index));
+    let done = write::write_job_chunks(
+        state,
+        admin,
+        ledger,
+        ready,
+        options.chunk_rows.max(1),
+        options.max_chunks,
+        &mut statuses,
+    )
+    .await?;
+    Ok(done.then_some(unrecorded_failures))
 }

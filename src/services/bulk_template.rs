@@ -11,11 +11,23 @@ use crate::services::bulk_invite::{BulkRow, MAX_FILE_BYTES, MAX_ROWS, RowResult}
 pub const VERSION: &str = "version:v1.0";
 
 /// The columns Vestibule reads, by property name.
-const EMAIL: &str = "inviteeEmail";
-const REDIRECT: &str = "inviteRedirectURL";
-const SEND: &str = "sendEmail";
-const MESSAGE: &str = "customizedMessageBody";
-const NAME: &str = "inviteeName";
+pub mod columns {
+    pub const EMAIL: &str = "inviteeEmail";
+    pub const REDIRECT: &str = "inviteRedirectURL";
+    pub const SEND: &str = "sendEmail";
+    pub const MESSAGE: &str = "customizedMessageBody";
+    pub const NAME: &str = "inviteeName";
+}
+use columns::{EMAIL, MESSAGE, NAME, REDIRECT, SEND};
+
+/// The template Bulk invite offers for download: the version row, the
+/// headings (Entra's four, then the invitee's name) and Entra's examples
+/// row, which must be removed before the file is uploaded.
+pub const TEMPLATE: &str = "version:v1.0\r\n\
+Email address to invite [inviteeEmail] Required,Redirection url [inviteRedirectURL] Required,\
+Send invitation message (true or false) [sendEmail],Customized invitation message \
+[customizedMessageBody],Name of invitee [inviteeName]\r\n\
+Example: guest@fabrikam.example,https://myapps.microsoft.com,true,Welcome to our organization,Grace Hopper\r\n";
 
 /// Where each known column is.
 #[derive(Default)]
@@ -310,11 +322,25 @@ mod tests {
     }
 
     #[test]
+    fn the_downloaded_template_reads_once_its_examples_row_is_replaced() {
+        assert!(read(TEMPLATE).unwrap_err().contains("examples row"));
+        let lines: Vec<&str> = TEMPLATE.split("\r\n").collect();
+        let filled = format!(
+            "{}\r\n{}\r\ngrace@fabrikam.example,,true,Hello,Grace\r\n",
+            lines[0], lines[1]
+        );
+        let rows = read(&filled).unwrap();
+        assert_eq!(rows[0].email, "grace@fabrikam.example");
+        assert_eq!(rows[0].display_name, "Grace");
+    }
+
+    #[test]
     fn results_are_csv() {
         let rows = [RowResult {
             row: 3,
             email: "=evil@fabrikam.example".into(),
             status: crate::services::bulk_invite::RowStatus::Failed("Bad, very bad.".into()),
+            errors: Vec::new(),
         }];
         assert_eq!(
             results_csv(&rows),

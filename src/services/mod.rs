@@ -16,6 +16,7 @@ pub mod assignments;
 pub mod b2b_collaboration;
 pub mod block_invitations;
 pub mod bulk_invite;
+pub mod bulk_jobs;
 pub mod bulk_template;
 pub mod deleted_users;
 pub mod dynamic_groups;

@@ -8,6 +8,7 @@ pub mod applications;
 pub mod assignments;
 pub mod audit;
 pub mod bulk;
+pub mod bulk_jobs;
 pub mod codes;
 pub mod consents;
 pub mod deleted_users;

@@ -18,6 +18,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/js/form_post.js"),
     ),
     (
+        "js/bulk_progress.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/js/bulk_progress.js"),
+    ),
+    (
         "img/favicon.svg",
         "image/svg+xml",
         include_str!("../../static/img/favicon.svg"),

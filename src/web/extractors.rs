@@ -148,6 +148,7 @@ requirements!(
     AdminPortal,
     ReadUsers,
     InviteGuests,
+    BulkInvite,
     InviteMembersOrAssignments,
     ResendInvitation,
     ResetRedemption,

@@ -2,6 +2,7 @@
 //! `vestibule invite-bulk` through the real binary.
 
 mod command;
+mod page;
 
 use std::time::Duration;
 

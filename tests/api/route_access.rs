@@ -100,6 +100,8 @@ const INVITERS: &[Role] = &[GA, UA, GI];
 const RESETTERS: &[Role] = &[GA, UA, HD];
 /// Edit, delete and restore users; groups, apps and their assignments; audit logs.
 const MANAGERS: &[Role] = &[GA, UA];
+/// Bulk invite: at least a User Administrator, as in Entra.
+const BULK: &[Role] = &[GA, UA];
 /// Settings, roles, and applications' Single sign-on and Certificates & secrets.
 const GLOBAL: &[Role] = &[GA];
 
@@ -158,6 +160,15 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("POST", "/admin/users/invite/edit", Needs(INVITERS)),
         ("GET", "/admin/users/new", Needs(MANAGERS)),
         ("POST", "/admin/users/new", Needs(MANAGERS)),
+        ("GET", "/admin/users/bulk-invite", Needs(BULK)),
+        ("POST", "/admin/users/bulk-invite", Needs(BULK)),
+        ("GET", "/admin/users/bulk-invite/template.csv", Needs(BULK)),
+        ("GET", "/admin/users/bulk-invite/{id}", Needs(BULK)),
+        ("POST", "/admin/users/bulk-invite/{id}/submit", Needs(BULK)),
+        ("GET", "/admin/users/bulk-operations", Needs(BULK)),
+        ("GET", "/admin/users/bulk-operations/{id}", Needs(BULK)),
+        ("GET", "/admin/users/bulk-operations/{id}/progress", Needs(BULK)),
+        ("GET", "/admin/users/bulk-operations/{id}/results.csv", Needs(BULK)),
         ("GET", "/admin/users/deleted", Needs(MANAGERS)),
         ("GET", "/admin/users/deleted/{id}/restore", OnDeletedUser(MANAGERS)),
         ("POST", "/admin/users/deleted/{id}/restore", OnDeletedUser(MANAGERS)),
@@ -457,6 +468,10 @@ pub(crate) struct World {
     pub(crate) secret: String,
     /// The application's Application (client) ID.
     pub(crate) client_id: String,
+    /// A bulk invite file the asker uploaded, validated and not submitted.
+    pub(crate) bulk_upload: String,
+    /// A submitted bulk invite job.
+    pub(crate) bulk_job: String,
 }
 
 pub(crate) struct Walk {
@@ -466,6 +481,8 @@ pub(crate) struct Walk {
     client: Client,
     csrf: String,
     serial: usize,
+    /// The signed-in asker's user id, if any.
+    asker_id: Option<String>,
 }
 
 const PASSWORD: &str = "Route-walk-passw0rd";
@@ -489,6 +506,7 @@ impl Walk {
             client: new_client(),
             csrf: String::new(),
             serial: 0,
+            asker_id: None,
         };
         walk.sign_in().await;
         walk
@@ -503,6 +521,7 @@ impl Walk {
     /// left the organization, a member changed nothing but signed out).
     async fn sign_in(&mut self) {
         self.client = new_client();
+        self.asker_id = None;
         let guest_email = format!("{}@fabrikam.test", self.next("asker"));
         let member_email = format!("{}@contoso.test", self.next("asker"));
         let app = &self.app;
@@ -533,7 +552,7 @@ impl Walk {
                     Asker::Admin(role) => role.key(),
                     _ => "",
                 };
-                app.create_member(&email, PASSWORD, role).await;
+                self.asker_id = Some(app.create_member(&email, PASSWORD, role).await);
                 let res = app.sign_in_with(&self.client, &email, PASSWORD).await;
                 assert_eq!(res.status(), 303, "{:?} signs in", self.asker);
             }
@@ -619,6 +638,8 @@ impl Walk {
             .await
             .unwrap();
         drop(conn);
+        let (bulk_upload, bulk_job) = self.bulk_jobs().await;
+        let app = &self.app;
         if kind.deleted() {
             app.soft_delete(&target).await;
         }
@@ -632,7 +653,44 @@ impl Walk {
             outbox,
             secret,
             client_id,
+            bulk_upload,
+            bulk_job,
         }
+    }
+
+    /// A validated upload of the asker's (one new guest) and a finished
+    /// job.
+    async fn bulk_jobs(&mut self) -> (String, String) {
+        let guest = format!("{}@fabrikam.test", self.next("bulk"));
+        let file = crate::common::flows::template(&[&format!("{guest},,,")]);
+        let started_by = self.asker_id.clone().unwrap_or_else(|| "nobody".into());
+        let mut conn = self.app.db.pool().acquire().await.unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let id = uuid::Uuid::new_v4().to_string();
+            vestibule::store::bulk_jobs::insert_validated(
+                &mut conn,
+                &vestibule::store::bulk_jobs::NewJob {
+                    id: &id,
+                    started_by: &started_by,
+                    started_by_name: "walk",
+                    client_ip: None,
+                    file_name: "guests.csv",
+                    file_text: &file,
+                    total: 1,
+                },
+                self.app.clock.now(),
+            )
+            .await
+            .unwrap();
+            ids.push(id);
+        }
+        sqlx::query("UPDATE bulk_jobs SET status = 'completed', started_at = 1, finished_at = 2 WHERE id = $1")
+            .bind(&ids[1])
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        (ids.remove(0), ids.remove(0))
     }
 
     async fn send(&mut self, route: &Route, world: &World) -> reqwest::Response {
@@ -712,6 +770,8 @@ pub(crate) fn concrete(pattern: &str, world: &World) -> String {
                 keyed.as_str()
             }
             ("{id}", "mailbox") => world.outbox.as_str(),
+            ("{id}", "bulk-invite") => world.bulk_upload.as_str(),
+            ("{id}", "bulk-operations") => world.bulk_job.as_str(),
             ("{aid}", _) => world.assignment.as_str(),
             ("{role_id}", _) => world.app_role.as_str(),
             ("{secret_id}", _) => world.secret.as_str(),
@@ -767,7 +827,10 @@ fn body(pattern: &str, world: &World, fresh_email: &str) -> Vec<(&'static str, S
 }
 
 fn multipart(pattern: &str) -> bool {
-    matches!(pattern, "/admin/apps/new" | "/admin/apps/{id}")
+    matches!(
+        pattern,
+        "/admin/apps/new" | "/admin/apps/{id}" | "/admin/users/bulk-invite"
+    )
 }
 
 /// Where a route's target needs to stand for its action to apply.

@@ -122,7 +122,17 @@ async fn spawn_with_tls(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     spawn(Clock::manual(), true, adjust).await
 }
 
+/// Starts a portal whose bulk invite worker is stopped at once: its jobs
+/// wait for a worker a test runs by hand, or for another instance.
+pub async fn spawn_app_without_bulk_worker() -> TestApp {
+    spawn_with(Clock::manual(), false, false, |_| {}).await
+}
+
 async fn spawn(clock: Clock, tls: bool, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_with(clock, tls, true, adjust).await
+}
+
+async fn spawn_with(clock: Clock, tls: bool, bulk_worker: bool, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     init_tracing();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut settings = test_settings(dir.path()).await;
@@ -132,9 +142,12 @@ async fn spawn(clock: Clock, tls: bool, adjust: impl FnOnce(&mut Settings)) -> T
         settings.tls_key_file = Some(certificate.key_file.clone());
     }
     adjust(&mut settings);
-    let app = Application::build(settings.clone(), clock.clone())
+    let mut app = Application::build(settings.clone(), clock.clone())
         .await
         .expect("the application starts");
+    if !bulk_worker && let Some(worker) = app.take_bulk_worker() {
+        worker.stop().await;
+    }
     let port = app.port();
     let state = app.state();
     let generated_admin_password = app.first_admin.as_ref().and_then(|a| a.generated_password.clone());

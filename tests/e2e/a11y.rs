@@ -17,6 +17,10 @@ pub const PAGE_TYPES: &[&str] = &[
     "/admin/users",
     "/admin/users/new",
     "/admin/users/deleted",
+    "/admin/users/bulk-invite",
+    "/admin/users/bulk-invite/{id}",
+    "/admin/users/bulk-operations",
+    "/admin/users/bulk-operations/{id}",
     "/admin/users/invite",
     "/admin/users/invite/review",
     "/admin/users/{id}",
@@ -185,6 +189,8 @@ async fn every_page_type_passes_axe() {
         admin.goto(&app.url(page)).await;
     }
     admin.screenshot_to(shots.as_deref(), "audit-logs").await;
+    crate::bulk::bulk_invite_through_the_page(&admin, &app, &["ada@fabrikam.example,,,"]).await;
+    admin.goto(&app.url("/admin/users/bulk-operations")).await;
 
     drop(admin);
 

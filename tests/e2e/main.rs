@@ -15,6 +15,7 @@ mod checks;
 
 mod a11y;
 mod admin;
+mod bulk;
 mod guest;
 mod invite_guest;
 mod layout;

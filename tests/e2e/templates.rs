@@ -195,6 +195,21 @@ pub const TEMPLATES: &[Entry] = &[
     ),
     entry("admin/users.html", "/admin/users", "<h1>All users</h1>"),
     entry(
+        "admin/bulk_invite.html",
+        "/admin/users/bulk-invite/{id}",
+        "2. Upload your csv file",
+    ),
+    entry(
+        "admin/bulk_results.html",
+        "/admin/users/bulk-operations",
+        "data-testid=\"jobs-table\"",
+    ),
+    entry(
+        "admin/bulk_job.html",
+        "/admin/users/bulk-operations/{id}",
+        "data-testid=\"job-progress\"",
+    ),
+    entry(
         "auth/change_password.html",
         "/account/password",
         "<h1>Change password</h1>",

@@ -5,7 +5,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::{Ready, RowStatus, refusals};
+use super::{JobLedger, Ready, RowStatus, refusals};
 use crate::app::AppState;
 use crate::mail::invitation::{InvitationMail, InvitationSender};
 use crate::security::secret::{DigestKey, random_token};
@@ -23,6 +23,8 @@ use crate::store::{self, Tx};
 struct Run<'a, 'b> {
     state: &'a AppState,
     admin: &'a Admin<'b>,
+    /// A job's: records each transaction's results in it.
+    ledger: Option<&'a JobLedger<'a>>,
 }
 
 pub(super) async fn write_all(
@@ -33,24 +35,12 @@ pub(super) async fn write_all(
     chunk_rows: usize,
     statuses: &mut [Option<RowStatus>],
 ) -> ServiceResult<()> {
-    let (org, sender) = {
-        let mut conn = state.db.pool().acquire().await?;
-        let org = store::organization::get(&mut conn)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let sender = InvitationSender::load(&mut conn, &state.mail_context(), &org, admin.id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        (org, sender)
+    let run = Run {
+        state,
+        admin,
+        ledger: None,
     };
-    let run = Run { state, admin };
-    let preparer = Preparer {
-        ready: Arc::new(ready),
-        sender: Arc::new(sender),
-        org_domain: Arc::from(org.primary_domain.as_str()),
-        inviter_id: Arc::from(admin.id),
-        tickets: state.secrets.tickets.clone(),
-    };
+    let sender = load_sender(state, admin).await?;
     let checkpoint = record_bracket(
         &run,
         "Bulk invite users - started (bulk)",
@@ -58,37 +48,9 @@ pub(super) async fn write_all(
         Some(BULK_CHECKPOINT_PAGES),
     )
     .await?;
-    let chunks: Vec<Range<usize>> = (0..preparer.ready.len())
-        .step_by(chunk_rows)
-        .map(|start| start..(start + chunk_rows).min(preparer.ready.len()))
-        .collect();
-    let mut rules = DynamicRules::default();
-    let mut outcome = Ok(());
-    // The next chunk's emails are composed while this chunk is written.
-    let mut next = chunks.first().map(|r| preparer.spawn(r.clone()));
-    for i in 0..chunks.len() {
-        let Some(pending) = next.take() else { break };
-        let prepared = match pending.await {
-            Ok(prepared) => prepared,
-            Err(e) => Err(ServiceError::Internal(e.into())),
-        };
-        next = chunks.get(i + 1).map(|r| preparer.spawn(r.clone()));
-        let written = match prepared {
-            Ok(prepared) => commit_chunk(&run, &mut rules, &preparer, prepared).await,
-            Err(e) => Err(e),
-        };
-        match written {
-            Ok(results) => {
-                for (index, status) in results {
-                    statuses[index] = Some(status);
-                }
-            }
-            Err(e) => {
-                outcome = Err(e);
-                break;
-            }
-        }
-    }
+    let outcome = write_chunks(&run, sender, ready, chunk_rows, None, statuses)
+        .await
+        .map(drop);
     let succeeded = statuses
         .iter()
         .filter(|s| matches!(s, Some(RowStatus::Invited { .. })))
@@ -104,6 +66,81 @@ pub(super) async fn write_all(
     let finished = record_bracket(&run, "Bulk invite users - finished (bulk)", details, checkpoint).await;
     outcome?;
     finished.map(drop)
+}
+
+/// Writes a job's ready rows, a chunk per transaction, each chunk's
+/// results recorded by `ledger` in its transaction; at most `max_chunks`
+/// chunks. True when every row was written.
+pub(super) async fn write_job_chunks(
+    state: &AppState,
+    admin: &Admin<'_>,
+    ledger: &JobLedger<'_>,
+    ready: Vec<Ready>,
+    chunk_rows: usize,
+    max_chunks: Option<usize>,
+    statuses: &mut [Option<RowStatus>],
+) -> ServiceResult<bool> {
+    let run = Run {
+        state,
+        admin,
+        ledger: Some(ledger),
+    };
+    let sender = load_sender(state, admin).await?;
+    write_chunks(&run, sender, ready, chunk_rows, max_chunks, statuses).await
+}
+
+/// The organization's primary domain and the inviter's invitation sender.
+async fn load_sender(state: &AppState, admin: &Admin<'_>) -> ServiceResult<(String, InvitationSender)> {
+    let mut conn = state.db.pool().acquire().await?;
+    let org = store::organization::get(&mut conn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let sender = InvitationSender::load(&mut conn, &state.mail_context(), &org, admin.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    Ok((org.primary_domain, sender))
+}
+
+/// The chunks of `ready`, in order; true when all were written.
+async fn write_chunks(
+    run: &Run<'_, '_>,
+    (org_domain, sender): (String, InvitationSender),
+    ready: Vec<Ready>,
+    chunk_rows: usize,
+    max_chunks: Option<usize>,
+    statuses: &mut [Option<RowStatus>],
+) -> ServiceResult<bool> {
+    let (state, admin) = (run.state, run.admin);
+    let preparer = Preparer {
+        ready: Arc::new(ready),
+        sender: Arc::new(sender),
+        org_domain: Arc::from(org_domain.as_str()),
+        inviter_id: Arc::from(admin.id),
+        tickets: state.secrets.tickets.clone(),
+    };
+    let mut chunks: Vec<Range<usize>> = (0..preparer.ready.len())
+        .step_by(chunk_rows)
+        .map(|start| start..(start + chunk_rows).min(preparer.ready.len()))
+        .collect();
+    let all = chunks.len();
+    if let Some(max) = max_chunks {
+        chunks.truncate(max);
+    }
+    let mut rules = DynamicRules::default();
+    // The next chunk's emails are composed while this chunk is written.
+    let mut next = chunks.first().map(|r| preparer.spawn(r.clone()));
+    for i in 0..chunks.len() {
+        let Some(pending) = next.take() else { break };
+        let prepared = match pending.await {
+            Ok(prepared) => prepared,
+            Err(e) => Err(ServiceError::Internal(e.into())),
+        };
+        next = chunks.get(i + 1).map(|r| preparer.spawn(r.clone()));
+        for (index, status) in commit_chunk(run, &mut rules, &preparer, prepared?).await? {
+            statuses[index] = Some(status);
+        }
+    }
+    Ok(chunks.len() == all)
 }
 
 /// Pages of SQLite's write-ahead log between checkpoints while a bulk
@@ -213,13 +250,34 @@ async fn commit_chunk(
         let mut one = [preparer.prepare(index)?];
         match commit_rows(run, rules, ready, &mut one).await? {
             Some(written) => results.extend(written),
-            None => results.push((
-                ready[index].index,
-                RowStatus::Failed(format!("{} is already in the directory.", ready[index].invite.email)),
-            )),
+            None => {
+                let failed = (
+                    ready[index].index,
+                    RowStatus::Failed(format!("{} is already in the directory.", ready[index].invite.email)),
+                );
+                if let Some(ledger) = run.ledger {
+                    record_alone(run.state, ledger, std::slice::from_ref(&failed)).await?;
+                }
+                results.push(failed);
+            }
         }
     }
     Ok(results)
+}
+
+/// Why a job's worker stopped: another worker holds the job now.
+pub(crate) const LEASE_LOST: &str = "Another worker took over the bulk invite job.";
+
+/// Records results that no invitation goes with, in a transaction of
+/// their own.
+async fn record_alone(state: &AppState, ledger: &JobLedger<'_>, results: &[(usize, RowStatus)]) -> ServiceResult<()> {
+    let mut tx = state.db.begin().await?;
+    if !ledger.record(&mut tx, results, state.clock.now()).await? {
+        tx.rollback().await?;
+        return Err(ServiceError::Refused(LEASE_LOST.into()));
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// `None` when a unique index refused a row: nothing was written.
@@ -234,6 +292,12 @@ async fn commit_rows(
     let mut tx = state.db.begin().await?;
     match write_rows(run, &mut tx, rules, ready, rows, now).await {
         Ok(results) => {
+            if let Some(ledger) = run.ledger
+                && !ledger.record(&mut tx, &results, now).await?
+            {
+                tx.rollback().await?;
+                return Err(ServiceError::Refused(LEASE_LOST.into()));
+            }
             tx.commit().await?;
             state.wake_mail();
             Ok(Some(results))

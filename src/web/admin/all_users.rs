@@ -78,6 +78,7 @@ struct UsersPage {
     first_href: String,
     is_later_page: bool,
     can_invite: bool,
+    can_bulk_invite: bool,
     can_create: bool,
     can_delete: bool,
 }
@@ -158,6 +159,7 @@ pub async fn all_users(
         first_href: format!("/admin/users?{filters}"),
         is_later_page: query.after.is_some(),
         can_invite: admin.may(Permission::InviteGuests),
+        can_bulk_invite: admin.may(Permission::BulkInvite),
         can_create: admin.may(Permission::EditUsers),
         can_delete: admin.may(Permission::DeleteUsers),
     })

@@ -7,6 +7,7 @@ pub mod assignments;
 pub mod audit;
 pub mod audit_export;
 pub mod b2b_collaboration;
+pub mod bulk_invite;
 pub mod deleted_users;
 pub mod group_members;
 pub mod groups;
@@ -33,6 +34,15 @@ route_table!(ROUTES, routes, "/admin", {
     get "/users/new" => users::new_user_form,
     post "/users/new" => users::create_user,
     // Before "/users/{id}", which would otherwise take "deleted" for an id.
+    get "/users/bulk-invite" => bulk_invite::bulk_invite_page,
+    post "/users/bulk-invite" => bulk_invite::upload,
+    get "/users/bulk-invite/template.csv" => bulk_invite::download_template,
+    get "/users/bulk-invite/{id}" => bulk_invite::validated,
+    post "/users/bulk-invite/{id}/submit" => bulk_invite::submit,
+    get "/users/bulk-operations" => bulk_invite::results_page,
+    get "/users/bulk-operations/{id}" => bulk_invite::job_page,
+    get "/users/bulk-operations/{id}/progress" => bulk_invite::job_progress,
+    get "/users/bulk-operations/{id}/results.csv" => bulk_invite::results_csv,
     get "/users/deleted" => deleted_users::deleted_users,
     get "/users/deleted/{id}/restore" => deleted_users::restore_form,
     post "/users/deleted/{id}/restore" => deleted_users::restore_user,
