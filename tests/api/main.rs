@@ -37,6 +37,7 @@ mod groups;
 mod headers;
 mod health;
 mod host;
+mod identity_providers;
 mod invitations;
 mod invite_guest;
 mod invite_level;

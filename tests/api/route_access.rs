@@ -233,6 +233,13 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("POST", "/admin/settings/organization", Needs(GLOBAL)),
         ("GET", "/admin/settings/collaboration", Needs(GLOBAL)),
         ("POST", "/admin/settings/collaboration", Needs(GLOBAL)),
+        ("GET", "/admin/identity-providers", Needs(GLOBAL)),
+        ("GET", "/admin/identity-providers/new", Needs(GLOBAL)),
+        ("POST", "/admin/identity-providers/new", Needs(GLOBAL)),
+        ("GET", "/admin/identity-providers/{id}", Needs(GLOBAL)),
+        ("POST", "/admin/identity-providers/{id}", Needs(GLOBAL)),
+        ("GET", "/admin/identity-providers/{id}/delete", Needs(GLOBAL)),
+        ("POST", "/admin/identity-providers/{id}/delete", Needs(GLOBAL)),
         ("GET", "/admin/audit", Needs(MANAGERS)),
         ("GET", "/admin/audit/export.csv", Needs(MANAGERS)),
         ("GET", "/admin/sign-in-logs", Needs(MANAGERS)),
@@ -457,6 +464,8 @@ pub(crate) struct World {
     pub(crate) secret: String,
     /// The application's Application (client) ID.
     pub(crate) client_id: String,
+    /// An OpenID Connect identity provider.
+    pub(crate) identity_provider: String,
 }
 
 pub(crate) struct Walk {
@@ -618,6 +627,29 @@ impl Walk {
         vestibule::store::api_permissions::ensure_client_id(&mut conn, &application.id, &client_id)
             .await
             .unwrap();
+        let identity_provider = uuid::Uuid::new_v4().to_string();
+        vestibule::store::identity_providers::insert(
+            &mut conn,
+            &vestibule::store::identity_providers::ProviderRow {
+                id: identity_provider.clone(),
+                display_name: "Walk provider".into(),
+                metadata_url: "https://idp.walk.test/.well-known/openid-configuration".into(),
+                issuer: format!("https://idp.walk.test/{identity_provider}"),
+                authorization_endpoint: "https://idp.walk.test/auth".into(),
+                token_endpoint: "https://idp.walk.test/token".into(),
+                jwks_uri: "https://idp.walk.test/jwks".into(),
+                client_id: "walk".into(),
+                sealed_client_secret: "sealed".into(),
+                scope: "openid".into(),
+                email_claim: "email".into(),
+                required: 0,
+                enabled: 1,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .unwrap();
         drop(conn);
         if kind.deleted() {
             app.soft_delete(&target).await;
@@ -632,6 +664,7 @@ impl Walk {
             outbox,
             secret,
             client_id,
+            identity_provider,
         }
     }
 
@@ -712,6 +745,7 @@ pub(crate) fn concrete(pattern: &str, world: &World) -> String {
                 keyed.as_str()
             }
             ("{id}", "mailbox") => world.outbox.as_str(),
+            ("{id}", "identity-providers") => world.identity_provider.as_str(),
             ("{aid}", _) => world.assignment.as_str(),
             ("{role_id}", _) => world.app_role.as_str(),
             ("{secret_id}", _) => world.secret.as_str(),
