@@ -173,3 +173,33 @@ pub async fn linked_users(conn: &mut Conn, provider_id: &str) -> sqlx::Result<i6
         .fetch_one(&mut *conn)
         .await
 }
+
+/// The user linked to the account (issuer, subject) at a provider.
+pub async fn linked_user(conn: &mut Conn, issuer: &str, subject: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT user_id FROM user_identities WHERE issuer = $1 AND subject = $2")
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+pub async fn link(
+    conn: &mut Conn,
+    user_id: &str,
+    provider_id: &str,
+    issuer: &str,
+    subject: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO user_identities (issuer, subject, user_id, provider_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(issuer)
+    .bind(subject)
+    .bind(user_id)
+    .bind(provider_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

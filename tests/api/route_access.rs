@@ -143,6 +143,7 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("POST", "/signin/code/verify", Anyone),
         ("GET", "/redeem", Anyone),
         ("POST", "/redeem/code", Anyone),
+        ("POST", "/redeem/provider", Anyone),
         ("GET", "/redeem/verify", Anyone),
         ("POST", "/redeem/verify", Anyone),
         ("POST", "/redeem/continue", Anyone),
@@ -234,6 +235,8 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("GET", "/admin/settings/collaboration", Needs(GLOBAL)),
         ("POST", "/admin/settings/collaboration", Needs(GLOBAL)),
         ("GET", "/admin/identity-providers", Needs(GLOBAL)),
+        // Where a guest's identity provider sends the browser back.
+        ("GET", "/federation/callback", Anyone),
         ("GET", "/admin/identity-providers/new", Needs(GLOBAL)),
         ("POST", "/admin/identity-providers/new", Needs(GLOBAL)),
         ("GET", "/admin/identity-providers/{id}", Needs(GLOBAL)),

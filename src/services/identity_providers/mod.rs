@@ -4,6 +4,7 @@
 //! be read or does not describe a provider. Each change is one transaction
 //! with its audit entry.
 
+pub mod federation;
 pub mod http;
 
 use crate::app::AppState;

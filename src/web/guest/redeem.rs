@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::services::ServiceError;
+use crate::services::identity_providers::federation;
 use crate::services::redemption::{self, CodeCheck, Ticket};
 use crate::services::sign_in_log;
 use crate::store::codes::Purpose;
@@ -36,6 +37,10 @@ struct RedeemPage {
     inviter: String,
     address: String,
     needs_code: bool,
+    /// The identity provider serving the invited domain: (name, required).
+    provider: Option<(String, bool)>,
+    /// False when the provider is required.
+    code_offered: bool,
 }
 
 pub async fn redeem_page(
@@ -59,6 +64,9 @@ pub async fn redeem_page(
                 verified: false,
             })?;
             let row = *row;
+            let provider = federation::provider_for_address(&state, &row.invited_email)
+                .await?
+                .map(|p| (p.display_name, p.required != 0));
             let inviter = match (row.inviter_name, row.inviter_email) {
                 (Some(name), Some(email)) => format!("{name} ({email})"),
                 (Some(name), None) => name,
@@ -71,6 +79,8 @@ pub async fn redeem_page(
                 inviter,
                 address: row.invited_email,
                 needs_code: org.requires_code_at_redemption(),
+                code_offered: !provider.as_ref().is_some_and(|p| p.1),
+                provider,
             })
         }
     }
@@ -87,7 +97,10 @@ fn replaced(session: &TypedSession) -> Result<HttpResponse, AppError> {
 }
 
 /// The redemption in the session, still pending, or the page that says why not.
-async fn pending(state: &AppState, session: &TypedSession) -> Result<Result<Redemption, HttpResponse>, AppError> {
+pub(crate) async fn pending(
+    state: &AppState,
+    session: &TypedSession,
+) -> Result<Result<Redemption, HttpResponse>, AppError> {
     let Some(redemption) = session.redemption() else {
         return Ok(Err(invalid_link(session)?));
     };
@@ -119,6 +132,29 @@ async fn domain_closed(state: &AppState, session: &TypedSession, domain: &str) -
 #[derive(Deserialize)]
 pub struct NoFields {}
 
+/// When the invited domain's identity provider is required, the page that
+/// says the email code is not offered.
+async fn provider_required(
+    state: &AppState,
+    session: &TypedSession,
+    address: &str,
+) -> Result<Option<HttpResponse>, AppError> {
+    match federation::provider_for_address(state, address).await? {
+        Some(p) if p.required != 0 => Ok(Some(message_page(
+            session,
+            StatusCode::FORBIDDEN,
+            "Sign in with your identity provider",
+            &format!(
+                "Guests from this domain sign in with {}: the email one-time passcode is not offered. \
+                 Open the invitation link again and choose Sign in with {}.",
+                p.display_name, p.display_name
+            ),
+            None,
+        )?)),
+        _ => Ok(None),
+    }
+}
+
 /// Send code: a one-time passcode to the invited address.
 pub async fn send_code(
     state: web::Data<AppState>,
@@ -129,6 +165,9 @@ pub async fn send_code(
         Ok(r) => r,
         Err(page) => return Ok(page),
     };
+    if let Some(page) = provider_required(&state, &session, &redemption.address).await? {
+        return Ok(page);
+    }
     let key = redemption.address.to_lowercase();
     if let Err(wait) = state.limits.code_per_address.check(&key) {
         return Err(AppError::TooManyRequests {
@@ -215,6 +254,9 @@ pub async fn continue_without_code(
         Ok(r) => r,
         Err(page) => return Ok(page),
     };
+    if let Some(page) = provider_required(&state, &session, &redemption.address).await? {
+        return Ok(page);
+    }
     if crate::services::organization::current(&state)
         .await?
         .requires_code_at_redemption()
