@@ -37,6 +37,7 @@ mod graph_users_query;
 mod groups;
 mod headers;
 mod health;
+mod home_provider;
 mod host;
 mod identity_provider_redemption;
 mod identity_providers;
