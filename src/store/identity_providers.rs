@@ -203,3 +203,23 @@ pub async fn link(
     .await?;
     Ok(())
 }
+
+/// The providers a user signs in with, by display name.
+pub async fn identities_of(conn: &mut Conn, user_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT p.display_name FROM user_identities i JOIN identity_providers p ON p.id = i.provider_id \
+         WHERE i.user_id = $1 ORDER BY p.display_name",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Forgets every account the user was linked to (Reset redemption status).
+pub async fn unlink_user(conn: &mut Conn, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM user_identities WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

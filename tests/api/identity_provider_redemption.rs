@@ -109,6 +109,20 @@ async fn a_guest_redeems_with_their_own_account_and_lands_on_my_apps() {
         .await
         .unwrap();
     assert_eq!(state, "Accepted");
+
+    // The profile says how the guest signs in; Reset redemption status
+    // forgets the link.
+    let profile_path = format!("/admin/users/{}", user_id(&app, GUEST).await);
+    let profile = app.get_html(&profile_path).await;
+    assert!(
+        profile.contains(r#"<dd data-testid="identities">Fabrikam ID</dd>"#),
+        "{profile}"
+    );
+    let reset = format!("{profile_path}/reset-redemption");
+    assert_redirect_to(&app.submit(&reset, &reset, &[("email", GUEST)]).await, &profile_path);
+    assert!(identities(&app).await.is_empty());
+    let profile = app.get_html(&profile_path).await;
+    assert!(profile.contains(r#"<dd data-testid="identities">Email one-time passcode</dd>"#));
 }
 
 #[tokio::test]
