@@ -223,3 +223,13 @@ pub async fn unlink_user(conn: &mut Conn, user_id: &str) -> sqlx::Result<()> {
         .await?;
     Ok(())
 }
+
+/// Whether the user is linked to some account at the provider.
+pub async fn has_identity_at(conn: &mut Conn, user_id: &str, provider_id: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_identities WHERE user_id = $1 AND provider_id = $2")
+        .bind(user_id)
+        .bind(provider_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}

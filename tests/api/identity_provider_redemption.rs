@@ -280,3 +280,91 @@ async fn a_required_provider_takes_the_place_of_the_code() {
             .contains("the email one-time passcode is not offered")
     );
 }
+
+/// Email me a sign-in code on the Sign in page, for `address`.
+async fn sign_in_later(app: &TestApp, client: &Client, address: &str) -> reqwest::Response {
+    app.submit_with(client, "/signin", "/signin/code", &[("email", address)])
+        .await
+}
+
+#[tokio::test]
+async fn sign_in_later_goes_to_the_provider_by_domain_and_finds_the_guest_by_subject() {
+    let (app, _sink, idp, ticket) = world(Plan::account("sub-grace", GUEST), false).await;
+    let guest = new_client();
+    let back = sign_in_at_provider(&app, &idp, &guest, &ticket).await;
+    assert_redirect_to(&guest.get(&back).send().await.unwrap(), "/redeem/consent");
+    assert_redirect_to(
+        &app.submit_with(&guest, "/redeem/consent", "/redeem/accept", &[]).await,
+        "/myapps",
+    );
+
+    // The Sign in page may lead to the provider (its form-action says so).
+    let later = new_client();
+    let page = app.get_with(&later, "/signin").await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains(&format!("form-action 'self' {}", idp.base)), "{csp}");
+    // Every address at the domain goes to the provider, known or not.
+    for address in [GUEST, "nobody@fabrikam.test"] {
+        let res = sign_in_later(&app, &later, address).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{address}");
+        assert!(
+            location(&res).starts_with(&format!("{}/authorize?", idp.base)),
+            "{address}"
+        );
+    }
+    let res = sign_in_later(&app, &later, "someone@northwind.test").await;
+    assert_eq!(res.status(), StatusCode::OK, "other domains get the code page");
+
+    let res = sign_in_later(&app, &later, GUEST).await;
+    let res = later.get(location(&res)).send().await.unwrap();
+    let back = location(&res);
+    assert_redirect_to(&later.get(&back).send().await.unwrap(), "/myapps");
+    assert_eq!(app.get_with(&later, "/myapps").await.status(), StatusCode::OK);
+
+    // A new account at the provider with the same address (recycled) does
+    // not take the guest over: the link is by subject.
+    idp.set_plan(Plan::account("sub-new-owner", GUEST));
+    let thief = new_client();
+    let res = sign_in_later(&app, &thief, GUEST).await;
+    let res = thief.get(location(&res)).send().await.unwrap();
+    let res = thief.get(location(&res)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("This account can&#39;t sign in here")
+    );
+    assert_eq!(app.get_with(&thief, "/myapps").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(identities(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_guest_who_redeemed_with_the_code_is_linked_once_by_a_verified_address() {
+    let (app, sink, idp, ticket) = world(Plan::account("sub-grace", GUEST), false).await;
+    let guest = new_client();
+    crate::common::flows::prove_address(&app, &sink, &guest, &ticket, GUEST).await;
+    assert_redirect_to(
+        &app.submit_with(&guest, "/redeem/consent", "/redeem/accept", &[]).await,
+        "/myapps",
+    );
+    assert!(identities(&app).await.is_empty(), "the code links nothing");
+
+    // Unverified at the provider: not linked.
+    let mut unverified = Plan::account("sub-grace", GUEST);
+    unverified.email_verified = false;
+    idp.set_plan(unverified);
+    let later = new_client();
+    let res = sign_in_later(&app, &later, GUEST).await;
+    let res = later.get(location(&res)).send().await.unwrap();
+    let res = later.get(location(&res)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(identities(&app).await.is_empty());
+
+    idp.set_plan(Plan::account("sub-grace", GUEST));
+    let res = sign_in_later(&app, &later, GUEST).await;
+    let res = later.get(location(&res)).send().await.unwrap();
+    assert_redirect_to(&later.get(location(&res)).send().await.unwrap(), "/myapps");
+    let id = user_id(&app, GUEST).await;
+    assert_eq!(identities(&app).await, [(idp.base.clone(), "sub-grace".to_owned(), id)]);
+}

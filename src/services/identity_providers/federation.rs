@@ -24,8 +24,13 @@ pub struct AuthRequest {
     pub state: String,
     pub nonce: String,
     pub verifier: String,
-    /// The address the identity must match.
+    /// The address the identity must match (redemption), or the address
+    /// typed on the Sign in page (sign-in).
     pub address: String,
+    /// A returning guest signing in (found by issuer and subject), rather
+    /// than a redemption.
+    #[serde(default)]
+    pub sign_in: bool,
 }
 
 /// The account the provider vouched for.
@@ -36,6 +41,7 @@ pub struct Identity {
     pub issuer: String,
     pub subject: String,
     pub email: String,
+    pub email_verified: bool,
 }
 
 /// Why a sign-in at a provider did not give the invited identity.
@@ -69,13 +75,14 @@ pub fn redirect_uri(state: &AppState) -> String {
 }
 
 /// A new request and the provider's authorization URL to send the browser to.
-pub fn start(state: &AppState, provider: &ProviderRow, address: &str) -> (AuthRequest, String) {
+pub fn start(state: &AppState, provider: &ProviderRow, address: &str, sign_in: bool) -> (AuthRequest, String) {
     let request = AuthRequest {
         provider_id: provider.id.clone(),
         state: random_token(24),
         nonce: random_token(24),
         verifier: random_token(32),
         address: address.to_owned(),
+        sign_in,
     };
     let mut url = url::Url::parse(&provider.authorization_endpoint).expect("checked when the provider was saved");
     url.query_pairs_mut()
@@ -158,20 +165,22 @@ pub async fn finish(state: &AppState, request: &AuthRequest, code: &str) -> Resu
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
-    if !email.eq_ignore_ascii_case(&request.address) {
-        return Err(FederationError::WrongAccount(if email.is_empty() {
-            "no email address".into()
-        } else {
-            email
-        }));
-    }
-    let verified = match claims.get("email_verified") {
+    let email_verified = match claims.get("email_verified") {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s == "true",
         _ => false,
     };
-    if !verified {
-        return Err(FederationError::Unverified);
+    if !request.sign_in {
+        if !email.eq_ignore_ascii_case(&request.address) {
+            return Err(FederationError::WrongAccount(if email.is_empty() {
+                "no email address".into()
+            } else {
+                email
+            }));
+        }
+        if !email_verified {
+            return Err(FederationError::Unverified);
+        }
     }
     Ok(Identity {
         provider_id: provider.id.clone(),
@@ -179,6 +188,7 @@ pub async fn finish(state: &AppState, request: &AuthRequest, code: &str) -> Resu
         issuer: provider.issuer.clone(),
         subject: subject.to_owned(),
         email,
+        email_verified,
     })
 }
 
@@ -276,4 +286,54 @@ pub async fn link(state: &AppState, user_id: &str, identity: &Identity) -> Servi
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// The user a returning guest's account at the provider is linked to. A
+/// guest not linked to this provider yet (redeemed with the email code
+/// before it was added) is linked once, when the provider asserts that
+/// guest's address as verified; a guest already linked to another account
+/// there is never taken over by address.
+pub async fn user_for_sign_in(state: &AppState, identity: &Identity) -> ServiceResult<Option<String>> {
+    let mut conn = state.db.pool().acquire().await?;
+    if let Some(user_id) = store::linked_user(&mut conn, &identity.issuer, &identity.subject).await? {
+        return Ok(Some(user_id));
+    }
+    if !identity.email_verified || identity.email.is_empty() {
+        return Ok(None);
+    }
+    let Some(user) = crate::store::users::find_by_sign_in_name(&mut conn, &identity.email).await? else {
+        return Ok(None);
+    };
+    let is_guest_by_mail = user.user_type == crate::domain::UserType::Guest
+        && user
+            .mail
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case(&identity.email));
+    if !is_guest_by_mail || store::has_identity_at(&mut conn, &user.id, &identity.provider_id).await? {
+        return Ok(None);
+    }
+    drop(conn);
+    Ok(link(state, &user.id, identity).await?.then_some(user.id))
+}
+
+/// The origin of a provider's authorization endpoint: where the portal's
+/// forms may end up (the pages' `form-action`).
+pub fn authorization_origin(provider: &ProviderRow) -> Option<String> {
+    let url = url::Url::parse(&provider.authorization_endpoint).ok()?;
+    Some(url.origin().ascii_serialization())
+}
+
+/// The origins of every enabled provider's authorization endpoint (the
+/// Sign in page's form may lead to any of them).
+pub async fn authorization_origins(state: &AppState) -> ServiceResult<Vec<String>> {
+    let mut conn = state.db.pool().acquire().await?;
+    let mut origins: Vec<String> = store::list(&mut conn)
+        .await?
+        .iter()
+        .filter(|p| p.enabled != 0)
+        .filter_map(authorization_origin)
+        .collect();
+    origins.sort();
+    origins.dedup();
+    Ok(origins)
 }

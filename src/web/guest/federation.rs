@@ -17,6 +17,7 @@ use crate::web::error::AppError;
 use crate::web::extractors::state;
 use crate::web::guest::message_page;
 use crate::web::guest::redeem::{NoFields, pending};
+use crate::web::guest::signin_code::signed_in;
 use crate::web::layout::see_other;
 use crate::web::middleware::client_ip;
 use crate::web::session::TypedSession;
@@ -35,7 +36,7 @@ pub async fn start_redemption(
     let Some(provider) = federation::provider_for_address(&state, &redemption.address).await? else {
         return Ok(see_other("/redeem/verify"));
     };
-    let (request, url) = federation::start(&state, &provider, &redemption.address);
+    let (request, url) = federation::start(&state, &provider, &redemption.address, false);
     session.set_federation(&request)?;
     Ok(see_other(&url))
 }
@@ -67,7 +68,13 @@ async fn failed(
         ..Default::default()
     };
     sign_in_log::record(&state, &entry).await;
-    let (status, heading, message) = if reason.contains("does not match the invited address") {
+    let (status, heading, message) = if reason.starts_with("no user here is linked") {
+        (
+            status,
+            "This account can't sign in here",
+            format!("We could not sign you in: {reason}."),
+        )
+    } else if reason.contains("does not match the invited address") {
         (
             StatusCode::FORBIDDEN,
             "This account does not match the invitation",
@@ -117,6 +124,22 @@ pub async fn callback(
         Ok(identity) => identity,
         Err(e) => return failed(&req, &session, user, &e.to_string(), StatusCode::BAD_GATEWAY).await,
     };
+    if request.sign_in {
+        return match federation::user_for_sign_in(&state, &identity).await? {
+            Some(user_id) => {
+                let ip = client_ip(&req);
+                signed_in(&state, &session, &request.address, &user_id, ip.as_deref()).await
+            }
+            None => {
+                let reason = format!(
+                    "no user here is linked to this account at {}; a guest who was invited opens the link in the \
+                     invitation email first",
+                    identity.provider_name
+                );
+                failed(&req, &session, None, &reason, StatusCode::FORBIDDEN).await
+            }
+        };
+    }
     let mut redemption = match pending(&state, &session).await? {
         Ok(r) if r.address.eq_ignore_ascii_case(&request.address) => r,
         Ok(_) => {
@@ -132,4 +155,19 @@ pub async fn callback(
     redemption.verified = true;
     session.set_redemption(&redemption)?;
     Ok(see_other("/redeem/consent"))
+}
+
+/// Sign-in later: an address whose domain belongs to an identity provider
+/// goes to that provider, whether or not the address is known here.
+pub async fn start_sign_in(
+    state: &crate::app::AppState,
+    session: &TypedSession,
+    address: &str,
+) -> Result<Option<HttpResponse>, AppError> {
+    let Some(provider) = federation::provider_for_address(state, address).await? else {
+        return Ok(None);
+    };
+    let (request, url) = federation::start(state, &provider, address, true);
+    session.set_federation(&request)?;
+    Ok(Some(see_other(&url)))
 }

@@ -64,15 +64,16 @@ pub async fn redeem_page(
                 verified: false,
             })?;
             let row = *row;
-            let provider = federation::provider_for_address(&state, &row.invited_email)
-                .await?
-                .map(|p| (p.display_name, p.required != 0));
+            let provider_row = federation::provider_for_address(&state, &row.invited_email).await?;
+            // Sign in with {provider} ends at the provider: the form may go there.
+            let forms_to = provider_row.as_ref().and_then(federation::authorization_origin);
+            let provider = provider_row.map(|p| (p.display_name, p.required != 0));
             let inviter = match (row.inviter_name, row.inviter_email) {
                 (Some(name), Some(email)) => format!("{name} ({email})"),
                 (Some(name), None) => name,
                 _ => format!("An administrator of {}", org.name),
             };
-            render(&RedeemPage {
+            let page = render(&RedeemPage {
                 layout: Layout::anonymous(&org.name, &session),
                 org_name: org.name.clone(),
                 org_domain: org.primary_domain.clone(),
@@ -81,7 +82,8 @@ pub async fn redeem_page(
                 needs_code: org.requires_code_at_redemption(),
                 code_offered: !provider.as_ref().is_some_and(|p| p.1),
                 provider,
-            })
+            })?;
+            Ok(crate::web::oidc::let_forms_reach(page, forms_to.as_deref()))
         }
     }
 }
