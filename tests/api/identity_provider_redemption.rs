@@ -163,7 +163,7 @@ async fn the_wrong_account_or_an_unverified_address_is_refused_and_nothing_chang
 }
 
 #[tokio::test]
-async fn unsigned_forged_wrong_issuer_and_wrong_nonce_tokens_are_refused() {
+async fn unsigned_forged_wrong_issuer_wrong_nonce_and_mixed_up_answers_are_refused() {
     let (app, _sink, idp, ticket) = world(Plan::account("sub-grace", GUEST), false).await;
     let good = Plan::account("sub-grace", GUEST);
     let cases = [
@@ -209,6 +209,17 @@ async fn unsigned_forged_wrong_issuer_and_wrong_nonce_tokens_are_refused() {
         );
         assert!(failures(&app).await.last().unwrap().contains(reason));
     }
+    // A response that names another issuer (a mix-up between providers).
+    idp.set_plan(good);
+    let back = sign_in_at_provider(&app, &idp, &guest, &ticket).await;
+    let res = guest
+        .get(format!("{back}&iss=https%3A%2F%2Fevil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
+    assert!(res.text().await.unwrap().contains("(iss: mix-up)"));
+    assert!(failures(&app).await.last().unwrap().contains("mix-up"));
     assert!(identities(&app).await.is_empty());
     assert_eq!(
         app.get_with(&guest, "/redeem/consent").await.status(),

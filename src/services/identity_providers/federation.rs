@@ -59,6 +59,8 @@ pub enum FederationError {
     WrongAccount(String),
     #[error("the identity provider did not say the address is verified")]
     Unverified,
+    #[error("the answer names another issuer than the identity provider asked (iss: mix-up)")]
+    MixUp,
 }
 
 /// The enabled provider serving the address's domain.
@@ -115,7 +117,14 @@ pub fn error_text(body: &Value) -> String {
 }
 
 /// Trades the code for tokens and checks the ID token.
-pub async fn finish(state: &AppState, request: &AuthRequest, code: &str) -> Result<Identity, FederationError> {
+/// `iss`: the authorization response's issuer (RFC 9207), when the
+/// provider sends one; it must be the provider asked.
+pub async fn finish(
+    state: &AppState,
+    request: &AuthRequest,
+    code: &str,
+    iss: Option<&str>,
+) -> Result<Identity, FederationError> {
     let provider = {
         let mut conn = state
             .db
@@ -127,6 +136,9 @@ pub async fn finish(state: &AppState, request: &AuthRequest, code: &str) -> Resu
     }
     .filter(|p| p.enabled != 0)
     .ok_or(FederationError::ProviderGone)?;
+    if iss.is_some_and(|iss| iss != provider.issuer) {
+        return Err(FederationError::MixUp);
+    }
     let secret = state
         .secrets
         .provider_secret_seal

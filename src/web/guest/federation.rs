@@ -48,6 +48,7 @@ pub struct CallbackQuery {
     code: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
+    iss: Option<String>,
 }
 
 /// Ends a sign-in at a provider that did not give the invited identity.
@@ -120,7 +121,7 @@ pub async fn callback(
         let reason = FederationError::BadToken("no authorization code came back").to_string();
         return failed(&req, &session, user, &reason, StatusCode::BAD_GATEWAY).await;
     };
-    let identity = match federation::finish(&state, &request, code).await {
+    let identity = match federation::finish(&state, &request, code, query.iss.as_deref()).await {
         Ok(identity) => identity,
         Err(e) => return failed(&req, &session, user, &e.to_string(), StatusCode::BAD_GATEWAY).await,
     };
