@@ -94,6 +94,15 @@ async fn providers_are_added_listed_edited_disabled_and_deleted_with_audit() {
         assert!(form.contains(text), "{text} missing from {form}");
     }
 
+    // The Google preset fills in its name and metadata URL.
+    assert!(list.contains(r#"href="/admin/identity-providers/new?preset=google""#));
+    let google = app.get_html("/admin/identity-providers/new?preset=google").await;
+    assert!(google.contains(r#"value="https://accounts.google.com/.well-known/openid-configuration""#));
+    assert!(
+        google.contains(r#"name="display_name" type="text" maxlength="100" required value="Google""#),
+        "{google}"
+    );
+
     let metadata = metadata_url(&app);
     let id = add_provider(&app, "Fabrikam ID", &metadata, "Fabrikam.test\nwoodgrove.test").await;
     let issuer: String = sqlx::query_scalar("SELECT issuer FROM identity_providers WHERE id = $1")

@@ -126,8 +126,26 @@ fn page(admin: &Authorized<ManageSettings>, editing: Option<&str>, form: Fields,
     }
 }
 
-pub async fn new_form(admin: Authorized<ManageSettings>) -> Result<HttpResponse, AppError> {
+#[derive(Deserialize)]
+pub struct PresetQuery {
+    preset: Option<String>,
+}
+
+/// Presets: a well-known provider's name and metadata URL filled in.
+const PRESETS: &[(&str, &str, &str)] = &[(
+    "google",
+    "Google",
+    "https://accounts.google.com/.well-known/openid-configuration",
+)];
+
+pub async fn new_form(
+    admin: Authorized<ManageSettings>,
+    query: web::Query<PresetQuery>,
+) -> Result<HttpResponse, AppError> {
+    let preset = PRESETS.iter().find(|(key, _, _)| query.preset.as_deref() == Some(*key));
     let form = Fields {
+        display_name: preset.map(|p| p.1.to_owned()).unwrap_or_default(),
+        metadata_url: preset.map(|p| p.2.to_owned()).unwrap_or_default(),
         scope: rules::DEFAULT_SCOPE.into(),
         email_claim: rules::DEFAULT_EMAIL_CLAIM.into(),
         enabled: Some("on".into()),
