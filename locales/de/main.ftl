@@ -46,6 +46,8 @@ redeem-invited-as = Eingeladen als <strong>{ $address }</strong>.
 redeem-an-administrator = Ein Administrator von { $org }
 redeem-prove = Bestätigen Sie zum Fortfahren, dass diese Adresse Ihnen gehört: Wir senden einen Einmalcode an sie.
 redeem-send-code = Code senden
+redeem-sign-in-with = Mit { $provider } anmelden
+redeem-or-code = Oder verwenden Sie einen Einmalcode, der an Ihre Adresse gesendet wird.
 redeem-continue = Weiter
 redeem-invitation-date = Einladung gesendet am { $date }
 

@@ -48,6 +48,8 @@ redeem-invited-as = Invited as <strong>{ $address }</strong>.
 redeem-an-administrator = An administrator of { $org }
 redeem-prove = To continue, prove that this address is yours: we will send a one-time code to it.
 redeem-send-code = Send code
+redeem-sign-in-with = Sign in with { $provider }
+redeem-or-code = Or use a one-time code sent to your address.
 redeem-continue = Continue
 redeem-invitation-date = Invitation sent on { $date }
 

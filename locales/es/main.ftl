@@ -46,6 +46,8 @@ redeem-invited-as = Invitado como <strong>{ $address }</strong>.
 redeem-an-administrator = Un administrador de { $org }
 redeem-prove = Para continuar, demuestre que esta dirección es suya: le enviaremos un código de un solo uso.
 redeem-send-code = Enviar código
+redeem-sign-in-with = Iniciar sesión con { $provider }
+redeem-or-code = O use un código de un solo uso enviado a su dirección.
 redeem-continue = Continuar
 redeem-invitation-date = Invitación enviada el { $date }
 

@@ -46,6 +46,8 @@ redeem-invited-as = Invité en tant que <strong>{ $address }</strong>.
 redeem-an-administrator = Un administrateur de { $org }
 redeem-prove = Pour continuer, prouvez que cette adresse vous appartient : nous allons y envoyer un code à usage unique.
 redeem-send-code = Envoyer le code
+redeem-sign-in-with = Se connecter avec { $provider }
+redeem-or-code = Ou utilisez un code à usage unique envoyé à votre adresse.
 redeem-continue = Continuer
 redeem-invitation-date = Invitation envoyée le { $date }
 

@@ -46,6 +46,8 @@ redeem-invited-as = 招待されたアドレス: <strong>{ $address }</strong>
 redeem-an-administrator = { $org } の管理者
 redeem-prove = 続行するには、このアドレスがあなたのものであることを確認してください。このアドレスにワンタイム コードを送信します。
 redeem-send-code = コードを送信
+redeem-sign-in-with = { $provider } でサインイン
+redeem-or-code = または、アドレスに送信されるワンタイム コードを使用します。
 redeem-continue = 続行
 redeem-invitation-date = 招待の送信日: { $date }
 

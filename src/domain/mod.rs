@@ -9,6 +9,7 @@ pub mod display_name;
 pub mod email;
 pub mod gallery;
 pub mod graph_query;
+pub mod identity_provider;
 pub mod invite_level;
 pub mod language;
 pub mod membership_rule;

@@ -82,6 +82,8 @@ pub struct Secrets {
     pub api_paging: DigestKey,
     /// Seals token signing keys at rest.
     pub key_seal: crate::security::jws::KeySeal,
+    /// Seals identity providers' client secrets at rest.
+    pub provider_secret_seal: crate::security::jws::KeySeal,
 }
 
 impl Secrets {
@@ -95,6 +97,9 @@ impl Secrets {
             api_paging: DigestKey::derive(master, "vestibule api paging cursors v1"),
             key_seal: crate::security::jws::KeySeal::new(
                 DigestKey::derive(master, "vestibule signing key seal v1").raw(),
+            ),
+            provider_secret_seal: crate::security::jws::KeySeal::new(
+                DigestKey::derive(master, "vestibule identity provider secret seal v1").raw(),
             ),
         }
     }

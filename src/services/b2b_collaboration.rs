@@ -254,6 +254,8 @@ pub async fn reset_redemption_with(
         other => other?,
     }
     store::consents::clear(&mut tx, &user.id).await?;
+    // The guest proves the address again, and may link another account.
+    store::identity_providers::unlink_user(&mut tx, &user.id).await?;
     store::invitations::replace_all(&mut tx, &user.id, now).await?;
     crate::services::groups::refresh_user(&mut tx, &user.id, now).await?;
     let ticket = reissue(

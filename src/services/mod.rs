@@ -22,6 +22,7 @@ pub mod deleted_users;
 pub mod dynamic_groups;
 pub mod group_members;
 pub mod groups;
+pub mod identity_providers;
 pub mod invitations;
 pub mod invite_form;
 pub mod languages;

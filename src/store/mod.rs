@@ -16,6 +16,7 @@ pub mod directory;
 pub mod graph_directory;
 pub mod graph_users;
 pub mod groups;
+pub mod identity_providers;
 pub mod invitations;
 pub mod oidc;
 pub mod organization;

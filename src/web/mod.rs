@@ -42,6 +42,7 @@ route_table!(PLAIN_ROUTES, plain_routes, "", {
     get "/apps/{id}/logo" => admin::apps::app_logo,
     get "/invitations/block" => block::block_page,
     post "/invitations/block" => block::confirm_block,
+    get "/federation/callback" => guest::federation::callback,
 });
 
 route_table!(resource SIGNIN_ROUTES, signin_resource, "/signin", {
@@ -57,6 +58,7 @@ route_table!(SIGNIN_CODE_ROUTES, signin_code_routes, "/signin/code", {
 route_table!(REDEEM_ROUTES, redeem_routes, "/redeem", {
     get "" => guest::redeem::redeem_page,
     post "/code" => guest::redeem::send_code,
+    post "/provider" => guest::federation::start_redemption,
     get "/verify" => guest::redeem::verify_form,
     post "/verify" => guest::redeem::verify_code,
     post "/continue" => guest::redeem::continue_without_code,

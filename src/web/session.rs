@@ -18,6 +18,7 @@ const FLASH: &str = "flash";
 const REDEMPTION: &str = "redemption";
 const CODE_FOR: &str = "code_for";
 const RETURN_TO: &str = "return_to";
+const FEDERATION: &str = "federation";
 
 /// Who the session belongs to, as recorded at sign-in.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -114,6 +115,20 @@ impl TypedSession {
     pub fn set_redemption(&self, redemption: &Redemption) -> Result<(), AppError> {
         self.0.insert(REDEMPTION, redemption)?;
         Ok(())
+    }
+
+    /// A sign-in sent to an identity provider, until it comes back.
+    pub fn set_federation(
+        &self,
+        request: &crate::services::identity_providers::federation::AuthRequest,
+    ) -> Result<(), AppError> {
+        self.0.insert(FEDERATION, request)?;
+        Ok(())
+    }
+
+    /// The sign-in sent to an identity provider, removed: it is used once.
+    pub fn take_federation(&self) -> Option<crate::services::identity_providers::federation::AuthRequest> {
+        self.0.remove_as(FEDERATION).and_then(Result::ok)
     }
 
     pub fn clear_redemption(&self) {

@@ -145,6 +145,7 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("POST", "/signin/code/verify", Anyone),
         ("GET", "/redeem", Anyone),
         ("POST", "/redeem/code", Anyone),
+        ("POST", "/redeem/provider", Anyone),
         ("GET", "/redeem/verify", Anyone),
         ("POST", "/redeem/verify", Anyone),
         ("POST", "/redeem/continue", Anyone),
@@ -244,6 +245,15 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("POST", "/admin/settings/organization", Needs(GLOBAL)),
         ("GET", "/admin/settings/collaboration", Needs(GLOBAL)),
         ("POST", "/admin/settings/collaboration", Needs(GLOBAL)),
+        ("GET", "/admin/identity-providers", Needs(GLOBAL)),
+        // Where a guest's identity provider sends the browser back.
+        ("GET", "/federation/callback", Anyone),
+        ("GET", "/admin/identity-providers/new", Needs(GLOBAL)),
+        ("POST", "/admin/identity-providers/new", Needs(GLOBAL)),
+        ("GET", "/admin/identity-providers/{id}", Needs(GLOBAL)),
+        ("POST", "/admin/identity-providers/{id}", Needs(GLOBAL)),
+        ("GET", "/admin/identity-providers/{id}/delete", Needs(GLOBAL)),
+        ("POST", "/admin/identity-providers/{id}/delete", Needs(GLOBAL)),
         ("GET", "/admin/audit", Needs(MANAGERS)),
         ("GET", "/admin/audit/export.csv", Needs(MANAGERS)),
         ("GET", "/admin/sign-in-logs", Needs(MANAGERS)),
@@ -472,6 +482,8 @@ pub(crate) struct World {
     pub(crate) bulk_upload: String,
     /// A submitted bulk invite job.
     pub(crate) bulk_job: String,
+    /// An OpenID Connect identity provider.
+    pub(crate) identity_provider: String,
 }
 
 pub(crate) struct Walk {
@@ -637,6 +649,29 @@ impl Walk {
         vestibule::store::api_permissions::ensure_client_id(&mut conn, &application.id, &client_id)
             .await
             .unwrap();
+        let identity_provider = uuid::Uuid::new_v4().to_string();
+        vestibule::store::identity_providers::insert(
+            &mut conn,
+            &vestibule::store::identity_providers::ProviderRow {
+                id: identity_provider.clone(),
+                display_name: "Walk provider".into(),
+                metadata_url: "https://idp.walk.test/.well-known/openid-configuration".into(),
+                issuer: format!("https://idp.walk.test/{identity_provider}"),
+                authorization_endpoint: "https://idp.walk.test/auth".into(),
+                token_endpoint: "https://idp.walk.test/token".into(),
+                jwks_uri: "https://idp.walk.test/jwks".into(),
+                client_id: "walk".into(),
+                sealed_client_secret: "sealed".into(),
+                scope: "openid".into(),
+                email_claim: "email".into(),
+                required: 0,
+                enabled: 1,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .unwrap();
         drop(conn);
         let (bulk_upload, bulk_job) = self.bulk_jobs().await;
         let app = &self.app;
@@ -655,6 +690,7 @@ impl Walk {
             client_id,
             bulk_upload,
             bulk_job,
+            identity_provider,
         }
     }
 
@@ -772,6 +808,7 @@ pub(crate) fn concrete(pattern: &str, world: &World) -> String {
             ("{id}", "mailbox") => world.outbox.as_str(),
             ("{id}", "bulk-invite") => world.bulk_upload.as_str(),
             ("{id}", "bulk-operations") => world.bulk_job.as_str(),
+            ("{id}", "identity-providers") => world.identity_provider.as_str(),
             ("{aid}", _) => world.assignment.as_str(),
             ("{role_id}", _) => world.app_role.as_str(),
             ("{secret_id}", _) => world.secret.as_str(),

@@ -257,3 +257,9 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// `node`, when oidc-provider (the tests' home identity provider) is
+/// installed in `node_modules`.
+pub fn oidc_provider_node() -> Option<PathBuf> {
+    node_with(&["oidc-provider"])
+}

@@ -165,6 +165,16 @@ pub const TEMPLATES: &[Entry] = &[
         "/admin/users/{id}/reset-redemption",
         "<h1>Reset redemption status</h1>",
     ),
+    entry(
+        "admin/identity_provider_form.html",
+        "/admin/identity-providers/new",
+        "data-testid=\"idp-metadata_url\"",
+    ),
+    entry(
+        "admin/identity_providers.html",
+        "/admin/identity-providers",
+        "data-testid=\"new-oidc-provider\"",
+    ),
     entry("admin/roles.html", "/admin/roles", "<h1>Roles and administrators</h1>"),
     entry("admin/settings.html", "/admin/settings", "<h1>Settings</h1>"),
     entry(

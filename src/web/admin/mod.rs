@@ -11,6 +11,7 @@ pub mod bulk_invite;
 pub mod deleted_users;
 pub mod group_members;
 pub mod groups;
+pub mod identity_providers;
 pub mod invite;
 pub mod log_export;
 pub mod overview;
@@ -110,6 +111,13 @@ route_table!(ROUTES, routes, "/admin", {
     post "/settings/organization" => settings::save_organization,
     get "/settings/collaboration" => settings::collaboration_form,
     post "/settings/collaboration" => settings::save_collaboration,
+    get "/identity-providers" => identity_providers::all_identity_providers,
+    get "/identity-providers/new" => identity_providers::new_form,
+    post "/identity-providers/new" => identity_providers::create,
+    get "/identity-providers/{id}" => identity_providers::edit_form,
+    post "/identity-providers/{id}" => identity_providers::update,
+    get "/identity-providers/{id}/delete" => identity_providers::delete_form,
+    post "/identity-providers/{id}/delete" => identity_providers::delete,
     get "/audit" => audit::audit_logs,
     get "/audit/export.csv" => audit_export::export_audit_csv,
     get "/sign-in-logs" => sign_in_logs::sign_in_logs,

@@ -170,6 +170,9 @@ struct ProfilePage {
     emails: Vec<EmailView>,
     groups: Vec<crate::store::groups::Group>,
     apps: Vec<crate::store::assignments::UserAppRow>,
+    /// Identities: the identity providers the user signs in with (none:
+    /// Email one-time passcode).
+    identities: Vec<String>,
     /// Resend and Copy redemption URL: pending invited users.
     can_resend: bool,
     can_copy_url: bool,
@@ -238,6 +241,7 @@ pub async fn user_profile(
         .collect();
     let groups = crate::store::groups::groups_of_user(&mut conn, &user.id).await?;
     let apps = crate::store::assignments::for_user(&mut conn, &user.id).await?;
+    let identities = crate::store::identity_providers::identities_of(&mut conn, &user.id).await?;
     drop(conn);
     let invited = user.creation_type.as_deref() == Some("Invitation");
     let state_is = |s: ExternalUserState| user.external_user_state == Some(s);
@@ -264,6 +268,7 @@ pub async fn user_profile(
         emails,
         groups,
         apps,
+        identities,
         user,
     })
 }

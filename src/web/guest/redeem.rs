@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::domain::language::Language;
 use crate::i18n::Tr;
 use crate::services::ServiceError;
+use crate::services::identity_providers::federation;
 use crate::services::redemption::{self, CodeCheck, Ticket};
 use crate::services::sign_in_log;
 use crate::store::codes::Purpose;
@@ -18,7 +19,7 @@ use crate::store::sign_in_log::SignInEntry;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::extractors::state;
-use crate::web::guest::{Link, invalid_link, invalid_link_in, message_page_in, page_language};
+use crate::web::guest::{Link, invalid_link, invalid_link_in, message_page, message_page_in, page_language};
 use crate::web::language::AcceptLanguage;
 use crate::web::layout::{Layout, render, render_with, see_other};
 use crate::web::middleware::client_ip;
@@ -41,6 +42,10 @@ struct RedeemPage {
     needs_code: bool,
     /// When the invitation was sent, as the guest's language writes dates.
     sent_on: String,
+    /// The identity provider serving the invited domain: (name, required).
+    provider: Option<(String, bool)>,
+    /// False when the provider is required.
+    code_offered: bool,
 }
 
 pub async fn redeem_page(
@@ -71,6 +76,10 @@ pub async fn redeem_page(
             let row = *row;
             let language = page_language(&state, accept, Some(&row.language)).await?;
             let t = Tr::text(language);
+            let provider_row = federation::provider_for_address(&state, &row.invited_email).await?;
+            // Sign in with {provider} ends at the provider: the form may go there.
+            let forms_to = provider_row.as_ref().and_then(federation::authorization_origin);
+            let provider = provider_row.map(|p| (p.display_name, p.required != 0));
             let inviter = match (row.inviter_name, row.inviter_email) {
                 (Some(name), Some(email)) => format!("{name} ({email})"),
                 (Some(name), None) => name,
@@ -79,7 +88,7 @@ pub async fn redeem_page(
             let sent_on = time::OffsetDateTime::from_unix_timestamp(row.created_at)
                 .map(|at| language.format_date(at))
                 .unwrap_or_default();
-            render(&RedeemPage {
+            let page = render(&RedeemPage {
                 layout: Layout::anonymous(&org.name, &session).in_language(language),
                 org_name: org.name.clone(),
                 org_domain: org.primary_domain.clone(),
@@ -87,7 +96,10 @@ pub async fn redeem_page(
                 address: row.invited_email,
                 needs_code: org.requires_code_at_redemption(),
                 sent_on,
-            })
+                code_offered: !provider.as_ref().is_some_and(|p| p.1),
+                provider,
+            })?;
+            Ok(crate::web::oidc::let_forms_reach(page, forms_to.as_deref()))
         }
     }
 }
@@ -104,7 +116,10 @@ fn replaced(session: &TypedSession, language: Language) -> Result<HttpResponse, 
 }
 
 /// The redemption in the session, still pending, or the page that says why not.
-async fn pending(state: &AppState, session: &TypedSession) -> Result<Result<Redemption, HttpResponse>, AppError> {
+pub(crate) async fn pending(
+    state: &AppState,
+    session: &TypedSession,
+) -> Result<Result<Redemption, HttpResponse>, AppError> {
     let Some(redemption) = session.redemption() else {
         return Ok(Err(invalid_link(session)?));
     };
@@ -149,6 +164,29 @@ async fn domain_closed(
 #[derive(Deserialize)]
 pub struct NoFields {}
 
+/// When the invited domain's identity provider is required, the page that
+/// says the email code is not offered.
+async fn provider_required(
+    state: &AppState,
+    session: &TypedSession,
+    address: &str,
+) -> Result<Option<HttpResponse>, AppError> {
+    match federation::provider_for_address(state, address).await? {
+        Some(p) if p.required != 0 => Ok(Some(message_page(
+            session,
+            StatusCode::FORBIDDEN,
+            "Sign in with your identity provider",
+            &format!(
+                "Guests from this domain sign in with {}: the email one-time passcode is not offered. \
+                 Open the invitation link again and choose Sign in with {}.",
+                p.display_name, p.display_name
+            ),
+            None,
+        )?)),
+        _ => Ok(None),
+    }
+}
+
 /// Send code: a one-time passcode to the invited address.
 pub async fn send_code(
     state: web::Data<AppState>,
@@ -159,6 +197,9 @@ pub async fn send_code(
         Ok(r) => r,
         Err(page) => return Ok(page),
     };
+    if let Some(page) = provider_required(&state, &session, &redemption.address).await? {
+        return Ok(page);
+    }
     let key = redemption.address.to_lowercase();
     if let Err(wait) = state.limits.code_per_address.check(&key) {
         return Err(AppError::TooManyRequests {
@@ -253,6 +294,9 @@ pub async fn continue_without_code(
         Ok(r) => r,
         Err(page) => return Ok(page),
     };
+    if let Some(page) = provider_required(&state, &session, &redemption.address).await? {
+        return Ok(page);
+    }
     if crate::services::organization::current(&state)
         .await?
         .requires_code_at_redemption()

@@ -61,13 +61,17 @@ pub async fn request_code(
             retry_after_secs: wait.as_secs().max(1),
         });
     }
+    if crate::web::auth::is_local_path(&form.next) && form.next != "/myapps" {
+        session.set_return_to(&form.next)?;
+    }
+    // Home-realm discovery: a federated domain signs in at its provider.
+    if let Some(to_provider) = crate::web::guest::federation::start_sign_in(&state, &session, &address).await? {
+        return Ok(to_provider);
+    }
     // The same work for every address: whether it is a guest's is found
     // out after the answer.
     crate::services::sign_in_codes::request(&state, &address).await?;
     session.set_code_address(&address)?;
-    if crate::web::auth::is_local_path(&form.next) && form.next != "/myapps" {
-        session.set_return_to(&form.next)?;
-    }
     let language = page_language(&state, accept, None).await?;
     let page = render_with(&code_page(&session, &address, None, language), StatusCode::OK)?;
     forms_may_reach(&state, session.return_to().as_deref(), page).await
@@ -114,7 +118,7 @@ pub async fn verify_code(
 /// After a right code: a guest who has not accepted (or must accept new
 /// terms) goes through Review permissions first, and Accept records the
 /// sign-in; others are signed in here.
-async fn signed_in(
+pub(crate) async fn signed_in(
     state: &AppState,
     session: &TypedSession,
     address: &str,

@@ -100,5 +100,9 @@ pub async fn forms_may_reach(
         Some(next) if crate::web::auth::is_local_path(next) => application_origin(state, next).await?,
         _ => None,
     };
-    Ok(let_forms_reach(page, origin.as_deref()))
+    // An address at a federated domain goes on to its identity provider.
+    let mut origins: Vec<String> = origin.into_iter().collect();
+    origins.extend(crate::services::identity_providers::federation::authorization_origins(state).await?);
+    let origins = (!origins.is_empty()).then(|| origins.join(" "));
+    Ok(let_forms_reach(page, origins.as_deref()))
 }
