@@ -429,7 +429,13 @@ async fn seed_000_with_the_keyboard_only() {
         admin.type_text("Welcome to Contoso!").await;
         admin.tab_to("Cc recipient").await;
         admin.type_text("manager@fabrikam.example").await;
-        for field in ["Language", "User type", "Company name", "Redirect URL", "Review + invite"] {
+        for field in [
+            "Language",
+            "User type",
+            "Company name",
+            "Redirect URL",
+            "Review + invite",
+        ] {
             admin.tab_to(field).await;
         }
         admin.enter().await;

@@ -22,14 +22,38 @@ pub struct Entry {
     /// Literal text of the file, found in no other template. Text parts of
     /// emails say what their HTML parts say, so theirs end at a line break.
     pub marker: &'static str,
+    /// What the marker renders as on the audited page: the marker itself,
+    /// or, for text in the guest's language, the English of its Fluent call.
+    pub rendered: &'static str,
 }
 
 const fn entry(file: &'static str, page: &'static str, marker: &'static str) -> Entry {
-    Entry { file, page, marker }
+    Entry {
+        file,
+        page,
+        marker,
+        rendered: marker,
+    }
+}
+
+/// A template whose text comes from `locales/`: `marker` is its Fluent
+/// call in the file, `rendered` the English it gives on the page.
+const fn translated(file: &'static str, page: &'static str, marker: &'static str, rendered: &'static str) -> Entry {
+    Entry {
+        file,
+        page,
+        marker,
+        rendered,
+    }
 }
 
 pub const TEMPLATES: &[Entry] = &[
-    entry("base.html", "/signin", "Skip to main content"),
+    translated(
+        "base.html",
+        "/signin",
+        "layout.t.get(\"page-skip\")",
+        ">Skip to main content</a>",
+    ),
     entry(
         "admin/app_assignments.html",
         "/admin/apps/{id}/assignments",
@@ -224,7 +248,12 @@ pub const TEMPLATES: &[Entry] = &[
         "/account/password",
         "<h1>Change password</h1>",
     ),
-    entry("auth/signin.html", "/signin", "<h1>Sign in</h1>"),
+    translated(
+        "auth/signin.html",
+        "/signin",
+        "<h1>{{ layout.t.get(\"signin-title\")",
+        "<h1>Sign in</h1>",
+    ),
     entry(
         "partials/dev_banner.html",
         "/dev/mailbox",
@@ -232,27 +261,41 @@ pub const TEMPLATES: &[Entry] = &[
     ),
     entry("dev/mailbox.html", "/dev/mailbox", "<h1>Development mailbox</h1>"),
     entry("dev/message.html", "/dev/mailbox/{id}", "Open the HTML part"),
-    entry("email/code.html", "/dev/mailbox/{id}/html", "verification code is:</p>"),
-    entry(
+    translated(
+        "email/code.html",
+        "/dev/mailbox/{id}/html",
+        "<p>{{ t.get(\"code-enter\")|safe }}</p>",
+        "It expires in 30 minutes and works once.</p>",
+    ),
+    translated(
         "email/code.txt",
         "/dev/mailbox/{id}",
+        "{{ t.get(\"code-enter\") }}\n",
         "It expires in 30 minutes and works once.\n",
     ),
-    entry(
+    translated(
         "email/invitation.html",
         "/dev/mailbox/{id}/html",
+        "{{ t.get(\"invitation-accept\")|safe }}</a>",
         "Accept invitation</a>",
     ),
-    entry("email/invitation.txt", "/dev/mailbox/{id}", "Accept invitation:\n"),
-    entry(
+    translated(
+        "email/invitation.txt",
+        "/dev/mailbox/{id}",
+        "{{ t.get(\"invitation-accept\") }}:\n",
+        "Accept invitation:\n",
+    ),
+    translated(
         "email/invitation_cc.html",
         "/dev/mailbox/{id}/html",
-        "and sent you this copy.</p>",
+        "{{ t.get(\"invitation-cc-note\")|safe }}</p>",
+        "only the invited person can accept the invitation.</p>",
     ),
-    entry(
+    translated(
         "email/invitation_cc.txt",
         "/dev/mailbox/{id}",
-        "and sent you this copy.\n",
+        "{{ t.get(\"invitation-cc-note\") }}\n",
+        "only the invited person can accept the invitation.\n",
     ),
     entry("errors/error.html", "/no-such-page", "data-testid=\"error-page\""),
     entry(
@@ -260,16 +303,36 @@ pub const TEMPLATES: &[Entry] = &[
         "/invitations/block",
         "<h1>Block future invitations</h1>",
     ),
-    entry("guest/consent.html", "/redeem/consent", "<h1>Review permissions</h1>"),
-    entry("guest/continue.html", "/redeem/accept", "<h1>You're all set</h1>"),
-    entry("guest/enter_code.html", "/redeem/verify", "<h1>Enter code</h1>"),
+    translated(
+        "guest/consent.html",
+        "/redeem/consent",
+        "<h1>{{ layout.t.get(\"consent-title\")",
+        "<h1>Review permissions</h1>",
+    ),
+    translated(
+        "guest/continue.html",
+        "/redeem/accept",
+        "<h1>{{ layout.t.get(\"continue-title\")",
+        "<h1>You're all set</h1>",
+    ),
+    translated(
+        "guest/enter_code.html",
+        "/redeem/verify",
+        "<h1>{{ layout.t.get(\"code-page-title\")",
+        "<h1>Enter code</h1>",
+    ),
     entry(
         "guest/leave.html",
         "/account/organizations/leave",
         "<h1>Leave organization</h1>",
     ),
     entry("guest/message.html", "/redeem", "data-testid=\"guest-message\""),
-    entry("guest/my_apps.html", "/myapps", "<h1>My Apps</h1>"),
+    translated(
+        "guest/my_apps.html",
+        "/myapps",
+        "<h1>{{ layout.t.get(\"page-my-apps\")",
+        "<h1>My Apps</h1>",
+    ),
     entry(
         "guest/invite_guest.html",
         "/account/invite",
@@ -359,9 +422,9 @@ pub fn assert_every_template_was_rendered() {
         .filter(|t| {
             !pages
                 .iter()
-                .any(|(page, html)| page == t.page && html.contains(t.marker))
+                .any(|(page, html)| page == t.page && html.contains(t.rendered))
         })
-        .map(|t| format!("{} (on {}, marked by {:?})", t.file, t.page, t.marker))
+        .map(|t| format!("{} (on {}, marked by {:?})", t.file, t.page, t.rendered))
         .collect();
     assert!(
         missing.is_empty(),
