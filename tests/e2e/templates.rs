@@ -294,8 +294,8 @@ pub const TEMPLATES: &[Entry] = &[
     translated(
         "email/invitation_cc.txt",
         "/dev/mailbox/{id}",
-        "{{ t.get(\"invitation-cc-note\") }}\n",
-        "only the invited person can accept the invitation.\n",
+        "\n{{ t.get(\"invitation-cc-note\") }}",
+        "\nThis copy is for your information;",
     ),
     entry("errors/error.html", "/no-such-page", "data-testid=\"error-page\""),
     entry(
