@@ -37,6 +37,8 @@ pub struct AppState {
     pub organization: OrganizationCache,
     /// The token signing keys, read through a short in-memory cache.
     pub signing_keys: SigningKeyCache,
+    /// Identity providers' published keys (JWKS), by URL.
+    pub provider_keys: ProviderKeyCache,
     /// When each All users filter (user type, state) was last counted above
     /// the cap, in clock seconds; see `web::admin::all_users`.
     pub directory_above_cap: std::sync::Mutex<std::collections::HashMap<String, i64>>,
@@ -107,6 +109,36 @@ impl OrganizationCache {
     /// Drops the copy, after this instance changed the row.
     pub fn forget(&self) {
         *self.slot.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// How long an identity provider's published keys are used before they
+/// are read again. A token naming a key not among them makes the portal
+/// read them again at once (the provider rotated its keys).
+const PROVIDER_KEYS_FRESH_FOR: Duration = Duration::from_secs(3600);
+
+/// One provider's published keys (the `keys` of its JWKS).
+type PublishedKeys = Arc<Vec<serde_json::Value>>;
+
+/// Identity providers' published keys, by JWKS URL, with when they were read.
+#[derive(Default)]
+pub struct ProviderKeyCache {
+    slots: RwLock<std::collections::HashMap<String, (PublishedKeys, Instant)>>,
+}
+
+impl ProviderKeyCache {
+    /// The keys read from `jwks_uri` less than an hour ago.
+    pub fn get(&self, jwks_uri: &str) -> Option<PublishedKeys> {
+        let slots = self.slots.read().unwrap_or_else(|e| e.into_inner());
+        let (keys, read_at) = slots.get(jwks_uri)?;
+        (read_at.elapsed() < PROVIDER_KEYS_FRESH_FOR).then(|| keys.clone())
+    }
+
+    pub fn put(&self, jwks_uri: &str, keys: Vec<serde_json::Value>) -> PublishedKeys {
+        let keys = Arc::new(keys);
+        let mut slots = self.slots.write().unwrap_or_else(|e| e.into_inner());
+        slots.insert(jwks_uri.to_owned(), (keys.clone(), Instant::now()));
+        keys
     }
 }
 

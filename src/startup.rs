@@ -171,6 +171,7 @@ fn new_state(
         organization: Default::default(),
         directory_above_cap: Default::default(),
         signing_keys: Default::default(),
+        provider_keys: Default::default(),
     })
 }
 

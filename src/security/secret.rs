@@ -80,6 +80,8 @@ pub struct Secrets {
     pub oidc_tokens: DigestKey,
     /// Signs the API's `$skiptoken` paging cursors.
     pub api_paging: DigestKey,
+    /// The `state` of sign-ins sent to identity providers.
+    pub federation_states: DigestKey,
     /// Seals token signing keys at rest.
     pub key_seal: crate::security::jws::KeySeal,
     /// Seals identity providers' client secrets at rest.
@@ -95,6 +97,7 @@ impl Secrets {
             client_secrets: DigestKey::derive(master, "vestibule client secrets v1"),
             oidc_tokens: DigestKey::derive(master, "vestibule authorization codes and refresh tokens v1"),
             api_paging: DigestKey::derive(master, "vestibule api paging cursors v1"),
+            federation_states: DigestKey::derive(master, "vestibule identity provider sign-in states v1"),
             key_seal: crate::security::jws::KeySeal::new(
                 DigestKey::derive(master, "vestibule signing key seal v1").raw(),
             ),

@@ -117,17 +117,15 @@ impl TypedSession {
         Ok(())
     }
 
-    /// A sign-in sent to an identity provider, until it comes back.
-    pub fn set_federation(
-        &self,
-        request: &crate::services::identity_providers::federation::AuthRequest,
-    ) -> Result<(), AppError> {
-        self.0.insert(FEDERATION, request)?;
+    /// The `state` of a sign-in sent to an identity provider, until it
+    /// comes back: the callback must return to the browser that left.
+    pub fn set_federation(&self, request_state: &str) -> Result<(), AppError> {
+        self.0.insert(FEDERATION, request_state)?;
         Ok(())
     }
 
-    /// The sign-in sent to an identity provider, removed: it is used once.
-    pub fn take_federation(&self) -> Option<crate::services::identity_providers::federation::AuthRequest> {
+    /// The `state` of the sign-in sent to an identity provider, removed.
+    pub fn take_federation(&self) -> Option<String> {
         self.0.remove_as(FEDERATION).and_then(Result::ok)
     }
 

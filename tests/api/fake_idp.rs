@@ -5,6 +5,7 @@
 //! provider.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -44,11 +45,15 @@ impl Plan {
 
 struct Shared {
     base: String,
-    key: SigningKey,
+    /// The key it signs with and publishes; `rotate_key` replaces it.
+    key: Mutex<SigningKey>,
     forger: SigningKey,
     plan: Mutex<Plan>,
     /// Authorization requests by code.
     codes: Mutex<HashMap<String, HashMap<String, String>>>,
+    /// How often its JWKS and its token endpoint were asked.
+    jwks_reads: AtomicUsize,
+    token_requests: AtomicUsize,
 }
 
 pub struct FakeIdp {
@@ -65,10 +70,12 @@ impl FakeIdp {
         let (forger, _) = SigningKey::generate("idp-key-1".into(), JwsAlg::Rs256).unwrap();
         let shared = Arc::new(Shared {
             base: base.clone(),
-            key,
+            key: Mutex::new(key),
             forger,
             plan: Mutex::new(plan),
             codes: Mutex::new(HashMap::new()),
+            jwks_reads: AtomicUsize::new(0),
+            token_requests: AtomicUsize::new(0),
         });
         let data = web::Data::from(shared.clone());
         let server = HttpServer::new(move || {
@@ -96,6 +103,20 @@ impl FakeIdp {
         *self.shared.plan.lock().unwrap() = plan;
     }
 
+    /// Signs with a new key under a new `kid`, and publishes only that one.
+    pub fn rotate_key(&self, kid: &str) {
+        let (key, _) = SigningKey::generate(kid.into(), JwsAlg::Rs256).unwrap();
+        *self.shared.key.lock().unwrap() = key;
+    }
+
+    pub fn jwks_reads(&self) -> usize {
+        self.shared.jwks_reads.load(Ordering::SeqCst)
+    }
+
+    pub fn token_requests(&self) -> usize {
+        self.shared.token_requests.load(Ordering::SeqCst)
+    }
+
     pub async fn stop(&self) {
         self.handle.stop(false).await;
     }
@@ -113,7 +134,8 @@ async fn discovery(s: web::Data<Shared>) -> HttpResponse {
 }
 
 async fn jwks(s: web::Data<Shared>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "keys": [s.key.public_jwk()] }))
+    s.jwks_reads.fetch_add(1, Ordering::SeqCst);
+    HttpResponse::Ok().json(json!({ "keys": [s.key.lock().unwrap().public_jwk()] }))
 }
 
 /// Signs in at once: back to the redirect URI with a code.
@@ -130,6 +152,7 @@ async fn authorize(s: web::Data<Shared>, q: web::Query<HashMap<String, String>>)
 }
 
 async fn token(s: web::Data<Shared>, form: web::Form<HashMap<String, String>>) -> HttpResponse {
+    s.token_requests.fetch_add(1, Ordering::SeqCst);
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     let request = s.codes.lock().unwrap().remove(field("code"));
     let Some(request) = request else {
@@ -165,7 +188,7 @@ async fn token(s: web::Data<Shared>, form: web::Form<HashMap<String, String>>) -
     } else if plan.forged {
         s.forger.sign("JWT", &claims).unwrap()
     } else {
-        s.key.sign("JWT", &claims).unwrap()
+        s.key.lock().unwrap().sign("JWT", &claims).unwrap()
     };
     HttpResponse::Ok().json(json!({
         "access_token": "opaque",

@@ -12,10 +12,10 @@ use crate::common::smtp::SmtpSink;
 use crate::common::{TestApp, assert_redirect_to, location, new_client};
 use crate::fake_idp::{CLIENT_ID, CLIENT_SECRET, FakeIdp, Plan};
 
-const GUEST: &str = "grace@fabrikam.test";
+pub(crate) const GUEST: &str = "grace@fabrikam.test";
 const NEW: &str = "/admin/identity-providers/new";
 
-async fn world(plan: Plan, required: bool) -> (TestApp, SmtpSink, FakeIdp, String) {
+pub(crate) async fn world(plan: Plan, required: bool) -> (TestApp, SmtpSink, FakeIdp, String) {
     let (app, sink) = app_with_sink().await;
     let idp = FakeIdp::start(plan).await;
     app.sign_in_as_admin().await;
@@ -38,7 +38,7 @@ async fn world(plan: Plan, required: bool) -> (TestApp, SmtpSink, FakeIdp, Strin
 
 /// Opens the invitation, chooses Sign in with Fabrikam ID and signs in at
 /// the provider: the URL the provider sends the browser back to.
-async fn sign_in_at_provider(app: &TestApp, idp: &FakeIdp, guest: &Client, ticket: &str) -> String {
+pub(crate) async fn sign_in_at_provider(app: &TestApp, idp: &FakeIdp, guest: &Client, ticket: &str) -> String {
     let link = format!("/redeem?ticket={ticket}");
     let page = app.get_with(guest, &link).await.text().await.unwrap();
     assert!(page.contains(">Sign in with Fabrikam ID</button>"), "{page}");
@@ -65,7 +65,7 @@ async fn sign_in_at_provider(app: &TestApp, idp: &FakeIdp, guest: &Client, ticke
     back
 }
 
-async fn identities(app: &TestApp) -> Vec<(String, String, String)> {
+pub(crate) async fn identities(app: &TestApp) -> Vec<(String, String, String)> {
     sqlx::query_as("SELECT issuer, subject, user_id FROM user_identities ORDER BY subject")
         .fetch_all(app.db.pool())
         .await

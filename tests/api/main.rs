@@ -40,6 +40,7 @@ mod health;
 mod home_provider;
 mod host;
 mod identity_provider_redemption;
+mod identity_provider_requests;
 mod identity_providers;
 mod invitations;
 mod invite_guest;

@@ -5,7 +5,6 @@
 //! identity counts only when the provider asserts the expected address as
 //! verified.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::http::{self, FetchError};
@@ -14,14 +13,14 @@ use crate::domain::identity_provider::domain_of;
 use crate::security::jws::pkce_s256;
 use crate::security::secret::random_token;
 use crate::services::ServiceResult;
+use crate::store::federation_requests::{self, FederationRequestRow};
 use crate::store::identity_providers::{self as store, ProviderRow};
 
-/// A sign-in sent to a provider, kept in the guest's session until the
-/// provider sends the browser back; used once.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A sign-in sent to a provider, kept in the database until the provider
+/// sends the browser back; used once.
+#[derive(Clone, Debug)]
 pub struct AuthRequest {
     pub provider_id: String,
-    pub state: String,
     pub nonce: String,
     pub verifier: String,
     /// The address the identity must match (redemption), or the address
@@ -29,9 +28,11 @@ pub struct AuthRequest {
     pub address: String,
     /// A returning guest signing in (found by issuer and subject), rather
     /// than a redemption.
-    #[serde(default)]
     pub sign_in: bool,
 }
+
+/// How long a provider has to send the browser back.
+pub const REQUEST_LIFETIME_SECS: i64 = 600;
 
 /// The account the provider vouched for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,28 +77,59 @@ pub fn redirect_uri(state: &AppState) -> String {
     format!("{}/federation/callback", state.public_url.trim_end_matches('/'))
 }
 
-/// A new request and the provider's authorization URL to send the browser to.
-pub fn start(state: &AppState, provider: &ProviderRow, address: &str, sign_in: bool) -> (AuthRequest, String) {
-    let request = AuthRequest {
+/// Keeps a new request and gives its `state` (for the browser's session)
+/// and the provider's authorization URL to send the browser to. Requests
+/// whose browser never came back are forgotten on the way.
+pub async fn start(
+    state: &AppState,
+    provider: &ProviderRow,
+    address: &str,
+    sign_in: bool,
+) -> ServiceResult<(String, String)> {
+    let now = state.clock.now();
+    let request_state = random_token(24);
+    let row = FederationRequestRow {
         provider_id: provider.id.clone(),
-        state: random_token(24),
         nonce: random_token(24),
         verifier: random_token(32),
         address: address.to_owned(),
-        sign_in,
+        sign_in: i64::from(sign_in),
+        expires_at: now + REQUEST_LIFETIME_SECS,
     };
+    let digest = state.secrets.federation_states.digest(&request_state);
+    let mut conn = state.db.pool().acquire().await?;
+    federation_requests::delete_expired(&mut conn, now).await?;
+    federation_requests::insert(&mut conn, &digest, &row).await?;
     let mut url = url::Url::parse(&provider.authorization_endpoint).expect("checked when the provider was saved");
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &provider.client_id)
         .append_pair("redirect_uri", &redirect_uri(state))
         .append_pair("scope", &provider.scope)
-        .append_pair("state", &request.state)
-        .append_pair("nonce", &request.nonce)
-        .append_pair("code_challenge", &pkce_s256(&request.verifier))
+        .append_pair("state", &request_state)
+        .append_pair("nonce", &row.nonce)
+        .append_pair("code_challenge", &pkce_s256(&row.verifier))
         .append_pair("code_challenge_method", "S256")
         .append_pair("login_hint", address);
-    (request, url.to_string())
+    Ok((request_state, url.to_string()))
+}
+
+/// The request a callback's `state` names, removed so that it is used
+/// once; None when it is unknown, expired or already used.
+pub async fn take_request(state: &AppState, request_state: &str) -> ServiceResult<Option<AuthRequest>> {
+    if request_state.is_empty() {
+        return Ok(None);
+    }
+    let digest = state.secrets.federation_states.digest(request_state);
+    let mut conn = state.db.pool().acquire().await?;
+    let row = federation_requests::take(&mut conn, &digest, state.clock.now()).await?;
+    Ok(row.map(|r| AuthRequest {
+        provider_id: r.provider_id,
+        nonce: r.nonce,
+        verifier: r.verifier,
+        address: r.address,
+        sign_in: r.sign_in != 0,
+    }))
 }
 
 fn unreachable(e: FetchError) -> FederationError {
@@ -166,7 +198,7 @@ pub async fn finish(
         .get("id_token")
         .and_then(Value::as_str)
         .ok_or(FederationError::BadToken("the token answer has no ID token"))?;
-    let claims = verify_id_token(&provider, id_token, &request.nonce, state.clock.now()).await?;
+    let claims = verify_id_token(state, &provider, id_token, &request.nonce).await?;
     let subject = claims
         .get("sub")
         .and_then(Value::as_str)
@@ -225,29 +257,48 @@ fn decoding_key(jwk: &Value, kty: &str) -> Option<jsonwebtoken::DecodingKey> {
     }
 }
 
-/// Finds the token's key in the provider's JWKS (read now, so a rotated
-/// key is found) and checks signature, issuer, audience, expiry and nonce.
+/// The provider's published key the token names, from the cache, or read
+/// again when the token names a key not among those cached (the provider
+/// rotated its keys).
+async fn find_key(
+    state: &AppState,
+    provider: &ProviderRow,
+    kid: Option<&str>,
+    kty: &str,
+) -> Result<jsonwebtoken::DecodingKey, FederationError> {
+    let find = |keys: &[Value]| {
+        keys.iter()
+            .filter(|k| match (kid, k.get("kid").and_then(Value::as_str)) {
+                (Some(kid), Some(k)) => kid == k,
+                (None, _) => true,
+                _ => false,
+            })
+            .find_map(|k| decoding_key(k, kty))
+    };
+    if let Some(key) = state.provider_keys.get(&provider.jwks_uri).and_then(|keys| find(&keys)) {
+        return Ok(key);
+    }
+    let jwks = http::get_json(&provider.jwks_uri).await.map_err(unreachable)?;
+    let keys = jwks.get("keys").and_then(Value::as_array).cloned().unwrap_or_default();
+    let keys = state.provider_keys.put(&provider.jwks_uri, keys);
+    find(&keys).ok_or(FederationError::BadToken(
+        "it is signed with a key the provider does not publish",
+    ))
+}
+
+/// Checks the token's signature against the provider's published keys,
+/// then its issuer, audience, expiry and nonce.
 async fn verify_id_token(
+    state: &AppState,
     provider: &ProviderRow,
     token: &str,
     nonce: &str,
-    now: i64,
 ) -> Result<Map<String, Value>, FederationError> {
     let bad = FederationError::BadToken;
     // `none` and unknown algorithms do not parse as a header at all.
     let header = jsonwebtoken::decode_header(token).map_err(|_| bad("it is unsigned or malformed"))?;
     let kty = accepted(header.alg).ok_or(bad("its algorithm is not accepted"))?;
-    let jwks = http::get_json(&provider.jwks_uri).await.map_err(unreachable)?;
-    let keys = jwks.get("keys").and_then(Value::as_array).cloned().unwrap_or_default();
-    let key = keys
-        .iter()
-        .filter(|k| match (&header.kid, k.get("kid").and_then(Value::as_str)) {
-            (Some(kid), Some(k)) => kid == k,
-            (None, _) => true,
-            _ => false,
-        })
-        .find_map(|k| decoding_key(k, kty))
-        .ok_or(bad("it is signed with a key the provider does not publish"))?;
+    let key = find_key(state, provider, header.kid.as_deref(), kty).await?;
     let mut validation = jsonwebtoken::Validation::new(header.alg);
     validation.set_issuer(&[&provider.issuer]);
     validation.set_audience(&[&provider.client_id]);
@@ -268,7 +319,7 @@ async fn verify_id_token(
         .get("exp")
         .and_then(Value::as_i64)
         .ok_or(bad("it has no expiry"))?;
-    if exp + 60 < now {
+    if exp + 60 < state.clock.now() {
         return Err(bad("it has expired"));
     }
     if claims.get("nonce").and_then(Value::as_str) != Some(nonce) {

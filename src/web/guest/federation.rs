@@ -1,8 +1,10 @@
 //! Redeeming with the guest's own account: `POST /redeem/provider` sends
 //! the browser to the identity provider serving the invited domain, and
-//! `GET /federation/callback` takes it back. The request (`state`, `nonce`,
-//! PKCE verifier) waits in the session and is used once; every failure
-//! ends on a page that says what happened and in the Sign-in logs.
+//! `GET /federation/callback` takes it back. The request (`nonce`, PKCE
+//! verifier) waits in the database under the digest of its `state` and is
+//! used once; the browser's session holds the `state`, so the callback must
+//! come back to the browser that left. Every failure ends on a page that
+//! says what happened and in the Sign-in logs.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -36,8 +38,8 @@ pub async fn start_redemption(
     let Some(provider) = federation::provider_for_address(&state, &redemption.address).await? else {
         return Ok(see_other("/redeem/verify"));
     };
-    let (request, url) = federation::start(&state, &provider, &redemption.address, false);
-    session.set_federation(&request)?;
+    let (request_state, url) = federation::start(&state, &provider, &redemption.address, false).await?;
+    session.set_federation(&request_state)?;
     Ok(see_other(&url))
 }
 
@@ -105,9 +107,13 @@ pub async fn callback(
     let state = state(&req)?;
     let redemption = session.redemption();
     let user = redemption.as_ref().map(|r| (r.user_id.as_str(), r.address.as_str()));
-    let request = session
+    let this_browser = session
         .take_federation()
-        .filter(|r| !query.state.is_empty() && constant_time_eq(&r.state, &query.state));
+        .is_some_and(|s| !query.state.is_empty() && constant_time_eq(&s, &query.state));
+    let request = match this_browser {
+        true => federation::take_request(&state, &query.state).await?,
+        false => None,
+    };
     let Some(request) = request else {
         let reason = "the sign-in request is unknown, expired or was already used (state)";
         return failed(&req, &session, user, reason, StatusCode::BAD_REQUEST).await;
@@ -168,7 +174,7 @@ pub async fn start_sign_in(
     let Some(provider) = federation::provider_for_address(state, address).await? else {
         return Ok(None);
     };
-    let (request, url) = federation::start(state, &provider, address, true);
-    session.set_federation(&request)?;
+    let (request_state, url) = federation::start(state, &provider, address, true).await?;
+    session.set_federation(&request_state)?;
     Ok(Some(see_other(&url)))
 }
