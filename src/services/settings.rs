@@ -1,5 +1,6 @@
-//! Settings a Global Administrator changes: Organization properties and
-//! External collaboration settings. Each save is one transaction with its
+//! Settings a Global Administrator changes: Organization properties,
+//! External collaboration settings and the built-in Email one-time passcode
+//! provider. Each save is one transaction with its
 //! audit entry, whose details list what changed.
 
 use crate::app::AppState;
@@ -26,7 +27,6 @@ pub struct OrganizationForm {
 
 /// External collaboration settings as the form sends them.
 pub struct CollaborationForm {
-    pub otp_at_redemption: bool,
     pub guests_may_leave: bool,
     pub guest_session_hours: String,
     /// Guest invite settings: an `InviteLevel` key.
@@ -216,13 +216,6 @@ pub async fn update_collaboration(
     }
     let mut changes = Vec::new();
     let flag = |on: bool| if on { "on" } else { "off" };
-    if before.requires_code_at_redemption() != form.otp_at_redemption {
-        changes.push(format!(
-            "otpAtRedemption: {} -> {}",
-            flag(before.requires_code_at_redemption()),
-            flag(form.otp_at_redemption)
-        ));
-    }
     if before.lets_guests_leave() != form.guests_may_leave {
         changes.push(format!(
             "guestsMayLeave: {} -> {}",
@@ -243,7 +236,6 @@ pub async fn update_collaboration(
     store::organization::update_collaboration(
         &mut tx,
         &store::organization::Collaboration {
-            otp_at_redemption: form.otp_at_redemption,
             guests_may_leave: form.guests_may_leave,
             guest_session_hours: hours,
             invite_level: level,
@@ -279,4 +271,36 @@ pub async fn update_collaboration(
     // This instance shows the change at once; others within moments.
     state.organization.forget();
     Ok(CollaborationSaved::Saved)
+}
+
+/// Saves the built-in Email one-time passcode provider (All identity
+/// providers): whether redemption asks for a code. Audited as an update of
+/// that identity provider.
+pub async fn update_email_otp(state: &AppState, admin: &Admin<'_>, otp_at_redemption: bool) -> ServiceResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let before = locked_organization(&mut tx).await?.requires_code_at_redemption();
+    let flag = |on: bool| if on { "on" } else { "off" };
+    let details = if before == otp_at_redemption {
+        "No changes".to_owned()
+    } else {
+        format!("otpAtRedemption: {} -> {}", flag(before), flag(otp_at_redemption))
+    };
+    store::organization::update_otp_at_redemption(&mut tx, otp_at_redemption).await?;
+    store::audit::record(
+        &mut tx,
+        &admin.actor,
+        &AuditEntry {
+            activity: "Update identity provider",
+            category: "IdentityProvider",
+            target_id: None,
+            target_name: Some("Email one-time passcode"),
+            details: Some(details),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.organization.forget();
+    Ok(())
 }

@@ -127,7 +127,6 @@ pub async fn update_properties(conn: &mut Conn, p: &Properties<'_>, now: i64) ->
 
 /// External collaboration settings as Settings saves them (already validated).
 pub struct Collaboration {
-    pub otp_at_redemption: bool,
     pub guests_may_leave: bool,
     pub guest_session_hours: i64,
     pub invite_level: InviteLevel,
@@ -136,15 +135,24 @@ pub struct Collaboration {
 /// Saves the external collaboration settings.
 pub async fn update_collaboration(conn: &mut Conn, settings: &Collaboration) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE organization SET otp_at_redemption = $1, guests_may_leave = $2, guest_session_hours = $3, \
-         allow_invites_from = $4 WHERE id = 1",
+        "UPDATE organization SET guests_may_leave = $1, guest_session_hours = $2, allow_invites_from = $3 \
+         WHERE id = 1",
     )
-    .bind(super::flag(settings.otp_at_redemption))
     .bind(super::flag(settings.guests_may_leave))
     .bind(settings.guest_session_hours)
     .bind(settings.invite_level.key())
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Saves the built-in Email one-time passcode provider's setting: whether
+/// redemption asks for a code.
+pub async fn update_otp_at_redemption(conn: &mut Conn, on: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE organization SET otp_at_redemption = $1 WHERE id = 1")
+        .bind(super::flag(on))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -273,3 +273,66 @@ async fn bad_input_answers_422_with_the_reason_and_writes_nothing() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_email_one_time_passcode_at_redemption_is_set_on_all_identity_providers() {
+    let app = spawn_app().await;
+    app.sign_in_as_admin().await;
+    let page = app.get_html(LIST).await;
+    assert!(
+        page.contains(">Verify the invited address with a one-time passcode at redemption</label>")
+            && page.contains(
+                "data-testid=\"otp-at-redemption-input\" aria-describedby=\"otp_at_redemption_hint\" checked"
+            ),
+        "{page}"
+    );
+    const SAVE: &str = "/admin/identity-providers/email-one-time-passcode";
+    // Unchecked: the box is absent from the form.
+    assert_redirect_to(&app.submit(LIST, SAVE, &[]).await, LIST);
+    let page = app.get_html(LIST).await;
+    assert!(
+        page.contains("The Email one-time passcode settings were saved."),
+        "{page}"
+    );
+    assert!(!page.contains("aria-describedby=\"otp_at_redemption_hint\" checked"));
+    assert!(!page.contains("Redemption also asks for a code."));
+    let on: i64 = sqlx::query_scalar("SELECT otp_at_redemption FROM organization")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(on, 0);
+    assert!(
+        app.get_html("/admin/settings")
+            .await
+            .contains("data-testid=\"collab-otp\">No<")
+    );
+    app.clock.advance(1);
+    assert_redirect_to(&app.submit(LIST, SAVE, &[("otp_at_redemption", "on")]).await, LIST);
+    assert!(app.get_html(LIST).await.contains("Redemption also asks for a code."));
+    let audit = audits(&app).await;
+    assert_eq!(
+        audit,
+        [
+            (
+                "Update identity provider".to_owned(),
+                "Email one-time passcode".to_owned(),
+                "otpAtRedemption: on -> off".to_owned()
+            ),
+            (
+                "Update identity provider".to_owned(),
+                "Email one-time passcode".to_owned(),
+                "otpAtRedemption: off -> on".to_owned()
+            ),
+        ]
+    );
+
+    // Saving External collaboration settings leaves it alone.
+    let collab = "/admin/settings/collaboration";
+    let fields = [
+        ("guest_session_hours", "24"),
+        ("allow_invites_from", "adminsAndGuestInviters"),
+        ("domain_policy", "any"),
+    ];
+    assert_redirect_to(&app.submit(collab, collab, &fields).await, "/admin/settings");
+    assert!(app.get_html(LIST).await.contains("Redemption also asks for a code."));
+}

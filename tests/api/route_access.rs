@@ -248,6 +248,11 @@ pub(crate) fn rules() -> HashMap<(&'static str, &'static str), Rule> {
         ("GET", "/admin/identity-providers", Needs(GLOBAL)),
         // Where a guest's identity provider sends the browser back.
         ("GET", "/federation/callback", Anyone),
+        (
+            "POST",
+            "/admin/identity-providers/email-one-time-passcode",
+            Needs(GLOBAL),
+        ),
         ("GET", "/admin/identity-providers/new", Needs(GLOBAL)),
         ("POST", "/admin/identity-providers/new", Needs(GLOBAL)),
         ("GET", "/admin/identity-providers/{id}", Needs(GLOBAL)),

@@ -246,8 +246,6 @@ async fn collaboration_settings_are_saved_and_audited() {
     let form = app.get_html(COLLAB_PAGE).await;
     for text in [
         "<h1>External collaboration settings</h1>",
-        ">Verify the invited address with a one-time passcode at redemption</label>",
-        "It governs redemption only: returning guests always sign in with a code.",
         ">Guests may leave the organization</label>",
         ">Guest session length (hours)</label>",
         "<legend>Guest invite settings</legend>",
@@ -260,10 +258,14 @@ async fn collaboration_settings_are_saved_and_audited() {
     ] {
         assert!(form.contains(text), "{text}: {form}");
     }
+    assert!(
+        !form.contains("otp_at_redemption"),
+        "the code at redemption is set on All identity providers"
+    );
     assert_eq!(
         form.matches(" checked").count(),
-        4,
-        "both checkboxes are on by default, and one guest invite level and one restriction are chosen"
+        3,
+        "Guests may leave is on by default, and one guest invite level and one restriction are chosen"
     );
     // Unchecked boxes are simply absent from the form.
     let res = app
@@ -279,12 +281,12 @@ async fn collaboration_settings_are_saved_and_audited() {
         .await;
     assert_redirect_to(&res, "/admin/settings");
     let org = organization(&app).await;
-    assert!(!org.requires_code_at_redemption());
+    assert!(org.requires_code_at_redemption(), "not this page's setting any more");
     assert!(!org.lets_guests_leave());
     assert_eq!(org.guest_session_hours, 72);
     let index = app.get_html("/admin/settings").await;
     assert!(index.contains("The external collaboration settings were saved."));
-    assert!(index.contains("data-testid=\"collab-otp\">No<"), "{index}");
+    assert!(index.contains("data-testid=\"collab-otp\">Yes<"), "{index}");
     assert!(index.contains("data-testid=\"collab-may-leave\">No<"));
     assert!(index.contains("data-testid=\"collab-session-hours\">72<"));
     let form = app.get_html(COLLAB_PAGE).await;
@@ -317,14 +319,8 @@ async fn collaboration_settings_are_saved_and_audited() {
     assert_eq!(org.guest_session_hours, 1);
     let details = audit_details(&app, "Update external collaboration settings").await;
     assert_eq!(details.len(), 3);
-    assert!(
-        details[0].contains("otpAtRedemption: on -> off")
-            && details[0].contains("guestsMayLeave: on -> off")
-            && details[0].contains("guestSessionHours: 24 -> 72"),
-        "{}",
-        details[0]
-    );
-    assert!(details[1].contains("otpAtRedemption: off -> on") && details[1].contains("guestSessionHours: 72 -> 720"));
+    assert_eq!(details[0], "guestsMayLeave: on -> off; guestSessionHours: 24 -> 72");
+    assert_eq!(details[1], "guestsMayLeave: off -> on; guestSessionHours: 72 -> 720");
     assert_eq!(details[2], "guestSessionHours: 720 -> 1");
 }
 

@@ -46,6 +46,24 @@ pub async fn all_identity_providers(
     })
 }
 
+#[derive(Deserialize)]
+pub struct EmailOtpFields {
+    otp_at_redemption: Option<String>,
+}
+
+/// Saves the built-in Email one-time passcode provider's setting.
+pub async fn save_email_otp(
+    admin: Authorized<ManageSettings>,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<EmailOtpFields>,
+) -> Result<HttpResponse, AppError> {
+    crate::services::settings::update_email_otp(&state, &admin.as_admin(), form.otp_at_redemption.is_some()).await?;
+    admin
+        .session
+        .flash(FlashKind::Success, "The Email one-time passcode settings were saved.");
+    Ok(see_other(LIST))
+}
+
 #[derive(Template)]
 #[template(path = "admin/identity_provider_form.html")]
 struct FormPage {

@@ -112,6 +112,7 @@ route_table!(ROUTES, routes, "/admin", {
     get "/settings/collaboration" => settings::collaboration_form,
     post "/settings/collaboration" => settings::save_collaboration,
     get "/identity-providers" => identity_providers::all_identity_providers,
+    post "/identity-providers/email-one-time-passcode" => identity_providers::save_email_otp,
     get "/identity-providers/new" => identity_providers::new_form,
     post "/identity-providers/new" => identity_providers::create,
     get "/identity-providers/{id}" => identity_providers::edit_form,

@@ -149,7 +149,6 @@ pub async fn save_organization(
 #[template(path = "admin/settings_collaboration.html")]
 struct CollaborationPage {
     layout: Layout,
-    otp_at_redemption: bool,
     guests_may_leave: bool,
     guest_session_hours: String,
     /// The chosen `InviteLevel` key.
@@ -172,7 +171,6 @@ pub async fn collaboration_form(
     let org = load_organization(&state).await?;
     render(&CollaborationPage {
         layout: Layout::signed_in("External collaboration settings", &admin, Section::Settings),
-        otp_at_redemption: org.requires_code_at_redemption(),
         guests_may_leave: org.lets_guests_leave(),
         guest_session_hours: org.guest_session_hours.to_string(),
         allow_invites_from: org.invite_level().key().to_owned(),
@@ -187,7 +185,6 @@ pub async fn collaboration_form(
 
 #[derive(Deserialize)]
 pub struct CollaborationFields {
-    otp_at_redemption: Option<String>,
     guests_may_leave: Option<String>,
     #[serde(default)]
     guest_session_hours: String,
@@ -206,7 +203,6 @@ pub async fn save_collaboration(
     CsrfForm(form): CsrfForm<CollaborationFields>,
 ) -> Result<HttpResponse, AppError> {
     let fields = CollaborationForm {
-        otp_at_redemption: form.otp_at_redemption.is_some(),
         guests_may_leave: form.guests_may_leave.is_some(),
         guest_session_hours: form.guest_session_hours.clone(),
         allow_invites_from: form.allow_invites_from.clone(),
@@ -219,7 +215,6 @@ pub async fn save_collaboration(
     // limit so it stays small whatever is posted).
     let again = |discarded: Vec<String>, errors: FieldErrors| CollaborationPage {
         layout: Layout::signed_in("External collaboration settings", &admin, Section::Settings),
-        otp_at_redemption: fields.otp_at_redemption,
         guests_may_leave: fields.guests_may_leave,
         guest_session_hours: form.guest_session_hours.chars().take(12).collect(),
         allow_invites_from: form.allow_invites_from.chars().take(40).collect(),
