@@ -5,7 +5,10 @@
 // email_verified true. Its development interactions sign users in: the
 // login form takes the account id (any password), then the consent form.
 //
-// usage: node clients/home_provider.mjs REDIRECT_URI CLIENT_SECRET INVITED_EMAIL OTHER_EMAIL
+// usage: node clients/home_provider.mjs REDIRECT_URI CLIENT_SECRET INVITED_EMAIL OTHER_EMAIL [HOST]
+// HOST names the loopback in the issuer (default 127.0.0.1). A browser keeps
+// cookies by host name, not by port: a portal on 127.0.0.1 and a provider
+// named localhost keep theirs apart, as two real sites would.
 // Prints one JSON line, {"issuer": "http://127.0.0.1:N", "client_id": "..."},
 // and exits when its standard input closes, so it never outlives the test.
 
@@ -13,7 +16,7 @@ import { createServer } from "node:http";
 import { generateKeyPairSync } from "node:crypto";
 import Provider from "oidc-provider";
 
-const [redirectUri, secret, invited, other] = process.argv.slice(2);
+const [redirectUri, secret, invited, other, host = "127.0.0.1"] = process.argv.slice(2);
 if (!other) {
   console.error("usage: node clients/home_provider.mjs REDIRECT_URI CLIENT_SECRET INVITED_EMAIL OTHER_EMAIL");
   process.exit(2);
@@ -31,7 +34,7 @@ const jwk = { ...privateKey.export({ format: "jwk" }), kid: "home-rs256", alg: "
 const server = createServer();
 server.listen(0, "127.0.0.1", () => {
   const { port } = server.address();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${host}:${port}`;
   const provider = new Provider(issuer, {
     clients: [
       {
@@ -58,6 +61,10 @@ server.listen(0, "127.0.0.1", () => {
       return { accountId: id, claims: async () => ({ sub: id, ...account, name: id }) };
     },
   });
+  // What went wrong inside the provider, for the test's failure output.
+  for (const event of ["server_error", "authorization.error", "grant.error", "interaction.error"]) {
+    provider.on(event, (_ctx, err) => console.error(`${event}: ${err?.stack ?? err}`));
+  }
   server.on("request", provider.callback());
   process.stdout.write(`${JSON.stringify({ issuer, client_id: CLIENT_ID })}\n`);
 });

@@ -72,6 +72,7 @@ pub const PAGE_TYPES: &[&str] = &[
     "/dev/mailbox/{id}",
     "/dev/mailbox/{id}/html",
     "/redeem/accept",
+    "/federation/callback",
     "/no-such-page",
     "/{id}/oauth2/v2.0/authorize",
     "/{id}/oauth2/v2.0/logout",
@@ -337,6 +338,13 @@ async fn tour_with_the_dev_mailbox() {
 
     browser.goto(&app.url("/redeem?ticket=not-a-ticket")).await;
     browser.wait_for_text("This invitation link is not valid").await;
+    // An identity provider's answer that no sign-in here is waiting for.
+    browser
+        .goto(&app.url("/federation/callback?state=unknown&code=x"))
+        .await;
+    browser
+        .wait_for_text("Sign-in with your identity provider failed")
+        .await;
     browser.goto(&app.url("/no-such-page")).await;
     browser.wait_for_text("Page not found").await;
 }

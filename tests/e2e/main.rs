@@ -17,6 +17,7 @@ mod a11y;
 mod admin;
 mod bulk;
 mod guest;
+mod identity_provider;
 mod invite_guest;
 mod layout;
 mod lifecycle;
