@@ -22,7 +22,10 @@ pub const CLIENT_SECRET: &str = "fake-idp-secret";
 pub struct Plan {
     pub subject: String,
     pub email: String,
-    pub email_verified: bool,
+    /// `email_verified`, or no such claim.
+    pub email_verified: Option<bool>,
+    /// Microsoft's `xms_edov`, when sent.
+    pub xms_edov: Option<bool>,
     pub issuer: Option<String>,
     pub nonce: Option<String>,
     pub unsigned: bool,
@@ -34,7 +37,8 @@ impl Plan {
         Plan {
             subject: subject.into(),
             email: email.into(),
-            email_verified: true,
+            email_verified: Some(true),
+            xms_edov: None,
             issuer: None,
             nonce: None,
             unsigned: false,
@@ -171,7 +175,7 @@ async fn token(s: web::Data<Shared>, form: web::Form<HashMap<String, String>>) -
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let claims = json!({
+    let mut claims = json!({
         "iss": plan.issuer.clone().unwrap_or_else(|| s.base.clone()),
         "sub": plan.subject,
         "aud": CLIENT_ID,
@@ -179,8 +183,13 @@ async fn token(s: web::Data<Shared>, form: web::Form<HashMap<String, String>>) -
         "exp": now + 300,
         "nonce": plan.nonce.clone().unwrap_or_else(|| request["nonce"].clone()),
         "email": plan.email,
-        "email_verified": plan.email_verified,
     });
+    if let Some(verified) = plan.email_verified {
+        claims["email_verified"] = json!(verified);
+    }
+    if let Some(edov) = plan.xms_edov {
+        claims["xms_edov"] = json!(edov);
+    }
     let id_token = if plan.unsigned {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());

@@ -141,7 +141,7 @@ async fn the_wrong_account_or_an_unverified_address_is_refused_and_nothing_chang
     );
 
     let mut unverified = Plan::account("sub-grace", GUEST);
-    unverified.email_verified = false;
+    unverified.email_verified = Some(false);
     idp.set_plan(unverified);
     let back = sign_in_at_provider(&app, &idp, &guest, &ticket).await;
     let res = guest.get(&back).send().await.unwrap();
@@ -363,7 +363,7 @@ async fn a_guest_who_redeemed_with_the_code_is_linked_once_by_a_verified_address
 
     // Unverified at the provider: not linked.
     let mut unverified = Plan::account("sub-grace", GUEST);
-    unverified.email_verified = false;
+    unverified.email_verified = Some(false);
     idp.set_plan(unverified);
     let later = new_client();
     let res = sign_in_later(&app, &later, GUEST).await;

@@ -108,3 +108,34 @@ async fn the_providers_keys_are_read_once_and_again_when_it_rotates_them() {
     assert_eq!(idp.jwks_reads(), 2);
     assert_eq!(identities(&app).await.len(), 3);
 }
+
+/// Microsoft sends no `email_verified`; its optional claim `xms_edov` says
+/// the email domain's owner verified the address. Without either, the
+/// address counts as unverified.
+#[tokio::test]
+async fn xms_edov_stands_for_email_verified_when_that_claim_is_absent() {
+    let mut plan = Plan::account("sub-grace", GUEST);
+    plan.email_verified = None;
+    let (app, _sink, idp, ticket) = world(plan.clone(), false).await;
+    let guest = new_client();
+    let back = sign_in_at_provider(&app, &idp, &guest, &ticket).await;
+    let res = guest.get(&back).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("did not say the address is verified")
+    );
+
+    plan.xms_edov = Some(false);
+    idp.set_plan(plan.clone());
+    let back = sign_in_at_provider(&app, &idp, &guest, &ticket).await;
+    assert_eq!(guest.get(&back).send().await.unwrap().status(), StatusCode::BAD_GATEWAY);
+
+    plan.xms_edov = Some(true);
+    idp.set_plan(plan);
+    let back = sign_in_at_provider(&app, &idp, &guest, &ticket).await;
+    assert_redirect_to(&guest.get(&back).send().await.unwrap(), "/redeem/consent");
+    assert_eq!(identities(&app).await.len(), 1);
+}

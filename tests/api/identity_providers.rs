@@ -103,6 +103,16 @@ async fn providers_are_added_listed_edited_disabled_and_deleted_with_audit() {
         "{google}"
     );
 
+    let microsoft = app.get_html("/admin/identity-providers/new?preset=microsoft").await;
+    assert!(
+        microsoft
+            .contains(r#"value="https://login.microsoftonline.com/consumers/v2.0/.well-known/openid-configuration""#)
+    );
+    assert!(
+        microsoft.contains(r#"required value="Microsoft account""#),
+        "{microsoft}"
+    );
+
     let metadata = metadata_url(&app);
     let id = add_provider(&app, "Fabrikam ID", &metadata, "Fabrikam.test\nwoodgrove.test").await;
     let issuer: String = sqlx::query_scalar("SELECT issuer FROM identity_providers WHERE id = $1")

@@ -209,11 +209,7 @@ pub async fn finish(
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
-    let email_verified = match claims.get("email_verified") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s == "true",
-        _ => false,
-    };
+    let email_verified = email_verified(&claims);
     if !request.sign_in {
         if !email.eq_ignore_ascii_case(&request.address) {
             return Err(FederationError::WrongAccount(if email.is_empty() {
@@ -234,6 +230,22 @@ pub async fn finish(
         email,
         email_verified,
     })
+}
+
+/// Whether the provider vouches for the address: `email_verified`, or,
+/// where that claim is absent, Microsoft's `xms_edov` (the email domain's
+/// owner verified it), which Microsoft sends as an optional claim instead.
+fn email_verified(claims: &Map<String, Value>) -> bool {
+    let yes = |v: &Value| match v {
+        Value::Bool(b) => *b,
+        Value::String(s) => s == "true" || s == "1",
+        Value::Number(n) => n.as_i64() == Some(1),
+        _ => false,
+    };
+    match claims.get("email_verified") {
+        Some(v) => yes(v),
+        None => claims.get("xms_edov").is_some_and(yes),
+    }
 }
 
 /// The signing algorithms accepted from providers: asymmetric only, never `none`.

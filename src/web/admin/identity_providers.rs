@@ -150,11 +150,20 @@ pub struct PresetQuery {
 }
 
 /// Presets: a well-known provider's name and metadata URL filled in.
-const PRESETS: &[(&str, &str, &str)] = &[(
-    "google",
-    "Google",
-    "https://accounts.google.com/.well-known/openid-configuration",
-)];
+/// Microsoft accounts are the personal ones (the `consumers` authority,
+/// whose issuer is one fixed tenant).
+const PRESETS: &[(&str, &str, &str)] = &[
+    (
+        "google",
+        "Google",
+        "https://accounts.google.com/.well-known/openid-configuration",
+    ),
+    (
+        "microsoft",
+        "Microsoft account",
+        "https://login.microsoftonline.com/consumers/v2.0/.well-known/openid-configuration",
+    ),
+];
 
 pub async fn new_form(
     admin: Authorized<ManageSettings>,
