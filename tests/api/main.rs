@@ -59,6 +59,7 @@ mod settings;
 mod sign_in_logs;
 mod signin;
 mod single_sign_on;
+mod start_up_traps;
 mod store_types;
 mod target_reach;
 mod tls;
