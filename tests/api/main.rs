@@ -56,6 +56,7 @@ mod route_access;
 mod route_access_api;
 mod sessions;
 mod settings;
+mod several_instances;
 mod sign_in_logs;
 mod signin;
 mod single_sign_on;
