@@ -17,7 +17,7 @@ use sqlx::AnyPool;
 
 use crate::common::flows::session_key;
 use crate::common::proxy::Process;
-use crate::common::proxy::{Browser, free_port, haproxy_binary, instance, start_haproxy, start_instance};
+use crate::common::proxy::{Browser, free_ports, haproxy_binary, instance, start_haproxy, start_instance};
 use crate::common::smtp::SmtpSink;
 use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD, bare_client, location, postgres};
 
@@ -81,7 +81,7 @@ async fn two_instances_behind_haproxy_share_sessions_and_lose_no_mail_when_one_i
         .unwrap();
     let sink = SmtpSink::start();
     let dir = tempfile::tempdir().unwrap();
-    let (proxy_port, port_a, port_b) = (free_port(), free_port(), free_port());
+    let [proxy_port, port_a, port_b] = free_ports();
     let public_url = format!("http://127.0.0.1:{proxy_port}");
     let shared = [
         ("VESTIBULE_DATABASE_URL", database_url.clone()),

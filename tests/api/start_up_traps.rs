@@ -5,17 +5,9 @@
 use reqwest::StatusCode;
 
 use crate::common::binary::{start_binary, terminate, vestibule};
+use crate::common::clients::free_port;
 use crate::common::flows::session_key;
 use crate::common::http_builder;
-
-/// A port nothing listens on now, for a portal whose public URL is not its
-/// listener (the start-up log names the public URL only).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sqlite_url_without_a_mode_creates_the_file_and_its_folder() {

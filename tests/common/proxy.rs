@@ -14,12 +14,13 @@ use reqwest::{Client, Response, StatusCode};
 use super::binary::start_binary;
 use super::{attribute_after, csrf_token, http_builder};
 
-/// A port nothing listens on right now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+/// `N` different ports nothing listens on right now (each is held until
+/// all are chosen, so none comes twice).
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: Vec<std::net::TcpListener> = (0..N)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port"))
+        .collect();
+    std::array::from_fn(|i| listeners[i].local_addr().unwrap().port())
 }
 
 /// The haproxy binary: on PATH, or where Debian puts it.
@@ -143,7 +144,9 @@ impl Browser {
     }
 
     async fn send(&self, make: impl Fn() -> reqwest::RequestBuilder) -> Response {
-        for _ in 0..50 {
+        // Up to 30 s: long enough for HAProxy's health checks to take a
+        // dead instance out, or to put back one that was slow to answer.
+        for _ in 0..300 {
             let mut req = make();
             if let Some(address) = self.forged_forwarded_for {
                 req = req.header("x-forwarded-for", address);
