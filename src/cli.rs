@@ -102,6 +102,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if let Some(warning) = settings.mail_warning() {
         tracing::warn!("{warning}");
     }
+    if !settings.session_cookie_secure() {
+        tracing::warn!(
+            public_url = %settings.public_url(),
+            "VESTIBULE_ALLOW_INSECURE_PUBLIC_URL: the portal is reached over plain http, and its session cookie \
+             travels in clear text; use https for anything but a lab"
+        );
+    }
     let app = Application::build(settings, Clock::system()).await?;
     let signin_url = format!("{}/signin", app.public_url());
     if let Some(admin) = &app.first_admin {

@@ -48,6 +48,10 @@ pub struct Settings {
     /// neither; with both, `bind` speaks https instead of http.
     pub tls_cert_file: Option<PathBuf>,
     pub tls_key_file: Option<PathBuf>,
+    /// Lets a public URL on `http://` name another machine (a lab without
+    /// certificates). The session cookie then loses its `Secure` flag, so
+    /// it travels in clear text: never for real use.
+    pub allow_insecure_public_url: bool,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     /// Base64 of at least 64 random bytes. Without it a loopback run keeps a
@@ -105,6 +109,7 @@ impl Default for Settings {
             public_url: None,
             tls_cert_file: None,
             tls_key_file: None,
+            allow_insecure_public_url: false,
             smtp_url: None,
             mail_from: None,
             session_key: None,
@@ -152,6 +157,7 @@ pub const KEYS: &[&str] = &[
     "public_url",
     "tls_cert_file",
     "tls_key_file",
+    "allow_insecure_public_url",
     "smtp_url",
     "mail_from",
     "session_key",
@@ -277,6 +283,13 @@ impl Settings {
             }
             "tls_cert_file" => self.tls_cert_file = optional_path(value),
             "tls_key_file" => self.tls_key_file = optional_path(value),
+            "allow_insecure_public_url" => {
+                self.allow_insecure_public_url = match value.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" => true,
+                    "false" | "0" | "no" | "" => false,
+                    _ => return Err("expected true or false".into()),
+                }
+            }
             "smtp_url" => {
                 if value.is_empty() {
                     self.smtp_url = None;
@@ -382,7 +395,34 @@ impl Settings {
                 &format!("{why} (base64 of at least 64 random bytes: `openssl rand -base64 64`)"),
             ));
         }
+        if self.is_insecure_public_url() && !self.allow_insecure_public_url {
+            return Err(err(
+                "VESTIBULE_PUBLIC_URL",
+                &format!(
+                    "is {}, plain http on an address other than this machine: the session cookie is Secure, \
+                     so browsers would not send it back over http and every sign-in would loop back to the \
+                     sign-in page. Use https:// (end TLS at a reverse proxy in front, or give the portal \
+                     VESTIBULE_TLS_CERT_FILE and VESTIBULE_TLS_KEY_FILE to serve https itself); for a lab \
+                     only, VESTIBULE_ALLOW_INSECURE_PUBLIC_URL=true serves it over http with a session \
+                     cookie that is not Secure",
+                    self.public_url()
+                ),
+            ));
+        }
         Ok(())
+    }
+
+    /// True when people reach the portal over plain http at an address
+    /// other than this machine. Browsers keep `Secure` cookies over http on
+    /// loopback only, so such a portal needs a session cookie without it.
+    pub fn is_insecure_public_url(&self) -> bool {
+        !self.is_https() && !self.public_url_is_loopback()
+    }
+
+    /// Whether the session cookie carries `Secure`: always, but on a
+    /// non-loopback http public URL a lab explicitly allowed.
+    pub fn session_cookie_secure(&self) -> bool {
+        !(self.allow_insecure_public_url && self.is_insecure_public_url())
     }
 
     /// The URL links in email point at, without a trailing slash.
@@ -509,6 +549,9 @@ fn optional_path(value: &str) -> Option<PathBuf> {
 fn non_empty(value: &str) -> Result<Option<String>, String> {
     Ok(Some(required(value)?.to_owned()))
 }
+
+#[cfg(test)]
+mod start_up_traps;
 
 #[cfg(test)]
 mod tests {

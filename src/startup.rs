@@ -190,10 +190,11 @@ fn serve(
     let max_form = settings.max_form_bytes;
     let max_json = settings.max_json_bytes;
     let workers = settings.workers;
+    let cookie_secure = settings.session_cookie_secure();
     let mut server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name("vestibule_session".into())
-            .cookie_secure(true)
+            .cookie_secure(cookie_secure)
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Lax)
             .cookie_content_security(CookieContentSecurity::Private)

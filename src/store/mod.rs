@@ -67,9 +67,14 @@ impl Db {
         } else {
             Backend::Sqlite
         };
-        if backend == Backend::Sqlite {
-            create_sqlite_folder(url)?;
-        }
+        let url = match backend {
+            Backend::Sqlite => {
+                create_sqlite_folder(url)?;
+                sqlite_url_creating_the_file(url)
+            }
+            Backend::Postgres => url.to_owned(),
+        };
+        let url = url.as_str();
         let pool = open_pool(url, max_connections, Duration::from_secs(5)).await?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let writer = if backend == Backend::Sqlite && !in_memory {
@@ -146,6 +151,23 @@ async fn open_pool(url: &str, max_connections: u32, acquire_timeout: Duration) -
         .connect(url)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database at {}: {e}", redact_url(url)))
+}
+
+/// A SQLite URL without `mode=` opens an existing file only (sqlx fails
+/// with "unable to open database file"); the default URL says
+/// `mode=rwc`, so any other file URL does too. A `mode=` the operator
+/// wrote (`ro`, `rw`, `memory`) is kept.
+fn sqlite_url_creating_the_file(url: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let has_mode = query.split('&').any(|pair| pair.starts_with("mode="));
+    if has_mode || path.ends_with(":memory:") {
+        return url.to_owned();
+    }
+    if query.is_empty() {
+        format!("{path}?mode=rwc")
+    } else {
+        format!("{path}?{query}&mode=rwc")
+    }
 }
 
 fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
@@ -320,5 +342,35 @@ mod tests {
             "postgres://app:***@db:5432/x"
         );
         assert_eq!(redact_url("sqlite://data/v.db"), "sqlite://data/v.db");
+    }
+
+    #[test]
+    fn a_sqlite_url_without_a_mode_creates_its_file() {
+        for (given, opened) in [
+            (
+                "sqlite:///srv/vestibule/portal.db",
+                "sqlite:///srv/vestibule/portal.db?mode=rwc",
+            ),
+            ("sqlite://data/v.db", "sqlite://data/v.db?mode=rwc"),
+            (
+                "sqlite://data/v.db?cache=shared",
+                "sqlite://data/v.db?cache=shared&mode=rwc",
+            ),
+            ("sqlite://data/v.db?mode=rwc", "sqlite://data/v.db?mode=rwc"),
+            ("sqlite://data/v.db?mode=ro", "sqlite://data/v.db?mode=ro"),
+            ("sqlite::memory:", "sqlite::memory:"),
+        ] {
+            assert_eq!(sqlite_url_creating_the_file(given), opened, "{given}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_url_without_a_mode_opens_in_a_new_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("new/folder/portal.db");
+        let db = Db::connect(&format!("sqlite://{}", file.display()), 1).await.unwrap();
+        assert!(db.ping().await);
+        db.close().await;
+        assert!(file.exists());
     }
 }

@@ -1,19 +1,22 @@
 //! The development mailbox: with no SMTP server, a loopback bind address
 //! and a loopback public URL, mail stays in the outbox and is read here.
 //! Off (404) in any other run. The Host check of every request (see
-//! `web::middleware`) keeps a DNS-rebinding page from reading it.
+//! `web::middleware`) keeps a DNS-rebinding page from reading it; the
+//! mailbox checks `Host` again itself, so a path the middleware lets
+//! through for any host could never expose it.
 //!
 //! The HTML part of a message is never put into our page (our CSP forbids
 //! its inline styles, and it would be a way in for script): it is served on
 //! its own address under a sandboxing Content-Security-Policy.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use mail_parser::{MessageParser, PartType};
 
 use crate::app::AppState;
 use crate::clock::format_time;
+use crate::security::origin::Origin;
 use crate::store::outbox::{self, OutboxMessage};
 use crate::web::error::AppError;
 use crate::web::layout::{Layout, render};
@@ -69,16 +72,31 @@ struct MessagePage {
     has_body: bool,
 }
 
-fn ensure_enabled(state: &AppState) -> Result<(), AppError> {
-    if state.mailbox_enabled() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
+/// The mailbox answers only on a portal reachable from this machine alone
+/// (bind address and public URL on loopback, no SMTP server), and only a
+/// request whose `Host` names the public URL's host and port.
+fn ensure_enabled(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
+    if !(state.mailbox_enabled() && state.settings.is_loopback()) {
+        return Err(AppError::NotFound);
+    }
+    if !host_is_public(req, &state.public_url) {
+        return Err(AppError::WrongHost {
+            public_url: state.public_url.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn host_is_public(req: &HttpRequest, public_url: &str) -> bool {
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+    match (host, Origin::of_url(public_url)) {
+        (Some(host), Some(public)) => public.is_addressed_by(host),
+        _ => false,
     }
 }
 
-pub async fn mailbox(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    ensure_enabled(&state)?;
+pub async fn mailbox(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    ensure_enabled(&state, &req)?;
     let mut conn = state.db.pool().acquire().await?;
     let rows = outbox::list_recent(&mut conn, 200).await?;
     let messages = rows
@@ -97,8 +115,12 @@ pub async fn mailbox(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
     })
 }
 
-pub async fn mailbox_message(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let message = find(&state, &id).await?;
+pub async fn mailbox_message(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let message = find(&state, &req, &id).await?;
     let parsed = message.body.as_deref().map(parse).unwrap_or_default();
     render(&MessagePage {
         layout: Layout::bare(&message.subject),
@@ -112,8 +134,12 @@ pub async fn mailbox_message(state: web::Data<AppState>, id: web::Path<String>) 
     })
 }
 
-pub async fn mailbox_message_html(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let message = find(&state, &id).await?;
+pub async fn mailbox_message_html(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let message = find(&state, &req, &id).await?;
     let html = message
         .body
         .as_deref()
@@ -126,8 +152,8 @@ pub async fn mailbox_message_html(state: web::Data<AppState>, id: web::Path<Stri
         .body(html))
 }
 
-async fn find(state: &AppState, id: &str) -> Result<OutboxMessage, AppError> {
-    ensure_enabled(state)?;
+async fn find(state: &AppState, req: &HttpRequest, id: &str) -> Result<OutboxMessage, AppError> {
+    ensure_enabled(state, req)?;
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(AppError::NotFound);
     }
@@ -218,6 +244,29 @@ mod tests {
                 .iter()
                 .any(|(n, v)| n == "Message-ID" && v == "<1@contoso.test>")
         );
+    }
+
+    #[test]
+    fn only_the_public_urls_host_and_port_reach_the_mailbox() {
+        let public = "http://127.0.0.1:8080";
+        let with_host = |host: Option<&str>| {
+            let mut req = actix_web::test::TestRequest::get().uri("/dev/mailbox");
+            if let Some(host) = host {
+                req = req.insert_header((header::HOST, host));
+            }
+            host_is_public(&req.to_http_request(), public)
+        };
+        assert!(with_host(Some("127.0.0.1:8080")));
+        for host in [
+            None,
+            Some("evil.test"),
+            Some("evil.test:8080"),
+            Some("localhost:8080"),
+            Some("127.0.0.1:8081"),
+            Some("127.0.0.1"),
+        ] {
+            assert!(!with_host(host), "{host:?}");
+        }
     }
 
     #[test]

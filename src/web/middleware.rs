@@ -35,11 +35,7 @@ pub async fn request_context<B: MessageBody + 'static>(
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let peer = req.peer_addr().map(|a| a.ip());
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let forwarded = forwarded_for(&req);
     let ip = match &state {
         Some(state) => state.settings.trusted_proxies.client_ip(peer, forwarded.as_deref()),
         None => peer,
@@ -70,6 +66,19 @@ pub async fn request_context<B: MessageBody + 'static>(
     let client = ip.map(|i| i.to_string()).unwrap_or_default();
     tracing::info!(target: "vestibule::access", %method, %path, status, elapsed_ms, client = %client, "request");
     Ok(res)
+}
+
+/// Every `X-Forwarded-For` line, in order, as one list. A proxy may add
+/// its own line under the one the client sent (HAProxy's `option
+/// forwardfor` does) instead of appending to it; reading the first line
+/// alone would believe whatever the client wrote there.
+fn forwarded_for(req: &ServiceRequest) -> Option<String> {
+    let lines: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .map(|v| v.to_str().unwrap_or(""))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(","))
 }
 
 fn is_safe_method(method: &Method) -> bool {

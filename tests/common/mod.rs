@@ -13,6 +13,7 @@ pub mod graph;
 pub mod oidc;
 pub mod openapi;
 pub mod postgres;
+pub mod proxy;
 pub mod smtp;
 pub mod tls;
 

@@ -2,7 +2,9 @@
 //! listener): it keeps every message it accepts, can refuse the next ones
 //! with a chosen reply code, can be slow (it waits before answering each
 //! message), and can start "down" (its port reserved but not listening, so
-//! connections are refused) and come up later.
+//! connections are refused) and come up later. It can also hold every
+//! message at its DATA command, so no message is between "accepted" and
+//! "recorded as sent" by its sender at the moment a test kills one.
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -26,6 +28,10 @@ struct Shared {
     refuse: Option<(u16, usize)>,
     /// How long each message's end of data waits for its answer.
     delay: Duration,
+    /// While true, DATA commands wait for their answer (`hold_data`).
+    hold_data: bool,
+    /// Messages past their DATA command whose end of data has not come yet.
+    in_data: usize,
 }
 
 #[derive(Clone)]
@@ -46,7 +52,19 @@ impl Handler for Sink {
         response::OK
     }
 
+    // A held DATA command waits here: its client can only have sent the
+    // envelope, so if the client dies meanwhile nothing is delivered (the
+    // session ends at end of file without an end of data).
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        loop {
+            let mut shared = self.shared.lock().unwrap();
+            if !shared.hold_data {
+                shared.in_data += 1;
+                break;
+            }
+            drop(shared);
+            std::thread::sleep(Duration::from_millis(10));
+        }
         self.current = Received {
             from: from.to_owned(),
             to: to.to_vec(),
@@ -69,6 +87,7 @@ impl Handler for Sink {
             std::thread::sleep(delay);
         }
         let mut shared = self.shared.lock().unwrap();
+        shared.in_data -= 1;
         shared.messages.push(std::mem::take(&mut self.current));
         response::OK
     }
@@ -134,6 +153,21 @@ impl SmtpSink {
     /// or content-scanning server).
     pub fn delay_each(&self, delay: Duration) {
         self.shared.lock().unwrap().delay = delay;
+    }
+
+    /// Holds every message at its DATA command until `release_data`.
+    pub fn hold_data(&self) {
+        self.shared.lock().unwrap().hold_data = true;
+    }
+
+    pub fn release_data(&self) {
+        self.shared.lock().unwrap().hold_data = false;
+    }
+
+    /// Messages whose data is being sent: none once `hold_data` has held
+    /// every new message and those already past DATA were accepted.
+    pub fn messages_in_data(&self) -> usize {
+        self.shared.lock().unwrap().in_data
     }
 
     /// How many messages each recipient got.
