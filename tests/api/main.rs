@@ -46,6 +46,7 @@ mod invite_guest;
 mod invite_level;
 mod languages;
 mod layers;
+mod metrics;
 mod my_apps;
 mod openid_connect;
 mod outbox;
