@@ -7,6 +7,7 @@ pub mod api_permissions;
 pub mod applications;
 pub mod assignments;
 pub mod audit;
+pub mod backup;
 pub mod bulk;
 pub mod bulk_jobs;
 pub mod codes;

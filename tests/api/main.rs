@@ -10,6 +10,7 @@ mod applications;
 mod audit;
 mod audit_export;
 mod b2b_collaboration;
+mod backup;
 mod bulk_invite;
 mod cli;
 mod client_libraries;
