@@ -2,7 +2,7 @@
 //! can reach (settings, store, clock, hasher, limits, mail transport, the
 //! organization cache). It sits below `web` and `services`, so both take it
 //! without looking up; it looks down only at store, mail, security and
-//! configuration. The outbox worker takes just its parts (`mail_worker`).
+//! configuration (and the metrics recorder, which is below all). The outbox worker takes just its parts (`mail_worker`).
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -39,6 +39,8 @@ pub struct AppState {
     pub signing_keys: SigningKeyCache,
     /// Identity providers' published keys (JWKS), by URL.
     pub provider_keys: ProviderKeyCache,
+    /// This portal's metrics (`web::metrics` serves them).
+    pub monitoring: crate::monitoring::Monitoring,
     /// When each All users filter (user type, state) was last counted above
     /// the cap, in clock seconds; see `web::admin::all_users`.
     pub directory_above_cap: std::sync::Mutex<std::collections::HashMap<String, i64>>,

@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `admin create`,
-//! `invite-bulk` and `keys rotate`.
+//! `invite-bulk`, `keys rotate` and `backup`.
 
+mod backup;
 mod invite_bulk;
 
 use std::io::{BufRead, IsTerminal};
@@ -43,6 +44,9 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Copy a SQLite database to a new file while the portal runs (on
+    /// PostgreSQL, use pg_dump).
+    Backup(backup::BackupArgs),
 }
 
 #[derive(Subcommand)]
@@ -88,6 +92,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Keys {
             command: KeysCommand::Rotate,
         } => rotate_keys(settings).await,
+        Command::Backup(args) => backup::run(settings, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

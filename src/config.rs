@@ -98,6 +98,16 @@ pub struct Settings {
     /// their deletion, by a job that runs every `purge_interval`.
     pub purge_after_days: u32,
     pub purge_interval: Duration,
+    /// Where Prometheus text is served at `/metrics`: a listener of its
+    /// own, never the public one. `None` turns metrics off.
+    pub metrics_bind: Option<SocketAddr>,
+    /// Lets `metrics_bind` be an address other than loopback. The series
+    /// name routes and count sign-ins, which is not for everyone who can
+    /// reach the machine, so a wider bind must be asked for.
+    pub metrics_allow_network: bool,
+    /// `/readyz` reports the instance degraded when the oldest queued
+    /// message has waited longer than this.
+    pub readyz_outbox_max_age: Duration,
 }
 
 impl Default for Settings {
@@ -144,6 +154,9 @@ impl Default for Settings {
             mail_poll: Duration::from_millis(1000),
             purge_after_days: 30,
             purge_interval: Duration::from_secs(3600),
+            metrics_bind: Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
+            metrics_allow_network: false,
+            readyz_outbox_max_age: Duration::from_secs(300),
         }
     }
 }
@@ -190,6 +203,9 @@ pub const KEYS: &[&str] = &[
     "mail_poll_ms",
     "purge_after_days",
     "purge_interval_secs",
+    "metrics_bind",
+    "metrics_allow_network",
+    "readyz_outbox_max_age_secs",
 ];
 
 impl Settings {
@@ -343,6 +359,16 @@ impl Settings {
             "mail_poll_ms" => self.mail_poll = Duration::from_millis(positive(value)?),
             "purge_after_days" => self.purge_after_days = positive(value)?,
             "purge_interval_secs" => self.purge_interval = Duration::from_secs(positive(value)?),
+            "metrics_bind" => {
+                self.metrics_bind = match value {
+                    "" | "off" => None,
+                    _ => Some(value.parse().map_err(|_| {
+                        "expected host:port, like 127.0.0.1:9464, or off to serve no metrics".to_string()
+                    })?),
+                }
+            }
+            "metrics_allow_network" => self.metrics_allow_network = boolean(value)?,
+            "readyz_outbox_max_age_secs" => self.readyz_outbox_max_age = Duration::from_secs(positive(value)?),
             _ => return Err("unknown key".into()),
         }
         Ok(())
@@ -381,6 +407,17 @@ impl Settings {
                 "required when VESTIBULE_BIND listens on every address (0.0.0.0 or [::]): set the address \
                  people use to reach the portal, like https://guests.example.org; links in email are built \
                  from it and requests for any other host are refused",
+            ));
+        }
+        if let Some(bind) = self.metrics_bind
+            && !bind.ip().is_loopback()
+            && !self.metrics_allow_network
+        {
+            return Err(err(
+                "VESTIBULE_METRICS_BIND",
+                "is not a loopback address: the metrics name every route and count sign-ins, so they are \
+                 served on loopback unless VESTIBULE_METRICS_ALLOW_NETWORK=true says that this address is \
+                 reachable only by your monitoring (or set VESTIBULE_METRICS_BIND=off)",
             ));
         }
         if self.session_key.is_none() && !self.is_loopback() {
@@ -530,6 +567,14 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(value: &str) -> Result<
     match value.parse::<T>() {
         Ok(n) if n > T::default() => Ok(n),
         _ => Err("expected a positive whole number".into()),
+    }
+}
+
+fn boolean(value: &str) -> Result<bool, String> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("expected true or false".into()),
     }
 }
 
@@ -732,6 +777,51 @@ mod tests {
             s.tls_files().unwrap(),
             Some((Path::new("/srv/tls/fullchain.pem"), Path::new("/srv/tls/privkey.pem")))
         );
+    }
+
+    #[test]
+    fn metrics_listen_on_loopback_unless_told_otherwise() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert_eq!(s.metrics_bind, Some("127.0.0.1:9464".parse().unwrap()));
+        for off in ["off", ""] {
+            let s = Settings::load(None, env(&[("VESTIBULE_METRICS_BIND", off)])).unwrap();
+            assert_eq!(s.metrics_bind, None, "{off:?}");
+        }
+        let err = Settings::load(None, env(&[("VESTIBULE_METRICS_BIND", "9464")])).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_METRICS_BIND");
+        assert!(err.message.contains("off"), "{}", err.message);
+
+        for wide in ["0.0.0.0:9464", "192.0.2.10:9464", "[::]:9464"] {
+            let err = Settings::load(None, env(&[("VESTIBULE_METRICS_BIND", wide)])).unwrap_err();
+            assert_eq!(err.key, "VESTIBULE_METRICS_BIND", "{wide}");
+            assert!(
+                err.message.contains("VESTIBULE_METRICS_ALLOW_NETWORK=true"),
+                "{}",
+                err.message
+            );
+            let s = Settings::load(
+                None,
+                env(&[
+                    ("VESTIBULE_METRICS_BIND", wide),
+                    ("VESTIBULE_METRICS_ALLOW_NETWORK", "true"),
+                ]),
+            )
+            .unwrap();
+            assert_eq!(s.metrics_bind, Some(wide.parse().unwrap()));
+        }
+        let err = Settings::load(None, env(&[("VESTIBULE_METRICS_ALLOW_NETWORK", "yes")])).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_METRICS_ALLOW_NETWORK");
+        let s = Settings::load(None, env(&[("VESTIBULE_METRICS_BIND", "[::1]:9000")])).unwrap();
+        assert_eq!(s.metrics_bind, Some("[::1]:9000".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_outbox_age_that_makes_readyz_degraded_is_a_setting() {
+        assert_eq!(Settings::default().readyz_outbox_max_age, Duration::from_secs(300));
+        let s = Settings::load(None, env(&[("VESTIBULE_READYZ_OUTBOX_MAX_AGE_SECS", "60")])).unwrap();
+        assert_eq!(s.readyz_outbox_max_age, Duration::from_secs(60));
+        let err = Settings::load(None, env(&[("VESTIBULE_READYZ_OUTBOX_MAX_AGE_SECS", "0")])).unwrap_err();
+        assert_eq!(err.key, "VESTIBULE_READYZ_OUTBOX_MAX_AGE_SECS");
     }
 
     #[test]

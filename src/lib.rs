@@ -6,6 +6,7 @@ pub mod domain;
 pub mod format;
 pub mod i18n;
 pub mod mail;
+pub mod monitoring;
 pub mod security;
 pub mod services;
 pub mod startup;

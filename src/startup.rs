@@ -1,7 +1,7 @@
 //! `Application::build`: the one way a portal starts, shared by the binary
 //! and every test. It reads the TLS files when https is on, opens and
-//! migrates the store, writes the first administrator, binds the port and
-//! wires the middleware around the routes.
+//! migrates the store, writes the first administrator, binds the port (and
+//! the metrics port) and wires the middleware around the routes.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -11,7 +11,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
@@ -38,6 +38,8 @@ pub struct Application {
     purge_job: PurgeHandle,
     /// `None` once a caller has taken it (`take_bulk_worker`).
     bulk_worker: Option<BulkWorkerHandle>,
+    /// The metrics listener and its port, unless metrics are off.
+    metrics: Option<(ServerHandle, u16)>,
     /// Set on the first start of an empty directory.
     pub first_admin: Option<FirstAdmin>,
 }
@@ -60,6 +62,16 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {} (VESTIBULE_BIND): {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        // Bound before anything starts, so a taken port stops start-up.
+        let metrics_listener = match settings.metrics_bind {
+            Some(bind) => Some(TcpListener::bind(bind).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot listen on {bind} for metrics (VESTIBULE_METRICS_BIND): {e}; choose another port, \
+                     or VESTIBULE_METRICS_BIND=off"
+                )
+            })?),
+            None => None,
+        };
         let public_url = settings.public_url_on(port);
         let state = web::Data::new(new_state(settings, clock, db, hasher, &master_key, public_url)?);
         crate::services::signing_keys::ensure(&state).await?;
@@ -71,6 +83,20 @@ impl Application {
             .await?;
 
         let server = serve(listener, tls, state.clone(), session_key)?;
+        let metrics = match metrics_listener {
+            Some(listener) => {
+                let metrics_port = listener.local_addr()?.port();
+                let metrics_server = routes::metrics::serve(listener, state.clone())?;
+                let handle = metrics_server.handle();
+                tokio::spawn(metrics_server);
+                tracing::info!(
+                    url = %format!("http://{}/metrics", std::net::SocketAddr::new(listener_ip(&state), metrics_port)),
+                    "metrics are served"
+                );
+                Some((handle, metrics_port))
+            }
+            None => None,
+        };
         spawn_housekeeping(state.clone());
         let mail_worker = mail_worker::spawn(state.mail_worker());
         let purge_job = purge::spawn(state.clone());
@@ -83,12 +109,18 @@ impl Application {
             mail_worker: Some(mail_worker),
             purge_job,
             bulk_worker: Some(bulk_worker),
+            metrics,
             first_admin,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The metrics listener's port, unless metrics are off.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
     }
 
     pub fn public_url(&self) -> &str {
@@ -121,6 +153,9 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some((metrics, _)) = self.metrics {
+            metrics.stop(true).await;
+        }
         if let Some(worker) = self.mail_worker {
             worker.stop().await;
         }
@@ -172,6 +207,7 @@ fn new_state(
         directory_above_cap: Default::default(),
         signing_keys: Default::default(),
         provider_keys: Default::default(),
+        monitoring: Default::default(),
     })
 }
 
@@ -216,6 +252,7 @@ fn serve(
             .wrap(sessions)
             .wrap(from_fn(middleware::request_context))
             .wrap(middleware::security_headers(hsts))
+            .wrap(from_fn(routes::metrics::count_request))
             .configure(routes::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
@@ -232,13 +269,23 @@ fn serve(
     Ok(server.run())
 }
 
-/// Periodic upkeep: forget rate-limit keys that have recovered.
+/// The metrics listener's address for the start-up log line.
+fn listener_ip(state: &AppState) -> std::net::IpAddr {
+    state
+        .settings
+        .metrics_bind
+        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |b| b.ip())
+}
+
+/// Periodic upkeep: forget rate-limit keys that have recovered; fold
+/// request latencies into their buckets when nothing scrapes them.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
             state.limits.forget_idle();
+            state.monitoring.run_upkeep();
         }
     });
 }

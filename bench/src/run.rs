@@ -154,6 +154,8 @@ fn settings(database_url: &str, dir: &std::path::Path, smtp: SocketAddr) -> Sett
     // One application makes every API call: its limit (6,000 a minute by
     // default) off too, though still counted on every call.
     s.api_limit_per_app = 100_000_000;
+    // Metrics on, as in production, on a free port beside any local portal.
+    s.metrics_bind = Some("127.0.0.1:0".parse().expect("an address"));
     s
 }
 

@@ -40,6 +40,7 @@ pub const NO_VALID_CODE: Failure = (
 /// Adds one line to the sign-in log. A database error is logged, never
 /// returned: the sign-in it describes goes on.
 pub async fn record(state: &AppState, entry: &SignInEntry<'_>) {
+    state.monitoring.sign_in(result_label(entry.failure));
     if let Err(e) = write(state, entry).await {
         tracing::warn!(error = %e, "a sign-in could not be written to the sign-in log");
     }
@@ -51,9 +52,56 @@ async fn write(state: &AppState, entry: &SignInEntry<'_>) -> sqlx::Result<()> {
     tx.commit().await
 }
 
+/// The sign-in's result as the metrics count it: `success`, the short
+/// name of a failure above, or `other_failure` (an application's refusal).
+pub fn result_label(failure: Option<(&str, &str)>) -> &'static str {
+    let Some((_, reason)) = failure else {
+        return "success";
+    };
+    [
+        (INVALID_PASSWORD, "invalid_password"),
+        (USER_NOT_FOUND, "user_not_found"),
+        (ACCOUNT_DISABLED, "account_disabled"),
+        (ACCOUNT_LOCKED, "account_locked"),
+        (GUEST_PASSWORD, "guest_password"),
+        (INVALID_CODE, "invalid_code"),
+        (NO_VALID_CODE, "no_valid_code"),
+    ]
+    .into_iter()
+    .find(|((_, known), _)| *known == reason)
+    .map_or("other_failure", |(_, label)| label)
+}
+
 /// The name the log gives a user who signed in: the address they sign in
 /// with (their mail, or their user principal name), which is also what a
 /// failed attempt records, so one filter finds both.
 pub fn user_name(user: &User) -> &str {
     user.mail.as_deref().unwrap_or(&user.user_principal_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_result_label_is_one_the_metrics_show_from_the_start() {
+        let failures = [
+            INVALID_PASSWORD,
+            USER_NOT_FOUND,
+            ACCOUNT_DISABLED,
+            ACCOUNT_LOCKED,
+            GUEST_PASSWORD,
+            INVALID_CODE,
+            NO_VALID_CODE,
+            ("", "The application is disabled."),
+        ];
+        let mut labels: Vec<&str> = failures.iter().map(|f| result_label(Some(*f))).collect();
+        labels.push(result_label(None));
+        for label in &labels {
+            assert!(crate::monitoring::SIGN_IN_RESULTS.contains(label), "{label}");
+        }
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), crate::monitoring::SIGN_IN_RESULTS.len());
+    }
 }

@@ -7,6 +7,7 @@ pub mod api_permissions;
 pub mod applications;
 pub mod assignments;
 pub mod audit;
+pub mod backup;
 pub mod bulk;
 pub mod bulk_jobs;
 pub mod codes;
@@ -26,6 +27,7 @@ pub mod roles;
 pub mod sign_in_log;
 pub mod signing_keys;
 pub mod single_sign_on;
+pub mod stats;
 pub mod users;
 
 use std::path::Path;
@@ -96,15 +98,46 @@ impl Db {
 
     /// Applies the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.backend {
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-        };
-        migrator
+        self.migrator()
             .run(&self.pool)
             .await
             .map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
         Ok(())
+    }
+
+    /// The versions of this build's migrations that the database has not
+    /// applied (none when it is up to date). A database that another
+    /// build migrated further is not behind: its extra versions are ignored.
+    pub async fn pending_migrations(&self) -> sqlx::Result<Vec<i64>> {
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(self
+            .migrator()
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect())
+    }
+
+    fn migrator(&self) -> sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        }
+    }
+
+    /// Each pool's open connections, idle connections and limit: the
+    /// pool every read uses, and on SQLite the one writer connection.
+    pub fn pool_use(&self) -> Vec<(&'static str, u32, usize, u32)> {
+        let mut pools = vec![("main", &self.pool)];
+        if self.backend == Backend::Sqlite {
+            pools.push(("writer", &self.writer));
+        }
+        pools
+            .into_iter()
+            .map(|(name, pool)| (name, pool.size(), pool.num_idle(), pool.options().get_max_connections()))
+            .collect()
     }
 
     /// Begins a transaction that will write. On SQLite it waits its turn

@@ -214,10 +214,16 @@ impl ResponseError for AppError {
 /// A query-string value, for the links handlers build.
 pub use crate::domain::url_query::encode as urlencode;
 
+/// Marks an error response whose plain-text body is meant for a machine
+/// (`/readyz`'s 503): `render_bare_errors` leaves it as it is.
+#[derive(Clone, Copy)]
+pub struct PlainAnswer;
+
 /// Gives every error response that is not already a page of ours (actix's
 /// own 404, 405, 413, extractor errors…) the styled error page. JSON
-/// answers (the token endpoint's errors) stay JSON, and bearer challenges
-/// (UserInfo's 401) keep their `WWW-Authenticate` header.
+/// answers (the token endpoint's errors) stay JSON, bearer challenges
+/// (UserInfo's 401) keep their `WWW-Authenticate` header, and answers
+/// marked `PlainAnswer` keep their text.
 pub fn render_bare_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -227,7 +233,10 @@ pub fn render_bare_errors<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
-    if ours || res.response().headers().contains_key(header::WWW_AUTHENTICATE) {
+    if ours
+        || res.response().headers().contains_key(header::WWW_AUTHENTICATE)
+        || res.response().extensions().get::<PlainAnswer>().is_some()
+    {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -15,6 +15,7 @@ pub mod health;
 pub mod home;
 pub mod language;
 pub mod layout;
+pub mod metrics;
 pub mod middleware;
 pub mod oidc;
 pub mod routes;

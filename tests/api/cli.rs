@@ -52,6 +52,7 @@ fn every_command_has_help() {
         vec!["migrate", "--help"],
         vec!["admin", "create", "--help"],
         vec!["invite-bulk", "--help"],
+        vec!["backup", "--help"],
     ] {
         let out = vestibule(dir.path()).args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");

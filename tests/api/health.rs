@@ -1,4 +1,6 @@
-use crate::common::spawn_app;
+use std::time::Duration;
+
+use crate::common::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_when_the_database_is_up() {
@@ -17,7 +19,76 @@ async fn readyz_says_unavailable_when_the_database_is_gone() {
     app.db.close().await;
     let res = app.get("/readyz").await;
     assert_eq!(res.status(), 503);
+    assert_eq!(res.text().await.unwrap(), "database unavailable");
     assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn readyz_says_unavailable_while_migrations_are_pending() {
+    let app = spawn_app().await;
+    let latest: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    // As if this build were newer than the database: its last migration not applied.
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+        .bind(latest)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.text().await.unwrap(), format!("migrations pending: {latest}"));
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn readyz_reports_an_outbox_backlog_older_than_the_setting_as_degraded() {
+    let sink = crate::common::smtp::SmtpSink::down();
+    let url = sink.url();
+    let app = spawn_app_with(|s| {
+        s.smtp_url = Some(url);
+        s.readyz_outbox_max_age = Duration::from_secs(300);
+    })
+    .await;
+    app.sign_in_as_admin().await;
+    let res = crate::common::flows::invite(
+        &app,
+        &app.client,
+        &[("email", "grace@fabrikam.test"), ("display_name", "Grace Guest")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'queued'").await,
+        1
+    );
+
+    app.clock.advance(300);
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "ready", "at the threshold, not above it");
+
+    app.clock.advance(112);
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 200, "degraded keeps the instance in the load balancer");
+    assert_eq!(res.text().await.unwrap(), "degraded: outbox oldest message 412 s old");
+
+    // Sent at last: ready again.
+    sink.come_up();
+    app.clock.advance(24 * 3600);
+    app.state.wake_mail();
+    sink.wait_for(1, Duration::from_secs(10)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app.count("SELECT COUNT(*) FROM outbox WHERE status = 'queued'").await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the message was never marked sent"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let res = app.get("/readyz").await;
+    assert_eq!(res.text().await.unwrap(), "ready");
 }
 
 #[tokio::test]

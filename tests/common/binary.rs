@@ -11,8 +11,10 @@ pub fn vestibule(dir: &std::path::Path) -> Command {
             cmd.env_remove(key);
         }
     }
+    // Portals started side by side each take a free metrics port.
     cmd.env("VESTIBULE_ARGON2_MEMORY_KIB", "8")
-        .env("VESTIBULE_ARGON2_ITERATIONS", "1");
+        .env("VESTIBULE_ARGON2_ITERATIONS", "1")
+        .env("VESTIBULE_METRICS_BIND", "127.0.0.1:0");
     cmd
 }
 

@@ -48,6 +48,8 @@ pub struct TestApp {
     /// certificate: what a client (reqwest, Node's NODE_EXTRA_CA_CERTS)
     /// must trust. It lives in the test's folder, as long as the app.
     pub tls_ca_file: Option<PathBuf>,
+    /// `http://127.0.0.1:{port}` of the metrics listener, unless metrics are off.
+    pub metrics_address: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -94,6 +96,8 @@ pub async fn test_settings(dir: &std::path::Path) -> Settings {
     s.password_cost.memory_kib = 8;
     s.password_cost.iterations = 1;
     s.workers = Some(2);
+    // Every test portal runs beside others: a port of its own.
+    s.metrics_bind = Some("127.0.0.1:0".parse().unwrap());
     s
 }
 
@@ -150,6 +154,7 @@ async fn spawn_with(clock: Clock, tls: bool, bulk_worker: bool, adjust: impl FnO
         worker.stop().await;
     }
     let port = app.port();
+    let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
     let state = app.state();
     let generated_admin_password = app.first_admin.as_ref().and_then(|a| a.generated_password.clone());
     tokio::spawn(app.run_until_stopped());
@@ -167,6 +172,7 @@ async fn spawn_with(clock: Clock, tls: bool, bulk_worker: bool, adjust: impl FnO
         settings,
         state,
         tls_ca_file,
+        metrics_address,
         _dir: dir,
     }
 }
