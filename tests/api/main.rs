@@ -50,6 +50,7 @@ mod my_apps;
 mod openid_connect;
 mod outbox;
 mod passwords;
+mod rate_limits;
 mod redemption;
 mod roles;
 mod route_access;
