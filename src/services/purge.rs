@@ -1,8 +1,9 @@
 //! The purge job: users soft-deleted more than `purge_after_days` ago are
 //! deleted permanently, every `purge_interval`, each in its own transaction
-//! with its audit line. Several instances may purge at once: the delete is
-//! conditional, so each user goes once and is audited once, by whichever
-//! instance deleted the row.
+//! with its audit line. On PostgreSQL a run holds the job's advisory lock
+//! (`store::jobs`), so while one instance purges the others skip their
+//! turn; and the delete is conditional besides, so each user goes once and
+//! is audited once, by whichever instance deleted the row.
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use tokio::sync::watch;
 use crate::app::AppState;
 use crate::services::deleted_users::hard_delete_in;
 use crate::store::audit::Actor;
+use crate::store::jobs::{Job, JobRun};
 use crate::store::{self, Db};
 
 /// The audit log's actor for the job.
@@ -30,6 +32,10 @@ pub async fn purge_expired(state: &AppState) -> anyhow::Result<usize> {
 }
 
 async fn purge_deleted_before(db: &Db, cutoff: i64, now: i64, days: i64) -> anyhow::Result<usize> {
+    let Some(_run) = JobRun::try_start(db, Job::Purge).await? else {
+        tracing::debug!("purge: another instance is purging; skipped");
+        return Ok(0);
+    };
     let actor = Actor::system(PURGE_ACTOR);
     let reason = format!("deleted more than {days} days ago");
     let mut purged = 0;

@@ -60,6 +60,7 @@ mod settings;
 mod sign_in_logs;
 mod signin;
 mod single_sign_on;
+mod singleton_jobs;
 mod store_types;
 mod target_reach;
 mod tls;
