@@ -32,10 +32,21 @@ pub async fn purge_expired(state: &AppState) -> anyhow::Result<usize> {
 }
 
 async fn purge_deleted_before(db: &Db, cutoff: i64, now: i64, days: i64) -> anyhow::Result<usize> {
-    let Some(_run) = JobRun::try_start(db, Job::Purge).await? else {
+    let Some(run) = JobRun::try_start(db, Job::Purge).await? else {
         tracing::debug!("purge: another instance is purging; skipped");
         return Ok(0);
     };
+    let purged = purge_batches(db, cutoff, now, days).await;
+    run.end().await?;
+    let purged = purged?;
+    if purged > 0 {
+        tracing::info!(purged, "purge: deleted users past their retention for good");
+    }
+    Ok(purged)
+}
+
+/// Deletes the users soft-deleted before `cutoff`, a batch at a time.
+async fn purge_batches(db: &Db, cutoff: i64, now: i64, days: i64) -> anyhow::Result<usize> {
     let actor = Actor::system(PURGE_ACTOR);
     let reason = format!("deleted more than {days} days ago");
     let mut purged = 0;
@@ -59,9 +70,6 @@ async fn purge_deleted_before(db: &Db, cutoff: i64, now: i64, days: i64) -> anyh
         if (batch.len() as i64) < BATCH {
             break;
         }
-    }
-    if purged > 0 {
-        tracing::info!(purged, "purge: deleted users past their retention for good");
     }
     Ok(purged)
 }

@@ -67,19 +67,29 @@ pub async fn lock(tx: &mut Conn, job: Job) -> sqlx::Result<()> {
 /// own holding the advisory lock; dropping it rolls back and releases the
 /// lock, so a run that stops half-way frees it too.
 pub struct JobRun {
-    _lock: Option<Tx>,
+    lock: Option<Tx>,
 }
 
 impl JobRun {
+    /// Ends the run and releases the lock at once. (Dropping it releases
+    /// the lock too, but only when the pool gets round to rolling back, so
+    /// the next run could find it still held.)
+    pub async fn end(self) -> sqlx::Result<()> {
+        match self.lock {
+            Some(tx) => tx.rollback().await,
+            None => Ok(()),
+        }
+    }
+
     /// Starts a run of `job` unless another instance is in one (`None`).
     pub async fn try_start(db: &Db, job: Job) -> sqlx::Result<Option<JobRun>> {
         if db.backend() != Backend::Postgres {
-            return Ok(Some(JobRun { _lock: None }));
+            return Ok(Some(JobRun { lock: None }));
         }
         // From the pool, not `Db::begin`: this transaction writes nothing.
         let mut tx = db.pool().begin().await?;
         if try_lock(&mut tx, job).await? {
-            Ok(Some(JobRun { _lock: Some(tx) }))
+            Ok(Some(JobRun { lock: Some(tx) }))
         } else {
             Ok(None)
         }

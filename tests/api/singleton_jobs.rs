@@ -41,8 +41,10 @@ async fn a_job_run_holds_its_lock_against_other_instances_until_it_ends() {
             .is_some(),
         "another job has its own lock"
     );
-    drop(meanwhile);
-    drop(first);
+    if let Some(run) = meanwhile {
+        run.end().await.unwrap();
+    }
+    first.unwrap().end().await.unwrap();
     assert!(
         JobRun::try_start(&app.db, Job::Purge).await.unwrap().is_some(),
         "released when the run ends"
