@@ -1,5 +1,5 @@
 //! The application context: what every handler and service of one process
-//! can reach (settings, store, clock, hasher, limits, mail transport, the
+//! can reach (settings, store, clock, hasher, limits (`limits`), mail transport, the
 //! organization cache). It sits below `web` and `services`, so both take it
 //! without looking up; it looks down only at store, mail, security and
 //! configuration (and the metrics recorder, which is below all). The outbox worker takes just its parts (`mail_worker`).
@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::limits::RateLimits;
 use crate::mail::Transport;
 use crate::security::password::PasswordHasherService;
-use crate::security::rate_limit::RateLimits;
 use crate::store::organization::Organization;
 use crate::store::{self, Db};
 

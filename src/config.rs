@@ -81,6 +81,8 @@ pub struct Settings {
     pub resend_limit_per_user: u32,
     /// Requests per minute of one application to the API (`/v1.0`).
     pub api_limit_per_app: u32,
+    /// Token requests per minute for one `client_id` at the OAuth token endpoint.
+    pub token_limit_per_client: u32,
     pub max_form_bytes: usize,
     pub max_json_bytes: usize,
     /// HTTP worker threads; `None` lets actix pick one per core.
@@ -144,6 +146,7 @@ impl Default for Settings {
             guest_flow_limit_per_ip: 60,
             resend_limit_per_user: 2,
             api_limit_per_app: 6000,
+            token_limit_per_client: 300,
             max_form_bytes: 64 * 1024,
             max_json_bytes: 1024 * 1024,
             workers: None,
@@ -193,6 +196,7 @@ pub const KEYS: &[&str] = &[
     "guest_flow_limit_per_ip",
     "resend_limit_per_user",
     "api_limit_per_app",
+    "token_limit_per_client",
     "max_form_bytes",
     "max_json_bytes",
     "workers",
@@ -349,6 +353,7 @@ impl Settings {
             "guest_flow_limit_per_ip" => self.guest_flow_limit_per_ip = positive(value)?,
             "resend_limit_per_user" => self.resend_limit_per_user = positive(value)?,
             "api_limit_per_app" => self.api_limit_per_app = positive(value)?,
+            "token_limit_per_client" => self.token_limit_per_client = positive(value)?,
             "max_form_bytes" => self.max_form_bytes = positive::<usize>(value)?,
             "max_json_bytes" => self.max_json_bytes = positive::<usize>(value)?,
             "workers" => self.workers = Some(positive::<usize>(value)?),

@@ -5,6 +5,7 @@ pub mod config;
 pub mod domain;
 pub mod format;
 pub mod i18n;
+pub mod limits;
 pub mod mail;
 pub mod monitoring;
 pub mod security;

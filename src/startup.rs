@@ -21,7 +21,6 @@ use crate::config::{Settings, decode_session_key};
 use crate::mail::Transport;
 use crate::mail::worker::{self as mail_worker, WorkerHandle};
 use crate::security::password::PasswordHasherService;
-use crate::security::rate_limit::RateLimits;
 use crate::services::accounts::{self, FirstAdmin};
 use crate::services::bulk_jobs::BulkWorkerHandle;
 use crate::services::purge::{self, PurgeHandle};
@@ -193,7 +192,7 @@ fn new_state(
     let mail = std::sync::Arc::new(Transport::from_settings(&settings)?);
     Ok(AppState {
         secrets: crate::security::secret::Secrets::derive(master_key),
-        limits: RateLimits::new(&settings),
+        limits: crate::limits::RateLimits::new(&settings, &db),
         settings,
         public_url,
         db,
@@ -277,14 +276,17 @@ fn listener_ip(state: &AppState) -> std::net::IpAddr {
         .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |b| b.ip())
 }
 
-/// Periodic upkeep: forget rate-limit keys that have recovered; fold
-/// request latencies into their buckets when nothing scrapes them.
+/// Periodic upkeep: forget rate-limit keys that have recovered, in memory
+/// and in the shared table; fold request latencies into their buckets when
+/// nothing scrapes them.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            state.limits.forget_idle();
+            if let Err(e) = state.limits.forget_idle().await {
+                tracing::warn!(error = %e, "cannot delete recovered rate-limit counters");
+            }
             state.monitoring.run_upkeep();
         }
     });

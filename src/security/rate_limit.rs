@@ -1,9 +1,10 @@
-//! Rate limits on sign-in, codes, redemption and resends, kept in memory
-//! per instance with the MIT `governor` crate, and the failed sign-ins of
-//! each account.
+//! The pieces of rate limits: a per-key limit kept in this process's memory
+//! with the MIT `governor` crate, the same GCRA's arithmetic for counters
+//! kept in the store (`limits` chooses which a portal uses), the key an
+//! address counts under, and the failed sign-ins of each account (in
+//! memory on every store).
 
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
@@ -12,13 +13,14 @@ use std::time::{Duration, Instant};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-/// A per-key limit of `per_minute` attempts, with the same burst.
+/// A per-key limit of `per_minute` attempts, with the same burst, counted
+/// in this process's memory.
 #[derive(Clone)]
-pub struct KeyedLimit<K: Hash + Eq + Clone> {
-    limiter: Arc<DefaultKeyedRateLimiter<K>>,
+pub struct KeyedLimit {
+    limiter: Arc<DefaultKeyedRateLimiter<String>>,
 }
 
-impl<K: Hash + Eq + Clone> KeyedLimit<K> {
+impl KeyedLimit {
     pub fn per_minute(per_minute: u32) -> Self {
         let n = NonZeroU32::new(per_minute.max(1)).expect("max(1) is never zero");
         Self {
@@ -27,9 +29,9 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
     }
 
     /// Counts one attempt; `Err` carries how long until the next one is allowed.
-    pub fn check(&self, key: &K) -> Result<(), Duration> {
+    pub fn check(&self, key: &str) -> Result<(), Duration> {
         self.limiter
-            .check_key(key)
+            .check_key(&key.to_owned())
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
@@ -37,6 +39,35 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
     pub fn forget_idle(&self) {
         self.limiter.retain_recent();
         self.limiter.shrink_to_fit();
+    }
+}
+
+/// The arithmetic of a GCRA limit of `per_minute` with the same burst, as
+/// `governor` counts it in memory, for counters kept elsewhere: each
+/// request moves the key's theoretical arrival time (TAT) on by
+/// `interval_ms`, and a request is allowed while that time stays within
+/// `tau_ms` (the burst's worth) of now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gcra {
+    pub interval_ms: i64,
+    pub tau_ms: i64,
+}
+
+impl Gcra {
+    pub fn per_minute(per_minute: u32) -> Self {
+        let burst = i64::from(per_minute.max(1));
+        let interval_ms = (60_000 / burst).max(1);
+        Self {
+            interval_ms,
+            tau_ms: interval_ms * burst,
+        }
+    }
+
+    /// How long after `now_ms` a key whose TAT is `tat_ms` allows its next
+    /// request: when `max(tat, now) + interval - tau <= now`.
+    pub fn wait(&self, tat_ms: i64, now_ms: i64) -> Duration {
+        let wait_ms = tat_ms + self.interval_ms - self.tau_ms - now_ms;
+        Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0))
     }
 }
 
@@ -51,25 +82,6 @@ pub fn address_key(ip: IpAddr) -> IpAddr {
             Some(v4) => IpAddr::V4(v4),
             None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
         },
-    }
-}
-
-/// A per-client-address limit, counted by `address_key`.
-#[derive(Clone)]
-pub struct AddressLimit(KeyedLimit<IpAddr>);
-
-impl AddressLimit {
-    pub fn per_minute(per_minute: u32) -> Self {
-        Self(KeyedLimit::per_minute(per_minute))
-    }
-
-    /// Counts one request from `ip`; `Err` carries how long until the next one is allowed.
-    pub fn check(&self, ip: &IpAddr) -> Result<(), Duration> {
-        self.0.check(&address_key(*ip))
-    }
-
-    pub fn forget_idle(&self) {
-        self.0.forget_idle();
     }
 }
 
@@ -174,83 +186,75 @@ impl SignInFailures {
     }
 }
 
-/// The limits of one running portal.
-#[derive(Clone)]
-pub struct RateLimits {
-    pub signin_per_ip: AddressLimit,
-    pub signin_failures: Arc<SignInFailures>,
-    /// One-time passcodes sent to one address.
-    pub code_per_address: KeyedLimit<String>,
-    /// Requests of the guest flow (redemption and codes) from one address.
-    pub guest_flow_per_ip: AddressLimit,
-    /// Resends of one user's invitation.
-    pub resend_per_user: KeyedLimit<String>,
-    /// Requests of one application to the API.
-    pub api_per_app: KeyedLimit<String>,
-}
-
-impl RateLimits {
-    pub fn new(settings: &crate::config::Settings) -> Self {
-        Self {
-            signin_per_ip: AddressLimit::per_minute(settings.signin_limit_per_ip),
-            signin_failures: Arc::new(SignInFailures::per_minute(settings.signin_limit_per_account)),
-            code_per_address: KeyedLimit::per_minute(settings.code_limit_per_address),
-            guest_flow_per_ip: AddressLimit::per_minute(settings.guest_flow_limit_per_ip),
-            resend_per_user: KeyedLimit::per_minute(settings.resend_limit_per_user),
-            api_per_app: KeyedLimit::per_minute(settings.api_limit_per_app),
-        }
-    }
-
-    pub fn forget_idle(&self) {
-        self.signin_per_ip.forget_idle();
-        self.signin_failures.forget_idle();
-        self.code_per_address.forget_idle();
-        self.guest_flow_per_ip.forget_idle();
-        self.resend_per_user.forget_idle();
-        self.api_per_app.forget_idle();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_limit_applies_per_key() {
-        let limit = KeyedLimit::<String>::per_minute(2);
-        assert!(limit.check(&"a".into()).is_ok());
-        assert!(limit.check(&"a".into()).is_ok());
-        let wait = limit.check(&"a".into()).unwrap_err();
+        let limit = KeyedLimit::per_minute(2);
+        assert!(limit.check("a").is_ok());
+        assert!(limit.check("a").is_ok());
+        let wait = limit.check("a").unwrap_err();
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(60));
-        assert!(limit.check(&"b".into()).is_ok());
+        assert!(limit.check("b").is_ok());
+    }
+
+    #[test]
+    fn the_gcra_of_a_store_allows_the_burst_then_one_per_interval() {
+        let gcra = Gcra::per_minute(3);
+        assert_eq!(
+            gcra,
+            Gcra {
+                interval_ms: 20_000,
+                tau_ms: 60_000
+            }
+        );
+        // Three requests at 0 leave the TAT at 60 s: the next is allowed
+        // once 60 + 20 - 60 <= now, at 20 s.
+        assert_eq!(gcra.wait(60_000, 0), Duration::from_secs(20));
+        assert_eq!(gcra.wait(60_000, 15_000), Duration::from_secs(5));
+        assert_eq!(gcra.wait(60_000, 20_000), Duration::ZERO);
+        assert_eq!(gcra.wait(10_000, 50_000), Duration::ZERO, "recovered");
+        // 7 a minute does not divide a minute: the burst still is 7.
+        let odd = Gcra::per_minute(7);
+        assert_eq!(odd.tau_ms / odd.interval_ms, 7);
+        assert_eq!(Gcra::per_minute(0), Gcra::per_minute(1));
     }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
     }
 
+    fn check_address(limit: &KeyedLimit, s: &str) -> Result<(), Duration> {
+        limit.check(&address_key(ip(s)).to_string())
+    }
+
     #[test]
     fn an_ipv6_client_is_counted_by_its_64() {
-        let limit = AddressLimit::per_minute(1);
-        assert!(limit.check(&ip("2001:db8:1:2::1")).is_ok());
+        let limit = KeyedLimit::per_minute(1);
+        assert!(check_address(&limit, "2001:db8:1:2::1").is_ok());
         assert!(
-            limit.check(&ip("2001:db8:1:2:ffff:ffff:ffff:fffe")).is_err(),
+            check_address(&limit, "2001:db8:1:2:ffff:ffff:ffff:fffe").is_err(),
             "the same /64 shares one count"
         );
-        assert!(limit.check(&ip("2001:db8:1:3::1")).is_ok(), "another /64 has its own");
+        assert!(
+            check_address(&limit, "2001:db8:1:3::1").is_ok(),
+            "another /64 has its own"
+        );
         assert_eq!(address_key(ip("2001:db8:1:2:aaaa::9")), ip("2001:db8:1:2::"));
     }
 
     #[test]
     fn an_ipv4_client_is_counted_by_its_address_however_it_is_written() {
-        let limit = AddressLimit::per_minute(1);
-        assert!(limit.check(&ip("192.0.2.1")).is_ok());
+        let limit = KeyedLimit::per_minute(1);
+        assert!(check_address(&limit, "192.0.2.1").is_ok());
         assert!(
-            limit.check(&ip("192.0.2.2")).is_ok(),
+            check_address(&limit, "192.0.2.2").is_ok(),
             "IPv4 addresses are counted one by one"
         );
         assert!(
-            limit.check(&ip("::ffff:192.0.2.1")).is_err(),
+            check_address(&limit, "::ffff:192.0.2.1").is_err(),
             "IPv4-mapped IPv6 is the same client"
         );
         assert_eq!(address_key(ip("::ffff:198.51.100.7")), ip("198.51.100.7"));

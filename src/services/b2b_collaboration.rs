@@ -154,7 +154,7 @@ pub async fn resend(state: &AppState, admin: &Admin<'_>, user_id: &str, form_key
     let (user, previous) = invited(&mut tx, admin, UserAction::ResendInvitation, user_id).await?;
     // Counted after the form key and the reach rule, so neither a double
     // submit nor a refused attempt uses up a turn.
-    if state.limits.resend_per_user.check(&user_id.to_owned()).is_err() {
+    if state.limits.resend_per_user.check(user_id).await.is_err() {
         return Err(ServiceError::Refused(
             "This invitation was just resent. Wait a minute before sending it again.".into(),
         ));
@@ -313,7 +313,7 @@ pub async fn reinvite_pending(
             "The guest has already accepted: reset their redemption status instead.".into(),
         ));
     }
-    if send_email && state.limits.resend_per_user.check(&user_id.to_owned()).is_err() {
+    if send_email && state.limits.resend_per_user.check(user_id).await.is_err() {
         return Err(ServiceError::Refused(
             "This invitation was just resent. Wait a minute before sending it again.".into(),
         ));

@@ -1,8 +1,9 @@
 //! The purge job: users soft-deleted more than `purge_after_days` ago are
 //! deleted permanently, every `purge_interval`, each in its own transaction
-//! with its audit line. Several instances may purge at once: the delete is
-//! conditional, so each user goes once and is audited once, by whichever
-//! instance deleted the row.
+//! with its audit line. On PostgreSQL a run holds the job's advisory lock
+//! (`store::jobs`), so while one instance purges the others skip their
+//! turn; and the delete is conditional besides, so each user goes once and
+//! is audited once, by whichever instance deleted the row.
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use tokio::sync::watch;
 use crate::app::AppState;
 use crate::services::deleted_users::hard_delete_in;
 use crate::store::audit::Actor;
+use crate::store::jobs::{Job, JobRun};
 use crate::store::{self, Db};
 
 /// The audit log's actor for the job.
@@ -30,6 +32,21 @@ pub async fn purge_expired(state: &AppState) -> anyhow::Result<usize> {
 }
 
 async fn purge_deleted_before(db: &Db, cutoff: i64, now: i64, days: i64) -> anyhow::Result<usize> {
+    let Some(run) = JobRun::try_start(db, Job::Purge).await? else {
+        tracing::debug!("purge: another instance is purging; skipped");
+        return Ok(0);
+    };
+    let purged = purge_batches(db, cutoff, now, days).await;
+    run.end().await?;
+    let purged = purged?;
+    if purged > 0 {
+        tracing::info!(purged, "purge: deleted users past their retention for good");
+    }
+    Ok(purged)
+}
+
+/// Deletes the users soft-deleted before `cutoff`, a batch at a time.
+async fn purge_batches(db: &Db, cutoff: i64, now: i64, days: i64) -> anyhow::Result<usize> {
     let actor = Actor::system(PURGE_ACTOR);
     let reason = format!("deleted more than {days} days ago");
     let mut purged = 0;
@@ -53,9 +70,6 @@ async fn purge_deleted_before(db: &Db, cutoff: i64, now: i64, days: i64) -> anyh
         if (batch.len() as i64) < BATCH {
             break;
         }
-    }
-    if purged > 0 {
-        tracing::info!(purged, "purge: deleted users past their retention for good");
     }
     Ok(purged)
 }

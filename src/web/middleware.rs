@@ -13,8 +13,8 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
 use crate::app::AppState;
+use crate::limits::{Limit, RateLimits};
 use crate::security::origin::Origin;
-use crate::security::rate_limit::{AddressLimit, RateLimits};
 use crate::web::error::AppError;
 
 /// The client's address as rate limits and the audit log see it.
@@ -205,12 +205,12 @@ async fn limit_per_ip<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
     limited: bool,
-    limit: fn(&RateLimits) -> &AddressLimit,
+    limit: fn(&RateLimits) -> &Limit,
     what: &'static str,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let client = req.extensions().get::<ClientIp>().copied();
     let verdict = match (limited, req.app_data::<web::Data<AppState>>(), client) {
-        (true, Some(state), Some(ClientIp(ip))) => limit(&state.limits).check(&ip).map_err(|w| (ip, w)),
+        (true, Some(state), Some(ClientIp(ip))) => limit(&state.limits).check_address(ip).await.map_err(|w| (ip, w)),
         _ => Ok(()),
     };
     if let Err((ip, wait)) = verdict {

@@ -67,12 +67,14 @@ fn mail_store_and_domain_never_import_services() {
 
 #[test]
 fn the_application_context_looks_only_down() {
-    let found = looks_up("app.rs", &["web", "services"]);
-    assert!(
-        found.is_empty(),
-        "app.rs imports a layer above it:\n{}",
-        found.join("\n")
-    );
+    for file in ["app.rs", "limits.rs"] {
+        let found = looks_up(file, &["web", "services"]);
+        assert!(
+            found.is_empty(),
+            "{file} imports a layer above it:\n{}",
+            found.join("\n")
+        );
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod directory;
 pub mod flows;
 pub mod graph;
+pub mod instances;
 pub mod oidc;
 pub mod openapi;
 pub mod postgres;

@@ -89,7 +89,7 @@ impl FromRequest for Caller {
             };
             match api_tokens::caller(&state, &token).await {
                 Ok(app) => {
-                    super::rate_limit::check(&state, &app.app_id)?;
+                    super::rate_limit::check(&state, &app.app_id).await?;
                     Ok(Caller {
                         app,
                         client_ip: crate::web::middleware::client_ip(&req),

@@ -4,10 +4,11 @@
 use super::error::GraphError;
 use crate::app::AppState;
 
-pub fn check(state: &AppState, app_id: &str) -> Result<(), GraphError> {
+pub async fn check(state: &AppState, app_id: &str) -> Result<(), GraphError> {
     state
         .limits
         .api_per_app
-        .check(&app_id.to_owned())
+        .check(app_id)
+        .await
         .map_err(|wait| GraphError::too_many_requests(wait.as_secs().max(1)))
 }

@@ -201,7 +201,7 @@ pub async fn send_code(
         return Ok(page);
     }
     let key = redemption.address.to_lowercase();
-    if let Err(wait) = state.limits.code_per_address.check(&key) {
+    if let Err(wait) = state.limits.code_per_address.check(&key).await {
         return Err(AppError::TooManyRequests {
             retry_after_secs: wait.as_secs().max(1),
         });

@@ -56,7 +56,7 @@ pub async fn request_code(
     if address.is_empty() {
         return Ok(see_other("/signin"));
     }
-    if let Err(wait) = state.limits.code_per_address.check(&address.to_lowercase()) {
+    if let Err(wait) = state.limits.code_per_address.check(&address.to_lowercase()).await {
         return Err(AppError::TooManyRequests {
             retry_after_secs: wait.as_secs().max(1),
         });

@@ -22,6 +22,21 @@ fn json_answer(status: StatusCode, body: &serde_json::Value) -> HttpResponse {
         .json(body)
 }
 
+/// 429 with `Retry-After`, in the shape of the endpoint's other errors.
+fn too_many_requests(retry_after_secs: u64) -> HttpResponse {
+    let mut response = json_answer(
+        StatusCode::TOO_MANY_REQUESTS,
+        &json!({
+            "error": "temporarily_unavailable",
+            "error_description": format!("Too many token requests for this client. Try again in {retry_after_secs} seconds."),
+        }),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after_secs));
+    response
+}
+
 fn error_answer(error: &TokenError, basic: bool) -> HttpResponse {
     if let TokenError::Server(e) = error {
         tracing::error!(error = %e, "token endpoint failed");
@@ -120,6 +135,14 @@ pub async fn token(
         Ok(c) => c,
         Err(e) => return Ok(error_answer(&e, false)),
     };
+    // Per client, before its secret is checked: guessing a client's secret
+    // costs a turn per guess. A client_id no app has still counts, so the
+    // key is cut to a length no real one reaches.
+    let client_key: String = credentials.client_id.chars().take(200).collect();
+    if let Err(wait) = state.limits.token_per_client.check(&client_key).await {
+        tracing::warn!("token request limit reached for a client");
+        return Ok(too_many_requests(wait.as_secs().max(1)));
+    }
     let answer = async {
         let grant_type = params
             .get("grant_type")
