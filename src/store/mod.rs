@@ -32,7 +32,6 @@ pub mod single_sign_on;
 pub mod stats;
 pub mod users;
 
-use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -206,16 +205,10 @@ fn sqlite_url_creating_the_file(url: &str) -> String {
 }
 
 fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or("");
-    if path.is_empty() || path == ":memory:" {
+    let Some(path) = backup::sqlite_file(url) else {
         return Ok(());
-    }
-    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|e| anyhow::anyhow!("cannot create the database folder {}: {e}", parent.display()))?;
     }

@@ -63,9 +63,9 @@ route_table!(REDEEM_ROUTES, redeem_routes, "/redeem", {
     get "/verify" => guest::redeem::verify_form,
     post "/verify" => guest::redeem::verify_code,
     post "/continue" => guest::redeem::continue_without_code,
-    get "/consent" => guest::redeem::consent_page,
-    post "/accept" => guest::redeem::accept,
-    post "/cancel" => guest::redeem::cancel,
+    get "/consent" => guest::consent::consent_page,
+    post "/accept" => guest::consent::accept,
+    post "/cancel" => guest::consent::cancel,
 });
 
 /// Every route of the portal (`routes::all` lists them).

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::common::{spawn_app, spawn_app_with};
+use crate::common::spawn_app;
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_when_the_database_is_up() {
@@ -44,21 +44,10 @@ async fn readyz_says_unavailable_while_migrations_are_pending() {
 
 #[tokio::test]
 async fn readyz_reports_an_outbox_backlog_older_than_the_setting_as_degraded() {
-    let sink = crate::common::smtp::SmtpSink::down();
-    let url = sink.url();
-    let app = spawn_app_with(|s| {
-        s.smtp_url = Some(url);
+    let (app, sink) = crate::common::flows::app_with_mail_down_and_an_invitation(|s| {
         s.readyz_outbox_max_age = Duration::from_secs(300);
     })
     .await;
-    app.sign_in_as_admin().await;
-    let res = crate::common::flows::invite(
-        &app,
-        &app.client,
-        &[("email", "grace@fabrikam.test"), ("display_name", "Grace Guest")],
-    )
-    .await;
-    assert_eq!(res.status(), 303);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM outbox WHERE status = 'queued'").await,
         1

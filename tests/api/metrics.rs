@@ -145,21 +145,10 @@ async fn the_metrics_listener_counts_requests_sign_ins_invitations_mail_and_the_
 
 #[tokio::test]
 async fn a_waiting_message_shows_as_queued_then_retrying_with_its_age() {
-    let sink = crate::common::smtp::SmtpSink::down();
-    let url = sink.url();
-    let app = spawn_app_with(|s| {
-        s.smtp_url = Some(url);
+    let (app, _sink) = crate::common::flows::app_with_mail_down_and_an_invitation(|s| {
         s.mail_poll = Duration::from_millis(50);
     })
     .await;
-    app.sign_in_as_admin().await;
-    let res = crate::common::flows::invite(
-        &app,
-        &app.client,
-        &[("email", "grace@fabrikam.test"), ("display_name", "Grace Guest")],
-    )
-    .await;
-    assert_eq!(res.status(), 303);
     // The first try fails (nothing listens), and the message waits for its retry.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while app

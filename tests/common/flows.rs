@@ -21,6 +21,25 @@ pub async fn app_with_sink() -> (TestApp, SmtpSink) {
 }
 
 /// The wizard as a browser fills it: open, Review + invite, Invite.
+/// A portal whose SMTP server does not answer (`adjust` changes the rest
+/// of its settings), with the admin signed in and one invitation, to
+/// grace@fabrikam.test, whose email waits in the outbox.
+pub async fn app_with_mail_down_and_an_invitation(
+    adjust: impl FnOnce(&mut vestibule::config::Settings),
+) -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::down();
+    let url = sink.url();
+    let app = spawn_app_with(|s| {
+        s.smtp_url = Some(url);
+        adjust(s);
+    })
+    .await;
+    app.sign_in_as_admin().await;
+    let fields = [("email", "grace@fabrikam.test"), ("display_name", "Grace Guest")];
+    assert_redirect_to(&invite(&app, &app.client, &fields).await, "/admin/users");
+    (app, sink)
+}
+
 pub async fn invite(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
     let html = app.get_with(client, "/admin/users/invite").await.text().await.unwrap();
     let token = crate::common::csrf_token(&html);

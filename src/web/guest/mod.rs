@@ -1,6 +1,7 @@
 //! The guest's pages: redemption, sign-in with a code, My Apps,
 //! Organizations.
 
+pub mod consent;
 pub mod federation;
 pub mod invite_guest;
 pub mod my_apps;

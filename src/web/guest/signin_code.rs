@@ -15,13 +15,14 @@ use crate::store::codes::Purpose;
 use crate::store::sign_in_log::SignInEntry;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
+use crate::web::guest::consent::signed_in;
 use crate::web::guest::page_language;
 use crate::web::guest::redeem::{EnterCodePage, NEW_CODE_NEEDED, WRONG_CODE};
 use crate::web::language::AcceptLanguage;
 use crate::web::layout::{Layout, render_with, see_other};
 use crate::web::middleware::client_ip;
 use crate::web::oidc::forms_may_reach;
-use crate::web::session::{Redemption, TypedSession};
+use crate::web::session::TypedSession;
 
 #[derive(Deserialize)]
 pub struct EmailForm {
@@ -113,65 +114,4 @@ pub async fn verify_code(
         StatusCode::UNPROCESSABLE_ENTITY,
     )?;
     forms_may_reach(&state, session.return_to().as_deref(), page).await
-}
-
-/// After a right code: a guest who has not accepted (or must accept new
-/// terms) goes through Review permissions first, and Accept records the
-/// sign-in; others are signed in here.
-pub(crate) async fn signed_in(
-    state: &AppState,
-    session: &TypedSession,
-    address: &str,
-    user_id: &str,
-    client_ip: Option<&str>,
-) -> Result<HttpResponse, AppError> {
-    let mut conn = state.db.pool().acquire().await?;
-    let user = crate::store::users::find_active(&mut conn, user_id).await?;
-    let invitation_id = crate::store::invitations::latest_id_for_user(&mut conn, user_id).await?;
-    drop(conn);
-    let user = match user {
-        Some(u) if u.account_enabled => u,
-        other => {
-            let failure = match other {
-                None => sign_in_log::USER_NOT_FOUND,
-                Some(_) => sign_in_log::ACCOUNT_DISABLED,
-            };
-            let entry = SignInEntry {
-                user_id: other.as_ref().map(|u| u.id.as_str()),
-                user_name: Some(address),
-                failure: Some(failure),
-                client_ip,
-                ..Default::default()
-            };
-            sign_in_log::record(state, &entry).await;
-            return Ok(see_other("/signin"));
-        }
-    };
-    let org = crate::services::organization::current(state).await?;
-    if redemption::consent_needed(state, &user, &org).await? {
-        let pending = user.external_user_state == Some(crate::domain::ExternalUserState::PendingAcceptance);
-        session.set_redemption(&Redemption {
-            invitation_id: if pending { invitation_id } else { None },
-            user_id: user.id.clone(),
-            address: address.to_owned(),
-            verified: true,
-            language: String::new(),
-        })?;
-        return Ok(see_other("/redeem/consent"));
-    }
-    session.sign_in(
-        &user.id,
-        user.session_epoch,
-        state.clock.now(),
-        Some(org.guest_session_hours * 3600),
-    )?;
-    let entry = SignInEntry {
-        user_id: Some(&user.id),
-        user_name: Some(sign_in_log::user_name(&user)),
-        client_ip,
-        ..Default::default()
-    };
-    sign_in_log::record(state, &entry).await;
-    let back = session.take_return_to();
-    Ok(see_other(back.as_deref().unwrap_or("/myapps")))
 }
