@@ -136,19 +136,7 @@ pub async fn accept(
         Err(e) => return Err(e.into()),
     };
     let org = crate::services::organization::current(&state).await?;
-    session.sign_in(
-        &user.id,
-        user.session_epoch,
-        state.clock.now(),
-        Some(org.guest_session_hours * 3600),
-    )?;
-    let entry = SignInEntry {
-        user_id: Some(&user.id),
-        user_name: Some(sign_in_log::user_name(&user)),
-        client_ip: client_ip.as_deref(),
-        ..Default::default()
-    };
-    sign_in_log::record(&state, &entry).await;
+    start_session(&state, &session, &user, &org, client_ip.as_deref()).await?;
     // A guest who came from an application's sign-in goes back to it.
     if let Some(back) = session.take_return_to() {
         return Ok(see_other(&back));
@@ -236,6 +224,20 @@ pub(crate) async fn signed_in(
         })?;
         return Ok(see_other("/redeem/consent"));
     }
+    start_session(state, session, &user, &org, client_ip).await?;
+    let back = session.take_return_to();
+    Ok(see_other(back.as_deref().unwrap_or("/myapps")))
+}
+
+/// Signs the guest in for the organization's guest session length, under a
+/// new session id, and records the sign-in.
+async fn start_session(
+    state: &AppState,
+    session: &TypedSession,
+    user: &crate::store::users::User,
+    org: &crate::store::organization::Organization,
+    client_ip: Option<&str>,
+) -> Result<(), AppError> {
     session.sign_in(
         &user.id,
         user.session_epoch,
@@ -244,11 +246,10 @@ pub(crate) async fn signed_in(
     )?;
     let entry = SignInEntry {
         user_id: Some(&user.id),
-        user_name: Some(sign_in_log::user_name(&user)),
+        user_name: Some(sign_in_log::user_name(user)),
         client_ip,
         ..Default::default()
     };
     sign_in_log::record(state, &entry).await;
-    let back = session.take_return_to();
-    Ok(see_other(back.as_deref().unwrap_or("/myapps")))
+    Ok(())
 }
