@@ -3,7 +3,9 @@
 //! with its audit line. On PostgreSQL a run holds the job's advisory lock
 //! (`store::jobs`), so while one instance purges the others skip their
 //! turn; and the delete is conditional besides, so each user goes once and
-//! is audited once, by whichever instance deleted the row.
+//! is audited once, by whichever instance deleted the row. The same job
+//! then deletes codes, tokens and sign-in requests long expired, and old
+//! form keys (`delete_expired_rows`).
 
 use std::time::Duration;
 
@@ -74,6 +76,32 @@ async fn purge_batches(db: &Db, cutoff: i64, now: i64, days: i64) -> anyhow::Res
     Ok(purged)
 }
 
+/// How long an expired code, token or sign-in request is kept (a late
+/// request still gets "expired" rather than "unknown").
+const EXPIRED_KEPT_FOR: i64 = 86_400;
+/// How long the key of a submitted form is kept: longer than the longest
+/// session (a guest session may last 720 hours), so no page still open
+/// can submit its form twice.
+const FORM_KEYS_KEPT_FOR: i64 = 31 * 86_400;
+
+/// Deletes expired one-time passcodes, authorization codes, refresh
+/// tokens, identity provider sign-in requests and old form keys, in one
+/// transaction, on one instance at a time.
+pub async fn delete_expired_rows(state: &AppState) -> anyhow::Result<u64> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    if !store::jobs::try_lock(&mut tx, Job::ExpiredRows).await? {
+        return Ok(0);
+    }
+    let deleted =
+        store::expired_rows::delete_expired(&mut tx, now - EXPIRED_KEPT_FOR, now - FORM_KEYS_KEPT_FOR).await?;
+    tx.commit().await?;
+    if deleted.total() > 0 {
+        tracing::info!(?deleted, "deleted expired codes, tokens and form keys");
+    }
+    Ok(deleted.total())
+}
+
 /// The running job. Dropping it stops the job too.
 pub struct PurgeHandle {
     stop: watch::Sender<bool>,
@@ -107,6 +135,12 @@ async fn run(state: web::Data<AppState>, mut stopped: watch::Receiver<bool>) {
         tokio::select! {
             done = purge_expired(&state) => if let Err(e) = done {
                 tracing::error!(error = %format!("{e:#}"), "purge: cannot delete expired users");
+            },
+            changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { break },
+        }
+        tokio::select! {
+            done = delete_expired_rows(&state) => if let Err(e) = done {
+                tracing::error!(error = %format!("{e:#}"), "purge: cannot delete expired codes and tokens");
             },
             changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { break },
         }

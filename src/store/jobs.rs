@@ -20,6 +20,8 @@ pub enum Job {
     SigningKeys,
     /// Deleting recovered rate-limit counters.
     RateLimitCleanup,
+    /// Deleting expired codes, tokens, sign-in requests and form keys.
+    ExpiredRows,
 }
 
 impl Job {
@@ -31,6 +33,7 @@ impl Job {
             Job::Purge => 1,
             Job::SigningKeys => 2,
             Job::RateLimitCleanup => 3,
+            Job::ExpiredRows => 4,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod codes;
 pub mod consents;
 pub mod deleted_users;
 pub mod directory;
+pub mod expired_rows;
 pub mod federation_requests;
 pub mod graph_directory;
 pub mod graph_users;

@@ -21,6 +21,7 @@ mod deleted_users;
 mod demo_app;
 mod directory;
 mod errors;
+mod expired_rows;
 mod fake_idp;
 mod graph_audit_logs;
 mod graph_batch;

@@ -18,8 +18,8 @@ const PASSWORD: &str = "Member-Passw0rd!";
 
 /// DocuSign on OpenID Connect, and a member signed in in their own browser,
 /// holding DocuSign Sender through a group.
-struct World {
-    app: TestApp,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
     client: OidcClient,
     user_id: String,
     browser: Client,
@@ -64,12 +64,12 @@ async fn world_with(alg: SigningAlg, public: bool) -> World {
     }
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     world_with(SigningAlg::Rs256, false).await
 }
 
 impl World {
-    async fn tokens(&self) -> (Attempt, Value) {
+    pub(crate) async fn tokens(&self) -> (Attempt, Value) {
         let attempt = Attempt::new();
         let code = authorize(&self.app, &self.browser, &self.client, &attempt).await;
         let (status, body) = exchange(&self.app, &self.client, &code, &attempt).await;
@@ -77,7 +77,7 @@ impl World {
         (attempt, body)
     }
 
-    async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
+    pub(crate) async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
         token_request(
             &self.app,
             &self.client,
