@@ -247,6 +247,7 @@ fn serve(
                 web::QueryConfig::default()
                     .error_handler(|_, _| AppError::BadRequest("The address has invalid parameters.".into()).into()),
             )
+            .wrap(from_fn(crate::web::nul_guard::refuse_nul))
             .wrap(ErrorHandlers::new().default_handler(render_bare_errors))
             .wrap(sessions)
             .wrap(from_fn(middleware::request_context))

@@ -17,6 +17,7 @@ pub mod language;
 pub mod layout;
 pub mod metrics;
 pub mod middleware;
+pub mod nul_guard;
 pub mod oidc;
 pub mod routes;
 pub mod session;

@@ -51,6 +51,7 @@ mod languages;
 mod layers;
 mod metrics;
 mod my_apps;
+mod nul_input;
 mod openid_connect;
 mod outbox;
 mod passwords;

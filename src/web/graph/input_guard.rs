@@ -22,7 +22,8 @@ fn refused() -> GraphError {
     GraphError::bad_request("The request contains a NUL character (U+0000), which no value may hold.")
 }
 
-fn has_nul_encoded(text: &str) -> bool {
+/// Whether `text`, as it is or percent-decoded, holds a NUL.
+pub(crate) fn has_nul_encoded(text: &str) -> bool {
     text.contains('\0') || percent_encoding::percent_decode_str(text).any(|b| b == 0)
 }
 
