@@ -6,17 +6,19 @@
 //! costs no write. Both answer alike: `Err` with how long until the next
 //! request is allowed, which the caller turns into 429 and `Retry-After`.
 //!
-//! The failed sign-ins of each account stay in each instance's memory on
-//! both stores (`SignInFailures`): the per-address limit on sign-in is
-//! shared, so spreading guesses over instances gains an attacker no more
-//! than the per-account count times the instances.
+//! The failed sign-ins of each account (`AccountFailures`) count the same
+//! way: in the shared table on PostgreSQL (the account's failures as a
+//! GCRA key, and a marker for each address that failed), in memory on
+//! SQLite (`SignInFailures`).
 
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Settings;
-use crate::security::rate_limit::{Gcra, KeyedLimit, SignInFailures, address_key};
+use crate::security::rate_limit::{
+    FAILED_ADDRESS_MEMORY, FAILED_ADDRESSES_PER_ACCOUNT, Gcra, KeyedLimit, SignInFailures, address_key, failure_key,
+};
 use crate::store::{self, Backend, Db};
 
 /// One limit: `per_minute` requests per key, with the same burst.
@@ -126,11 +128,126 @@ async fn take(db: &Db, gcra: &Gcra, key: &str, now_ms: i64) -> sqlx::Result<Resu
     Ok(Err(gcra.wait(tat, now_ms)))
 }
 
+/// Failed sign-ins per account, `per_minute` with the same burst. An
+/// account over its limit refuses the client addresses that gave it a
+/// wrong password in the last minute, and still checks the password from
+/// others, so a flood of guesses does not lock the owner out (see
+/// `SignInFailures`, the same rule in memory).
+#[derive(Clone)]
+pub enum AccountFailures {
+    Memory(Arc<SignInFailures>),
+    /// In the shared table: `signin_fail:{account}` counts the failures
+    /// (its TAT), `signin_fail_from:{account}|{address}` marks an address
+    /// that failed until it is forgotten.
+    Shared {
+        db: Db,
+        interval_ms: i64,
+        tolerance_ms: i64,
+    },
+}
+
+impl AccountFailures {
+    pub fn for_store(db: &Db, per_minute: u32) -> Self {
+        match db.backend() {
+            Backend::Sqlite => Self::Memory(Arc::new(SignInFailures::per_minute(per_minute))),
+            Backend::Postgres => {
+                let interval_ms = 60_000 / i64::from(per_minute.max(1));
+                Self::Shared {
+                    db: db.clone(),
+                    interval_ms,
+                    tolerance_ms: 60_000 - interval_ms,
+                }
+            }
+        }
+    }
+
+    /// Whether a sign-in to `account` from `ip` may check its password;
+    /// `Err` carries how long until the account is under its limit again.
+    /// A store that cannot be reached lets it through, as `Limit` does.
+    pub async fn check(&self, account: &str, ip: Option<IpAddr>) -> Result<(), Duration> {
+        let (db, tolerance_ms) = match self {
+            Self::Memory(failures) => return failures.check(account, ip),
+            Self::Shared { db, tolerance_ms, .. } => (db, *tolerance_ms),
+        };
+        match shared_check(db, tolerance_ms, account, ip, now_ms()).await {
+            Ok(verdict) => verdict,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read an account's failed sign-ins; the attempt goes through");
+                Ok(())
+            }
+        }
+    }
+
+    /// Records a wrong password for `account` from `ip`.
+    pub async fn record(&self, account: &str, ip: Option<IpAddr>) {
+        let (db, interval_ms) = match self {
+            Self::Memory(failures) => return failures.record(account, ip),
+            Self::Shared { db, interval_ms, .. } => (db, *interval_ms),
+        };
+        let now = now_ms();
+        let recorded = async {
+            let mut conn = db.pool().acquire().await?;
+            store::rate_limits::push(&mut conn, &failures_key(account), now, interval_ms).await?;
+            let remembered = now + i64::try_from(FAILED_ADDRESS_MEMORY.as_millis()).unwrap_or(i64::MAX);
+            store::rate_limits::mark(&mut conn, &failed_from_key(account, ip), remembered).await
+        };
+        if let Err(e) = recorded.await {
+            tracing::warn!(error = %e, "cannot record a failed sign-in");
+        }
+    }
+
+    fn forget_idle(&self) {
+        if let Self::Memory(failures) = self {
+            failures.forget_idle();
+        }
+    }
+}
+
+fn failures_key(account: &str) -> String {
+    format!("signin_fail:{account}")
+}
+
+/// The marker of one address (by its `address_key`) that failed.
+fn failed_from_key(account: &str, ip: Option<IpAddr>) -> String {
+    format!("{}{}", failed_from_prefix(account), failure_key(ip))
+}
+
+fn failed_from_prefix(account: &str) -> String {
+    format!("signin_fail_from:{account}|")
+}
+
+async fn shared_check(
+    db: &Db,
+    tolerance_ms: i64,
+    account: &str,
+    ip: Option<IpAddr>,
+    now: i64,
+) -> sqlx::Result<Result<(), Duration>> {
+    let mut conn = db.pool().acquire().await?;
+    let Some(tat) = store::rate_limits::tat(&mut conn, &failures_key(account)).await? else {
+        return Ok(Ok(()));
+    };
+    let over_ms = tat - now - tolerance_ms;
+    if over_ms <= 0 {
+        return Ok(Ok(()));
+    }
+    let failed = match store::rate_limits::tat(&mut conn, &failed_from_key(account, ip)).await? {
+        Some(until) => until > now,
+        // Beyond so many failing addresses, any address counts as one that failed.
+        None => {
+            let held = store::rate_limits::count_held(&mut conn, &failed_from_prefix(account), now).await?;
+            usize::try_from(held).unwrap_or(usize::MAX) >= FAILED_ADDRESSES_PER_ACCOUNT
+        }
+    };
+    let wait = Duration::from_millis(u64::try_from(over_ms).unwrap_or(0));
+    Ok(if failed { Err(wait) } else { Ok(()) })
+}
+
 /// The limits of one running portal.
 #[derive(Clone)]
 pub struct RateLimits {
     pub signin_per_ip: Limit,
-    pub signin_failures: Arc<SignInFailures>,
+    pub signin_failures: AccountFailures,
     /// One-time passcodes sent to one address.
     pub code_per_address: Limit,
     /// Requests of the guest flow (redemption and codes) from one address.
@@ -152,7 +269,7 @@ impl RateLimits {
         Self {
             shared: signin_per_ip.is_shared().then(|| db.clone()),
             signin_per_ip,
-            signin_failures: Arc::new(SignInFailures::per_minute(settings.signin_limit_per_account)),
+            signin_failures: AccountFailures::for_store(db, settings.signin_limit_per_account),
             code_per_address: limit("code_address", settings.code_limit_per_address),
             guest_flow_per_ip: limit("guest_ip", settings.guest_flow_limit_per_ip),
             resend_per_user: limit("resend_user", settings.resend_limit_per_user),

@@ -87,10 +87,10 @@ pub fn address_key(ip: IpAddr) -> IpAddr {
 
 /// How long a client address that gave an account a wrong password stays
 /// refused for it while the account is over its limit.
-const FAILED_ADDRESS_MEMORY: Duration = Duration::from_secs(60);
+pub const FAILED_ADDRESS_MEMORY: Duration = Duration::from_secs(60);
 /// Failing addresses remembered per account; beyond it, any address counts
 /// as one that failed.
-const FAILED_ADDRESSES_PER_ACCOUNT: usize = 1024;
+pub const FAILED_ADDRESSES_PER_ACCOUNT: usize = 1024;
 
 /// Failed sign-ins per account, `per_minute` with the same burst. An
 /// account over its limit refuses the client addresses that gave it a
@@ -114,7 +114,7 @@ struct AccountFailures {
 
 /// Where a failure is counted: the client's `address_key`, or one shared
 /// key when the address is unknown.
-fn failure_key(ip: Option<IpAddr>) -> IpAddr {
+pub fn failure_key(ip: Option<IpAddr>) -> IpAddr {
     ip.map(address_key)
         .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }

@@ -29,6 +29,48 @@ pub async fn take(conn: &mut Conn, key: &str, now_ms: i64, interval_ms: i64, tau
     .await
 }
 
+/// Counts one event under `key` whatever its TAT (a failure that happened
+/// is counted even when the key is over its limit).
+pub async fn push(conn: &mut Conn, key: &str, now_ms: i64, interval_ms: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO rate_limits (key, tat_ms) VALUES ($1, $2 + $3) \
+         ON CONFLICT (key) DO UPDATE \
+            SET tat_ms = (CASE WHEN rate_limits.tat_ms > $2 THEN rate_limits.tat_ms ELSE $2 END) + $3",
+    )
+    .bind(key)
+    .bind(now_ms)
+    .bind(interval_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Keeps `key` until `until_ms` (a marker, deleted once it has passed).
+pub async fn mark(conn: &mut Conn, key: &str, until_ms: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO rate_limits (key, tat_ms) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET tat_ms = $2")
+        .bind(key)
+        .bind(until_ms)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// How many keys starting with `prefix` are still held at `now_ms`.
+pub async fn count_held(conn: &mut Conn, prefix: &str, now_ms: i64) -> sqlx::Result<i64> {
+    let escaped: String = prefix
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    sqlx::query_scalar("SELECT COUNT(*) FROM rate_limits WHERE key LIKE $1 ESCAPE '\\' AND tat_ms > $2")
+        .bind(format!("{escaped}%"))
+        .bind(now_ms)
+        .fetch_one(&mut *conn)
+        .await
+}
+
 /// The TAT of `key`, if it has a row.
 pub async fn tat(conn: &mut Conn, key: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT tat_ms FROM rate_limits WHERE key = $1")

@@ -98,7 +98,7 @@ pub async fn signin(
     let client = req.extensions().get::<ClientIp>().map(|c| c.0);
     let client_ip = client.map(|ip| ip.to_string());
     let typed: String = form.email.trim().chars().take(254).collect();
-    if let Err(wait) = state.limits.signin_failures.check(&account, client) {
+    if let Err(wait) = state.limits.signin_failures.check(&account, client).await {
         tracing::warn!("sign-in failure limit reached for an account from this address");
         let entry = failed_attempt(None, &typed, sign_in_log::ACCOUNT_LOCKED, client_ip.as_deref());
         sign_in_log::record(&state, &entry).await;
@@ -117,7 +117,7 @@ pub async fn signin(
     let user = match refusal {
         Ok(user) => user,
         Err((user_id, failure)) => {
-            state.limits.signin_failures.record(&account, client);
+            state.limits.signin_failures.record(&account, client).await;
             let entry = failed_attempt(user_id.as_deref(), &typed, failure, client_ip.as_deref());
             sign_in_log::record(&state, &entry).await;
             return again("Your email or password is incorrect.", StatusCode::UNAUTHORIZED).await;

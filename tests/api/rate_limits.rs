@@ -188,3 +188,74 @@ async fn the_token_endpoint_limits_requests_per_client_id() {
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(retry_after(&res).is_some_and(|w| (1..=30).contains(&w)));
 }
+
+/// A sign-in through the trusted proxy for `client_ip`, at `app`.
+async fn sign_in_from(app: &TestApp, client_ip: &str, password: &str) -> reqwest::Response {
+    let html = app.get_with(&app.client, "/signin").await.text().await.unwrap();
+    let token = crate::common::csrf_token(&html);
+    app.client
+        .post(app.url("/signin"))
+        .header("x-forwarded-for", client_ip)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", crate::common::ADMIN_EMAIL),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_on_one_database_count_an_accounts_failed_sign_ins_together() {
+    let a = spawn_app_with(|s| {
+        s.signin_limit_per_account = 3;
+        s.trusted_proxies = vestibule::security::client_ip::TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    let b = instances(&a).await;
+    let turns: Vec<&TestApp> = [Some(&a), b.as_ref()].into_iter().flatten().collect();
+    let attacker = "203.0.113.9";
+    for i in 0..3 {
+        let res = sign_in_from(turns[i % turns.len()], attacker, "Wrong-passw0rd").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "guess {i}");
+    }
+    // Over the account's limit on every instance, for the address that failed.
+    for app in &turns {
+        let res = sign_in_from(app, attacker, crate::common::ADMIN_PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(retry_after(&res).is_some_and(|w| (1..=20).contains(&w)));
+    }
+    // The owner, from an address that has not failed, gets in anywhere.
+    let last = turns[turns.len() - 1];
+    let res = sign_in_from(last, "198.51.100.20", crate::common::ADMIN_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    if a.settings.is_postgres() {
+        assert!(
+            a.count("SELECT COUNT(*) FROM rate_limits WHERE key LIKE 'signin_fail%'")
+                .await
+                >= 2
+        );
+    }
+}
+
+/// The markers of the addresses that failed an account are counted by
+/// their prefix, which may hold `_` or `%` (an address like `a_b@…`):
+/// those match themselves only.
+#[tokio::test]
+async fn held_markers_are_counted_by_their_literal_prefix() {
+    use vestibule::store::rate_limits::{count_held, mark};
+    let (db, _dir) = fresh_db().await;
+    let mut conn = db.pool().acquire().await.unwrap();
+    for key in ["f:a_b|1", "f:a_b|2", "f:axb|1", "f:a%b|1"] {
+        mark(&mut conn, key, T0 + 60_000).await.unwrap();
+    }
+    mark(&mut conn, "f:a_b|3", T0 - 1).await.unwrap();
+    assert_eq!(
+        count_held(&mut conn, "f:a_b|", T0).await.unwrap(),
+        2,
+        "not axb, not the one gone"
+    );
+    assert_eq!(count_held(&mut conn, "f:a%b|", T0).await.unwrap(), 1);
+    assert_eq!(count_held(&mut conn, "f:a_b|", T0 + 60_000).await.unwrap(), 0);
+}
