@@ -227,29 +227,39 @@ async fn burst_with_a_kill(public_url: &str, from: IpAddr, sink: &SmtpSink, db: 
     // Both instances hold leases on mail waiting at DATA, and every
     // message the sink accepted is recorded as sent.
     let patience = Patience::new(60, "both instances hold leased mail, none of it half sent");
-    let leased: Vec<(String, String)> = loop {
+    let leased_now = || async {
         let leased: Vec<(String, String)> =
             sqlx::query_as("SELECT id, lease_owner FROM outbox WHERE status = 'queued' AND lease_owner IS NOT NULL")
                 .fetch_all(db)
                 .await
                 .unwrap();
+        leased
+    };
+    loop {
+        let leased = leased_now().await;
         let owners: BTreeSet<&String> = leased.iter().map(|(_, owner)| owner).collect();
         let sent = scalar(db, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await;
         if owners.len() == 2 && sink.messages_in_data() == 0 && sink.messages().len() as i64 == sent {
-            break leased;
+            break;
         }
         patience.wait().await;
-    };
+    }
+    a.kill();
+    // What is leased once instance a is gone (and while the sink still
+    // holds every DATA, so instance b finishes nothing meanwhile): a's
+    // leases, which nobody can send until they run out, and b's own. Read
+    // before the kill, the list could hold a message a sent in between.
+    let leased = leased_now().await;
+    assert!(!leased.is_empty());
     let mut per_owner: BTreeMap<&String, usize> = BTreeMap::new();
     for (_, owner) in &leased {
         *per_owner.entry(owner).or_default() += 1;
     }
     eprintln!(
-        "killing instance a after {} invitations; leased mail per worker: {:?}",
+        "killed instance a after {} invitations; leased mail per worker: {:?}",
         done.load(Ordering::SeqCst),
         per_owner.values().collect::<Vec<_>>()
     );
-    a.kill();
     sink.release_data();
     while let Some(joined) = admins.join_next().await {
         joined.expect("an admin's invitations");
