@@ -11,13 +11,39 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::web::BytesMut;
+use actix_web::web::{Bytes, BytesMut};
 use actix_web::{HttpMessage, ResponseError};
 use futures_util::StreamExt;
 
 use crate::app::AppState;
 use crate::web::error::AppError;
-use crate::web::graph::input_guard::has_nul_encoded;
+
+/// Whether `text`, as it is or percent-decoded, holds a NUL.
+pub(crate) fn has_nul_encoded(text: &str) -> bool {
+    text.contains('\0') || percent_encoding::percent_decode_str(text).any(|b| b == 0)
+}
+
+/// Why a request's body could not be looked into.
+pub(crate) enum BodyError {
+    Unreadable,
+    /// Larger than the limit given.
+    TooLarge,
+}
+
+/// Reads the request's body, up to `max` bytes, so a guard can look into
+/// it; the caller hands it on with `set_payload`.
+pub(crate) async fn take_body(req: &mut ServiceRequest, max: usize) -> Result<Bytes, BodyError> {
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        if body.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
 
 fn refused() -> AppError {
     AppError::BadRequest(
@@ -62,18 +88,13 @@ pub async fn refuse_nul<B: MessageBody + 'static>(
         let max = req
             .app_data::<actix_web::web::Data<AppState>>()
             .map_or(64 * 1024, |s| s.settings.max_form_bytes);
-        let mut payload = req.take_payload();
-        let mut body = BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let Ok(chunk) = chunk else {
+        let body = match take_body(&mut req, max).await {
+            Ok(body) => body,
+            Err(BodyError::Unreadable) => {
                 return refuse(req, AppError::BadRequest("The form could not be read.".into()));
-            };
-            if body.len() + chunk.len() > max {
-                return refuse(req, AppError::PayloadTooLarge);
             }
-            body.extend_from_slice(&chunk);
-        }
-        let body = body.freeze();
+            Err(BodyError::TooLarge) => return refuse(req, AppError::PayloadTooLarge),
+        };
         if url::form_urlencoded::parse(&body).any(|(k, v)| k.contains('\0') || v.contains('\0')) {
             return refuse(req, refused());
         }

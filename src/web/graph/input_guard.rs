@@ -6,25 +6,19 @@
 //! route and every request of a `$batch`, and answers the same on both
 //! stores: 400 `Request_BadRequest`, with nothing written.
 
+use actix_web::ResponseError;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::web::{Bytes, BytesMut};
-use actix_web::{HttpMessage, ResponseError};
-use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::JSON_MAX;
 use super::error::GraphError;
+use crate::web::nul_guard::{BodyError, has_nul_encoded, take_body};
 
 fn refused() -> GraphError {
     GraphError::bad_request("The request contains a NUL character (U+0000), which no value may hold.")
-}
-
-/// Whether `text`, as it is or percent-decoded, holds a NUL.
-pub(crate) fn has_nul_encoded(text: &str) -> bool {
-    text.contains('\0') || percent_encoding::percent_decode_str(text).any(|b| b == 0)
 }
 
 /// Whether any string of a JSON value, or any property name, holds a NUL.
@@ -61,13 +55,12 @@ pub async fn refuse_nul<B: MessageBody + 'static>(
     if is_json(&req) {
         // Read the body (as the JSON extractor would, up to its limit),
         // look into it, and hand it on unchanged.
-        let mut payload = req.take_payload();
-        let mut body = BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let Ok(chunk) = chunk else {
+        let body = match take_body(&mut req, JSON_MAX).await {
+            Ok(body) => body,
+            Err(BodyError::Unreadable) => {
                 return refuse(req, GraphError::bad_request("The request body could not be read."));
-            };
-            if body.len() + chunk.len() > JSON_MAX {
+            }
+            Err(BodyError::TooLarge) => {
                 let too_large = GraphError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "Request_BadRequest",
@@ -75,9 +68,7 @@ pub async fn refuse_nul<B: MessageBody + 'static>(
                 );
                 return refuse(req, too_large);
             }
-            body.extend_from_slice(&chunk);
-        }
-        let body: Bytes = body.freeze();
+        };
         // A body that is not JSON is left to the route, which says so.
         if serde_json::from_slice::<Value>(&body).is_ok_and(|v| has_nul(&v)) {
             return refuse(req, refused());
